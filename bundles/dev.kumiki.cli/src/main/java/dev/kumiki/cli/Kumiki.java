@@ -1,0 +1,84 @@
+package dev.kumiki.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+import dev.kumiki.cli.internal.BackendsCommand;
+import dev.kumiki.cli.internal.BuildInfo;
+import dev.kumiki.cli.internal.VersionCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code kumiki} command: one entry point for the plain {@link Main} and the Equinox application.
+ * {@snippet :
+ * int exitCode = Kumiki.run(new String[] {"backends", "--json"}, out, err);
+ * }
+ * Exit codes: {@value #OK} success, {@value #FAILED} the work failed, {@value #USAGE} invalid input or usage.
+ */
+@Command(name = "kumiki", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
+        description = "Kumiki (組木): fine-tune, merge and evaluate language models as pipelines.",
+        subcommands = {VersionCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Start the graphical workbench with: kumiki studio",
+                "Exit codes: 0 ok, 1 failed, 2 invalid input or usage."})
+public final class Kumiki implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        // `kumiki` alone: the overview, as `kumiki --help` prints it
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs the command line {@code args}, writing to {@code out} and {@code err}; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Kumiki());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler(Kumiki::usageError);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean userMistake = e instanceof IllegalArgumentException;
+            commandLine.getErr().println("kumiki " + commandLine.getCommandName() + ": " + e.getMessage());
+            if (!userMistake && System.getenv("KUMIKI_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
+            } else if (!userMistake) {
+                commandLine.getErr().println("(set KUMIKI_DEBUG=1 to see the stack trace)");
+            }
+            return userMistake ? USAGE : FAILED;
+        });
+        try {
+            return cli.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** A mistake on the command line: what was wrong, what was probably meant, and the usage of the command. */
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(cmd.getColorScheme().errorText("kumiki: " + e.getMessage()));
+        if (e instanceof UnmatchedArgumentException unmatched) {
+            List<String> suggestions = unmatched.getSuggestions();
+            if (!suggestions.isEmpty()) {
+                String prefix = cmd.getCommandSpec().qualifiedName() + " ";
+                boolean options = unmatched.getUnmatched().stream().anyMatch(a -> a.startsWith("-"));
+                err.println("Did you mean: " + String.join(" or ",
+                        suggestions.stream().map(s -> options ? s : prefix + s).toList()) + "?");
+            }
+        }
+        err.println();
+        cmd.usage(err, cmd.getColorScheme());
+        return USAGE;
+    }
+}

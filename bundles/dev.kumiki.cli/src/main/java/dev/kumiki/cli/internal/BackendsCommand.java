@@ -1,0 +1,49 @@
+package dev.kumiki.cli.internal;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import dev.kumiki.cli.Kumiki;
+import dev.kumiki.tensor.hardware.Backend;
+import dev.kumiki.tensor.hardware.HardwareProfile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "backends", mixinStandardHelpOptions = true,
+        description = {"Show the hardware Kumiki detected and the backend it uses for tensor work.",
+                "Override the choice with -Dkumiki.backend=NAME or KUMIKI_BACKEND=NAME (a64fx, vector, scalar)."})
+public final class BackendsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the profile as JSON (stable keys, for scripts).")
+    boolean json;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        HardwareProfile profile = HardwareProfile.detect();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(profile.toMap()));
+            return Kumiki.OK;
+        }
+        out.println("Kumiki " + BuildInfo.version() + " on " + BuildInfo.runtime());
+        Map<String, String> rows = profile.describe();
+        int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
+        rows.forEach((label, value) -> out.printf("  %-" + width + "s  %s%n", label, value));
+        out.println();
+        out.println("Backends, fastest first (the first that fits this machine is used):");
+        for (Backend b : Backend.values()) {
+            out.printf("  %s %-6s  %s%n", b == profile.backend() ? "*" : " ", b.id(), b.description());
+        }
+        return Kumiki.OK;
+    }
+}
