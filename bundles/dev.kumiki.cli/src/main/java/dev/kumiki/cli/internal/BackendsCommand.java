@@ -40,7 +40,7 @@ public final class BackendsCommand implements Callable<Integer> {
         int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
         rows.forEach((label, value) -> out.printf("  %-" + width + "s  %s%n", label, value));
         out.println();
-        out.println("Backends, fastest first (the first that fits this machine is used):");
+        out.println("Backends (* = in use):");
         for (Backend b : Backend.values()) {
             out.printf("  %s %-6s  %s%n", b == profile.backend() ? "*" : " ", b.id(), b.description());
         }

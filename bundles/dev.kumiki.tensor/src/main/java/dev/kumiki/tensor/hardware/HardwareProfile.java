@@ -168,8 +168,7 @@ public record HardwareProfile(String osName, String arch, Cpu cpu, int logicalCp
         String why = cpu.isA64fx()
                 ? "A64FX, but SVE is " + cpu.sveBits() + "-bit and the Vector API " + v.preferredBits() + "-bit"
                 : cpu.simd() + " CPU";
-        return new Choice(Backend.VECTOR, why + "; preferred species " + v.preferredBits() + "-bit ("
-                + v.floatLanes() + " float lanes)");
+        return new Choice(Backend.VECTOR, why + ", " + v.preferredBits() + "-bit vectors");
     }
 
     private static int parseIntOr(String s, int fallback) {

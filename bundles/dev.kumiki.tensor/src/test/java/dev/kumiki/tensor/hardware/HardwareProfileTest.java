@@ -94,7 +94,7 @@ class HardwareProfileTest {
         assertEquals(16, p.logicalCpus());
         assertEquals(1, p.numaNodes().size());
         assertEquals(Backend.VECTOR, p.backend());
-        assertEquals("SVE 256-bit CPU; preferred species 256-bit (8 float lanes)", p.backendReason());
+        assertEquals("SVE 256-bit CPU, 256-bit vectors", p.backendReason());
     }
 
     @Test
@@ -109,7 +109,7 @@ class HardwareProfileTest {
         assertEquals(2, p.logicalCpus());
         assertEquals(List.of(0, 1), p.numaNodes().get(0).cpus());
         assertEquals(Backend.VECTOR, p.backend());
-        assertEquals("AVX-512 CPU; preferred species 512-bit (16 float lanes)", p.backendReason());
+        assertEquals("AVX-512 CPU, 512-bit vectors", p.backendReason());
     }
 
     @Test
@@ -122,7 +122,7 @@ class HardwareProfileTest {
         assertEquals(4, p.logicalCpus());
         assertEquals(16393920L * 1024, p.memoryBytes());
         assertEquals(Backend.VECTOR, p.backend());
-        assertEquals("AVX2 CPU; preferred species 256-bit (8 float lanes)", p.backendReason());
+        assertEquals("AVX2 CPU, 256-bit vectors", p.backendReason());
         assertEquals("1: node0 cpus 0-3 15.6 GiB", p.describe().get("NUMA nodes"));
     }
 

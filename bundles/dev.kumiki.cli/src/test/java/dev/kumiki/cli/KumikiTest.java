@@ -1,0 +1,109 @@
+package dev.kumiki.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The command line as a user meets it: output, messages and exit codes. */
+class KumikiTest {
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result kumiki(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Kumiki.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @AfterEach
+    void clearOverride() {
+        System.clearProperty("kumiki.backend");
+    }
+
+    @Test
+    void helpListsTheCommandsAndHowToStartTheStudio() {
+        Result r = kumiki("--help");
+        assertEquals(0, r.code);
+        assertTrue(r.out.startsWith("Usage: kumiki [-hV] [COMMAND]"), r.out);
+        assertTrue(r.out.contains("  version   Print the Kumiki version and the Java runtime."), r.out);
+        assertTrue(r.out.contains("  backends  Show the hardware Kumiki detected"), r.out);
+        assertTrue(r.out.contains("Start the graphical workbench with: kumiki studio"), r.out);
+        assertEquals("", r.err);
+    }
+
+    @Test
+    void versionNamesKumikiAndTheJavaRuntime() {
+        Result r = kumiki("version");
+        assertEquals(0, r.code);
+        String[] lines = r.out.split("\n");
+        assertTrue(lines[0].matches("Kumiki (0\\.1\\.0\\S*|unknown)"), lines[0]);
+        assertTrue(lines[1].startsWith("Java " + Runtime.version()), lines[1]);
+        assertEquals(r.out, kumiki("--version").out);
+    }
+
+    @Test
+    void backendsPrintsTheProfileAndMarksTheBackendInUse() {
+        Result r = kumiki("backends");
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("  CPU "), r.out);
+        assertTrue(r.out.contains("  Vector API "), r.out);
+        // the test JVM runs with --add-modules jdk.incubator.vector (parent pom), so vectors are on
+        assertTrue(r.out.contains("  * vector  Java Vector API kernels") || r.out.contains("  * a64fx "), r.out);
+    }
+
+    @Test
+    void backendsAsJson() throws Exception {
+        Result r = kumiki("backends", "--json");
+        assertEquals(0, r.code, r.err);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = new ObjectMapper().readValue(r.out, Map.class);
+        assertEquals(System.getProperty("os.arch"), json.get("arch"));
+        assertEquals(Runtime.getRuntime().availableProcessors(), json.get("availableProcessors"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> vector = (Map<String, Object>) json.get("vectorApi");
+        assertEquals(true, vector.get("enabled"));
+        assertEquals(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), vector.get("preferredBits"));
+    }
+
+    @Test
+    void theBackendSettingIsObeyedAndABadOneIsAUsageError() {
+        System.setProperty("kumiki.backend", "scalar");
+        assertTrue(kumiki("backends").out.contains("  * scalar  scalar Java reference kernels"));
+        System.setProperty("kumiki.backend", "gpu");
+        Result r = kumiki("backends");
+        assertEquals(2, r.code);
+        assertEquals("kumiki backends: -Dkumiki.backend: unknown backend 'gpu'; choose one of a64fx, vector, scalar\n",
+                r.err);
+    }
+
+    @Test
+    void anUnknownCommandSuggestsTheNearestAndShowsUsage() {
+        Result r = kumiki("bakends");
+        assertEquals(2, r.code);
+        assertTrue(r.err.startsWith("kumiki: Unmatched argument at index 0: 'bakends'\nDid you mean: kumiki backends?\n"),
+                r.err);
+        assertTrue(r.err.contains("Usage: kumiki [-hV] [COMMAND]"), r.err);
+        assertEquals("", r.out);
+    }
+
+    @Test
+    void anUnknownOptionSuggestsTheNearestAndShowsTheCommandsUsage() {
+        Result r = kumiki("backends", "--jsn");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("Unknown option: '--jsn'"), r.err);
+        assertTrue(r.err.contains("Did you mean: --json?"), r.err);
+        assertTrue(r.err.contains("Usage: kumiki backends [-hV] [--json]"), r.err);
+        assertFalse(r.err.contains("Exception"), r.err);
+    }
+}

@@ -1,0 +1,20 @@
+package dev.kumiki.ui;
+
+/** Identifiers of Kumiki Studio's contributions, for integrators who extend or test the Studio. */
+public final class StudioIds {
+    /** The Studio application ({@code -application dev.kumiki.ui.application}). */
+    public static final String APPLICATION = "dev.kumiki.ui.application";
+    /** The Studio product. */
+    public static final String PRODUCT = "dev.kumiki.ui.studio";
+    /** The Kumiki perspective, the one the Studio opens with. */
+    public static final String PERSPECTIVE = "dev.kumiki.ui.perspective";
+    /** The Hardware view: the machine and the backend Kumiki uses. */
+    public static final String HARDWARE_VIEW = "dev.kumiki.ui.views.hardware";
+    /** Help > About Kumiki Studio. */
+    public static final String ABOUT_COMMAND = "dev.kumiki.ui.commands.about";
+    /** The main window's title. */
+    public static final String WINDOW_TITLE = "Kumiki Studio";
+
+    private StudioIds() {
+    }
+}

@@ -1,0 +1,38 @@
+package dev.kumiki.ui.internal;
+
+import org.eclipse.swt.graphics.Point;
+import org.eclipse.ui.application.ActionBarAdvisor;
+import org.eclipse.ui.application.IActionBarConfigurer;
+import org.eclipse.ui.application.IWorkbenchWindowConfigurer;
+import org.eclipse.ui.application.WorkbenchWindowAdvisor;
+
+import dev.kumiki.ui.StudioIds;
+
+final class StudioWindowAdvisor extends WorkbenchWindowAdvisor {
+
+    StudioWindowAdvisor(IWorkbenchWindowConfigurer configurer) {
+        super(configurer);
+    }
+
+    @Override
+    public ActionBarAdvisor createActionBarAdvisor(IActionBarConfigurer configurer) {
+        return new StudioActionBarAdvisor(configurer);
+    }
+
+    @Override
+    public void preWindowOpen() {
+        IWorkbenchWindowConfigurer configurer = getWindowConfigurer();
+        configurer.setInitialSize(new Point(1280, 800));
+        configurer.setShowCoolBar(false);
+        configurer.setShowStatusLine(true);
+        configurer.setShowProgressIndicator(true);
+        configurer.setShowPerspectiveBar(false);
+        configurer.setTitle(StudioIds.WINDOW_TITLE);
+    }
+
+    @Override
+    public void postWindowOpen() {
+        // the workbench appends the perspective or editor name to titles it computes; Kumiki's stays fixed
+        getWindowConfigurer().getWindow().getShell().setText(StudioIds.WINDOW_TITLE);
+    }
+}
