@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Kumiki: end-to-end checks of the materialized distributions, run by the build (integration-test phase).
+#   check-distribution.sh PRODUCTS_DIR host         both distributions of this machine's architecture, with the
+#                                                   java the launcher finds: output, exit codes, argument passing
+#   check-distribution.sh PRODUCTS_DIR a64fx JAVA   the linux aarch64 headless distribution in the emulated A64FX
+#                                                   JVM JAVA: it must detect the A64FX and pick the a64fx backend
+# Each check runs a distribution's own `kumiki` script, as a user would.
+set -uo pipefail
+products=${1:?usage: $0 PRODUCTS_DIR host|a64fx [JAVA]}
+mode=${2:?usage: $0 PRODUCTS_DIR host|a64fx [JAVA]}
+unset KUMIKI_BACKEND
+failures=0
+check() { # description, status (0 = ok)
+    if [ "$2" -eq 0 ]; then echo "  ok   $1"; else echo "  FAIL $1"; failures=$((failures + 1)); fi
+}
+
+check_cli() { # distribution folder
+    local dist=$1 out err json code
+    echo "checking $dist"
+    out=$("$dist/kumiki" version 2>&1); code=$?
+    [ $code -eq 0 ] && [[ "$out" == "Kumiki 0.1.0.v"* ]]; check "kumiki version: ${out%%$'\n'*}" $?
+
+    json=$("$dist/kumiki" backends --json 2>/dev/null); code=$?
+    [ $code -eq 0 ] && grep -Eq '"id" : "(a64fx|vector|scalar)"' <<< "$json"; check "kumiki backends --json" $?
+
+    err=$("$dist/kumiki" bakends 2>&1 >/dev/null); code=$?
+    [ $code -eq 2 ] && grep -q "Did you mean: kumiki backends?" <<< "$err"
+    check "an unknown command exits 2 with a suggestion (exit $code)" $?
+
+    err=$("$dist/kumiki" version -data /tmp 2>&1 >/dev/null); code=$?
+    [ $code -eq 2 ] && grep -q "Unknown options: '-data', '/tmp'" <<< "$err"
+    check "Equinox-like options in user arguments reach Kumiki, not Equinox" $?
+
+    err=$(KUMIKI_BACKEND=gpu "$dist/kumiki" backends 2>&1 >/dev/null); code=$?
+    [ $code -eq 2 ] && grep -q "unknown backend 'gpu'; choose one of a64fx, vector, scalar" <<< "$err"
+    check "a bad KUMIKI_BACKEND is a usage error naming the choices" $?
+    ! grep -q "Using incubator modules" <<< "$err"; check "no JVM incubator warning on stderr" $?
+}
+
+case "$mode" in
+    host)
+        case "$(uname -m)" in aarch64 | arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
+        check_cli "$products/dev.kumiki.headless/linux/gtk/$arch/kumiki"
+        check_cli "$products/dev.kumiki.studio/linux/gtk/$arch/kumiki-studio"
+        [ -x "$products/dev.kumiki.headless/linux/gtk/$arch/kumiki/kumiki" ]
+        ! ls "$products/dev.kumiki.headless/linux/gtk/$arch/kumiki/plugins/" | grep -q '^org.eclipse.swt'
+        check "the headless distribution has no SWT" $?
+        ;;
+    a64fx)
+        export KUMIKI_JAVA=${3:?usage: $0 PRODUCTS_DIR a64fx JAVA}
+        dist="$products/dev.kumiki.headless/linux/gtk/aarch64/kumiki"
+        echo "checking $dist in the emulated A64FX JVM $KUMIKI_JAVA"
+        json=$("$dist/kumiki" backends --json 2>/dev/null); code=$?
+        [ $code -eq 0 ]; check "kumiki backends --json exits 0" $?
+        grep -q '"arch" : "aarch64"' <<< "$json"; check "runs on aarch64" $?
+        grep -q '"implementer" : "0x46"' <<< "$json" && grep -q '"part" : "0x001"' <<< "$json"
+        check "detects Fujitsu (0x46) A64FX (0x001)" $?
+        grep -q '"sveVectorBits" : 512' <<< "$json"; check "with 512-bit SVE" $?
+        grep -q '"id" : "a64fx"' <<< "$json"; check "and picks the a64fx backend" $?
+        ;;
+    *) echo "unknown mode '$mode'; use host or a64fx" >&2; exit 2 ;;
+esac
+if [ $failures -gt 0 ]; then echo "$failures distribution check(s) failed"; exit 1; fi
