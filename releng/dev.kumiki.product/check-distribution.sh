@@ -42,8 +42,8 @@ case "$mode" in
         case "$(uname -m)" in aarch64 | arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
         check_cli "$products/dev.kumiki.headless/linux/gtk/$arch/kumiki"
         check_cli "$products/dev.kumiki.studio/linux/gtk/$arch/kumiki-studio"
-        [ -x "$products/dev.kumiki.headless/linux/gtk/$arch/kumiki/kumiki" ]
-        ! ls "$products/dev.kumiki.headless/linux/gtk/$arch/kumiki/plugins/" | grep -q '^org.eclipse.swt'
+        plugins="$products/dev.kumiki.headless/linux/gtk/$arch/kumiki/plugins"
+        [ -d "$plugins" ] && ! ls "$plugins" | grep -q '^org.eclipse.swt'
         check "the headless distribution has no SWT" $?
         ;;
     a64fx)
