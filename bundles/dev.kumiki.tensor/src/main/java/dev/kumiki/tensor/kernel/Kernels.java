@@ -1,0 +1,102 @@
+package dev.kumiki.tensor.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.hardware.Backend;
+import dev.kumiki.tensor.hardware.HardwareProfile;
+import dev.kumiki.tensor.kernel.internal.VectorKernels;
+
+/**
+ * The numeric kernels merges are built from: conversions between stored tensors (F32, F16, BF16, little-endian in a
+ * {@link MemorySegment}) and float chunks on the heap, and operations on those chunks. Work streams through chunks of
+ * a few ten thousand elements, so every operation takes {@code (array, offset, length)}; reductions return their
+ * chunk's partial result for the caller to add up in double.
+ * <p>
+ * {@link #scalar()} is the reference implementation every other is tested against; {@link #of(Backend)} gives the
+ * one for a backend ({@code vector} and {@code a64fx} use the Java Vector API with the JVM's preferred species).
+ * {@snippet :
+ * Kernels k = Kernels.of(HardwareProfile.detect());
+ * k.load(a.data(), DType.BF16, 0, xa, 0, n);
+ * k.load(b.data(), DType.BF16, 0, xb, 0, n);
+ * k.lerp(xa, xb, 0.3f, out, 0, n);
+ * k.store(out, 0, n, target, DType.BF16, 0);
+ * }
+ */
+public interface Kernels {
+
+    /** A short name for messages and benchmarks: {@code scalar}, {@code vector-256}… */
+    String name();
+
+    /** Reads {@code n} elements of a stored F32, F16 or BF16 tensor, starting at element {@code from}. */
+    void load(MemorySegment src, DType type, long from, float[] dst, int off, int n);
+
+    /**
+     * Writes {@code n} floats as F32, F16 or BF16 at element {@code to} of {@code dst}; narrowing rounds to nearest
+     * even, as PyTorch does (NaN becomes the quiet NaN 0x7FC0 in BF16).
+     */
+    void store(float[] src, int off, int n, MemorySegment dst, DType type, long to);
+
+    /** {@code out = Σ weights[j] · xs[j]} over the chunk. */
+    void weightedSum(float[][] xs, float[] weights, float[] out, int off, int n);
+
+    /** {@code y += a · x}. */
+    void axpy(float a, float[] x, float[] y, int off, int n);
+
+    /** {@code x *= a}. */
+    void scale(float a, float[] x, int off, int n);
+
+    /** {@code out = a - b}. */
+    void subtract(float[] a, float[] b, float[] out, int off, int n);
+
+    /** {@code out = (1 - t) · a + t · b}. */
+    void lerp(float[] a, float[] b, float t, float[] out, int off, int n);
+
+    /** {@code out = x · mask} where mask elements are 0 or 1. */
+    void multiply(float[] x, float[] mask, float[] out, int off, int n);
+
+    /** {@code Σ a·b}. */
+    double dot(float[] a, float[] b, int off, int n);
+
+    /** {@code Σ x²}. */
+    double sumOfSquares(float[] x, int off, int n);
+
+    /** {@code Σ |x|}. */
+    double sumOfAbs(float[] x, int off, int n);
+
+    /** {@code max |x|} (0 for an empty chunk). */
+    float maxAbs(float[] x, int off, int n);
+
+    /**
+     * The elected sign per element, TIES-style: the sign of {@code Σ xs[j]} when {@code byCount} is false (mergekit's
+     * "sum"), of {@code Σ sign(xs[j])} when true ("count"); +1 where the sum is 0, as mergekit's {@code sign >= 0}.
+     */
+    void majoritySign(float[][] xs, boolean byCount, float[] sign, int off, int n);
+
+    /** {@code mask = 1} where {@code x} has the elected sign ({@code sign(x) == sign}; 0 elements never agree). */
+    void agreement(float[] x, float[] sign, float[] mask, int off, int n);
+
+    /**
+     * A seeded Bernoulli keep-mask: {@code mask = 1} with probability {@code density}, from a counter-based generator
+     * ({@link CounterRandom}) so element {@code first + i} gets the same draw whatever the chunking or thread.
+     */
+    void bernoulli(long seed, long first, float density, float[] mask, int off, int n);
+
+    /** The scalar reference kernels. */
+    static Kernels scalar() {
+        return ScalarKernels.INSTANCE;
+    }
+
+    /** The kernels of {@code backend}; {@code vector} and {@code a64fx} need the Vector API module. */
+    static Kernels of(Backend backend) {
+        return switch (backend) {
+            case SCALAR -> scalar();
+            case VECTOR, A64FX -> VectorKernels.preferred();
+        };
+    }
+
+    /** The kernels of the backend {@code profile} picked. */
+    static Kernels of(HardwareProfile profile) {
+        return of(profile.backend());
+    }
+}

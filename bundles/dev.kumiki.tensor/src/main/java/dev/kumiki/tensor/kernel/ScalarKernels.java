@@ -1,0 +1,181 @@
+package dev.kumiki.tensor.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import dev.kumiki.tensor.DType;
+
+/** Plain loops: the reference every other {@link Kernels} implementation is tested against. */
+public final class ScalarKernels implements Kernels {
+    static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    /** BF16 bits to float: the upper half of an F32. */
+    public static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    /** Float to BF16 bits, rounding to nearest even as PyTorch's c10::BFloat16 does. */
+    public static short floatToBf16(float f) {
+        if (Float.isNaN(f)) {
+            return 0x7FC0;
+        }
+        int bits = Float.floatToRawIntBits(f);
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    @Override
+    public void load(MemorySegment src, DType type, long from, float[] dst, int off, int n) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, F32, from * 4, dst, off, n);
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = bf16ToFloat(src.get(I16, (from + i) * 2));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = Float.float16ToFloat(src.get(I16, (from + i) * 2));
+                }
+            }
+            default -> throw unsupported(type);
+        }
+    }
+
+    @Override
+    public void store(float[] src, int off, int n, MemorySegment dst, DType type, long to) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, off, dst, F32, to * 4, n);
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(I16, (to + i) * 2, floatToBf16(src[off + i]));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(I16, (to + i) * 2, Float.floatToFloat16(src[off + i]));
+                }
+            }
+            default -> throw unsupported(type);
+        }
+    }
+
+    static IllegalArgumentException unsupported(DType type) {
+        return new IllegalArgumentException("kernels compute on F32, F16 and BF16 tensors, not " + type);
+    }
+
+    @Override
+    public void weightedSum(float[][] xs, float[] weights, float[] out, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            float s = 0;
+            for (int j = 0; j < xs.length; j++) {
+                s += weights[j] * xs[j][i];
+            }
+            out[i] = s;
+        }
+    }
+
+    @Override
+    public void axpy(float a, float[] x, float[] y, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            y[i] += a * x[i];
+        }
+    }
+
+    @Override
+    public void scale(float a, float[] x, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            x[i] *= a;
+        }
+    }
+
+    @Override
+    public void subtract(float[] a, float[] b, float[] out, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            out[i] = a[i] - b[i];
+        }
+    }
+
+    @Override
+    public void lerp(float[] a, float[] b, float t, float[] out, int off, int n) {
+        float s = 1 - t;
+        for (int i = off; i < off + n; i++) {
+            out[i] = s * a[i] + t * b[i];
+        }
+    }
+
+    @Override
+    public void multiply(float[] x, float[] mask, float[] out, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            out[i] = x[i] * mask[i];
+        }
+    }
+
+    @Override
+    public double dot(float[] a, float[] b, int off, int n) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
+
+    @Override
+    public double sumOfSquares(float[] x, int off, int n) {
+        return dot(x, x, off, n);
+    }
+
+    @Override
+    public double sumOfAbs(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) {
+            s += Math.abs(x[i]);
+        }
+        return s;
+    }
+
+    @Override
+    public float maxAbs(float[] x, int off, int n) {
+        float m = 0;
+        for (int i = off; i < off + n; i++) {
+            m = Math.max(m, Math.abs(x[i]));
+        }
+        return m;
+    }
+
+    @Override
+    public void majoritySign(float[][] xs, boolean byCount, float[] sign, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            float s = 0;
+            for (float[] x : xs) {
+                s += byCount ? Math.signum(x[i]) : x[i];
+            }
+            sign[i] = s >= 0 ? 1f : -1f;
+        }
+    }
+
+    @Override
+    public void agreement(float[] x, float[] sign, float[] mask, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            mask[i] = Math.signum(x[i]) == sign[i] ? 1f : 0f;
+        }
+    }
+
+    @Override
+    public void bernoulli(long seed, long first, float density, float[] mask, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            mask[off + i] = CounterRandom.uniform(seed, first + i) < density ? 1f : 0f;
+        }
+    }
+}

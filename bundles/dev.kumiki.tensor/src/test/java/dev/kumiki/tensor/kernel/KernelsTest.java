@@ -1,0 +1,215 @@
+package dev.kumiki.tensor.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.kernel.internal.VectorKernels;
+
+/** Every vector kernel, at every width this CPU runs, against the scalar reference. */
+class KernelsTest {
+
+    static final Kernels REF = Kernels.scalar();
+    static final int[] SIZES = {0, 1, 7, 16, 31, 64, 1000, 4099};
+
+    static Stream<Arguments> vectorKernels() {
+        return Stream.of(128, 256, 512).map(bits -> Arguments.of(VectorKernels.ofBits(bits)));
+    }
+
+    static float[] random(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian() * (r.nextInt(10) == 0 ? 100 : 1);
+        }
+        if (n > 5) {
+            x[1] = 0f;
+            x[2] = -0f;
+            x[3] = Float.MIN_VALUE;
+        }
+        return x;
+    }
+
+    static void assertClose(float[] expected, float[] actual, double relative) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            double tol = relative * Math.max(1, Math.abs(expected[i]));
+            assertEquals(expected[i], actual[i], tol, "element " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("vectorKernels")
+    void conversionsAreBitExact(Kernels k) {
+        Random r = new Random(1);
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            for (int n : SIZES) {
+                float[] x = random(r, n + 3);
+                if (n > 8) {
+                    x[4] = Float.NaN;
+                    x[5] = Float.POSITIVE_INFINITY;
+                    x[6] = 1.00390625f; // exactly between two BF16 values: rounds to even
+                    x[7] = 65520f; // rounds to infinity in F16
+                }
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment a = arena.allocate((long) (n + 3) * type.bytes());
+                    MemorySegment b = arena.allocate((long) (n + 3) * type.bytes());
+                    REF.store(x, 3, n, a, type, 0);
+                    k.store(x, 3, n, b, type, 0);
+                    assertArrayEquals(a.toArray(ValueLayout.JAVA_BYTE), b.toArray(ValueLayout.JAVA_BYTE),
+                            k.name() + " store " + type + " n=" + n);
+                    float[] ra = new float[n + 2];
+                    float[] rb = new float[n + 2];
+                    REF.load(a, type, 0, ra, 2, n);
+                    k.load(a, type, 0, rb, 2, n);
+                    assertArrayEquals(ra, rb, k.name() + " load " + type + " n=" + n);
+                }
+            }
+        }
+    }
+
+    @Test
+    void bf16RoundsToNearestEvenLikePyTorch() {
+        assertEquals((short) 0x3F80, ScalarKernels.floatToBf16(1.00390625f)); // halfway, even stays
+        assertEquals((short) 0x3F82, ScalarKernels.floatToBf16(1.01171875f)); // halfway, odd rounds up
+        assertEquals((short) 0x3F81, ScalarKernels.floatToBf16(Float.intBitsToFloat(0x3F808001)));
+        assertEquals((short) 0x7FC0, ScalarKernels.floatToBf16(Float.NaN));
+        assertEquals((short) 0x7F80, ScalarKernels.floatToBf16(Float.intBitsToFloat(0x7F7FFFFF)), "max float -> inf");
+        assertEquals((short) 0x8000, ScalarKernels.floatToBf16(-0f));
+        assertEquals(-2.5f, ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(-2.5f)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("vectorKernels")
+    void elementwiseOpsMatchTheReference(Kernels k) {
+        Random r = new Random(2);
+        for (int n : SIZES) {
+            int off = 5;
+            float[][] xs = {random(r, n + off), random(r, n + off), random(r, n + off)};
+            float[] w = {0.5f, -0.25f, 1.5f};
+            float[] e = new float[n + off];
+            float[] a = new float[n + off];
+            REF.weightedSum(xs, w, e, off, n);
+            k.weightedSum(xs, w, a, off, n);
+            assertClose(e, a, 1e-6);
+
+            e = xs[0].clone();
+            a = xs[0].clone();
+            REF.axpy(0.3f, xs[1], e, off, n);
+            k.axpy(0.3f, xs[1], a, off, n);
+            assertClose(e, a, 1e-6);
+
+            e = xs[0].clone();
+            a = xs[0].clone();
+            REF.scale(-1.7f, e, off, n);
+            k.scale(-1.7f, a, off, n);
+            assertArrayEquals(e, a);
+
+            REF.subtract(xs[0], xs[1], e, off, n);
+            k.subtract(xs[0], xs[1], a, off, n);
+            assertArrayEquals(e, a);
+
+            REF.lerp(xs[0], xs[1], 0.3f, e, off, n);
+            k.lerp(xs[0], xs[1], 0.3f, a, off, n);
+            assertClose(e, a, 1e-6);
+
+            float[] mask = new float[n + off];
+            REF.bernoulli(9, 100, 0.5f, mask, off, n);
+            REF.multiply(xs[2], mask, e, off, n);
+            k.multiply(xs[2], mask, a, off, n);
+            assertArrayEquals(e, a);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("vectorKernels")
+    void reductionsMatchTheReference(Kernels k) {
+        Random r = new Random(3);
+        for (int n : SIZES) {
+            float[] x = random(r, n + 1);
+            float[] y = random(r, n + 1);
+            double scaleOfSums = 1 + REF.sumOfAbs(x, 1, n) * 1e-6;
+            assertEquals(REF.dot(x, y, 1, n), k.dot(x, y, 1, n), 1e-5 * (1 + REF.sumOfSquares(x, 1, n)));
+            assertEquals(REF.sumOfSquares(x, 1, n), k.sumOfSquares(x, 1, n), 1e-5 * (1 + REF.sumOfSquares(x, 1, n)));
+            assertEquals(REF.sumOfAbs(x, 1, n), k.sumOfAbs(x, 1, n), scaleOfSums);
+            assertEquals(REF.maxAbs(x, 1, n), k.maxAbs(x, 1, n));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("vectorKernels")
+    void signConsensusAndRandomMasksAreExact(Kernels k) {
+        Random r = new Random(4);
+        for (int n : SIZES) {
+            float[][] xs = {random(r, n), random(r, n), random(r, n)};
+            for (boolean byCount : new boolean[] {false, true}) {
+                float[] e = new float[n];
+                float[] a = new float[n];
+                REF.majoritySign(xs, byCount, e, 0, n);
+                k.majoritySign(xs, byCount, a, 0, n);
+                assertArrayEquals(e, a, k.name() + " majoritySign byCount=" + byCount + " n=" + n);
+                float[] me = new float[n];
+                float[] ma = new float[n];
+                REF.agreement(xs[0], e, me, 0, n);
+                k.agreement(xs[0], e, ma, 0, n);
+                assertArrayEquals(me, ma);
+            }
+            float[] e = new float[n + 3];
+            float[] a = new float[n + 3];
+            REF.bernoulli(123456789L, 1L << 33, 0.3f, e, 3, n);
+            k.bernoulli(123456789L, 1L << 33, 0.3f, a, 3, n);
+            assertArrayEquals(e, a, k.name() + " bernoulli n=" + n);
+        }
+    }
+
+    @Test
+    void signOfASumFollowsMergekit() {
+        float[][] xs = {{1f, -3f, 0f, 2f}, {-2f, 1f, 0f, -1f}, {0.5f, 1f, 0f, -1f}};
+        float[] sum = new float[4];
+        float[] count = new float[4];
+        REF.majoritySign(xs, false, sum, 0, 4);
+        REF.majoritySign(xs, true, count, 0, 4);
+        assertArrayEquals(new float[] {-1f, -1f, 1f, 1f}, sum, "sign(Σx), 0 counts as +");
+        assertArrayEquals(new float[] {1f, 1f, 1f, -1f}, count, "sign(Σ sign(x))");
+        float[] mask = new float[4];
+        REF.agreement(xs[0], sum, mask, 0, 4);
+        assertArrayEquals(new float[] {0f, 1f, 0f, 1f}, mask, "zeros never agree");
+    }
+
+    @Test
+    void bernoulliKeepsTheDensityAndIsIndependentOfChunking() {
+        int n = 1_000_000;
+        float[] whole = new float[n];
+        Kernels.scalar().bernoulli(42, 0, 0.3f, whole, 0, n);
+        double mean = 0;
+        for (float v : whole) {
+            mean += v;
+        }
+        mean /= n;
+        // 5 standard deviations of a binomial mean: 5 * sqrt(0.3 * 0.7 / n)
+        assertEquals(0.3, mean, 5 * Math.sqrt(0.21 / n));
+        float[] chunked = new float[n];
+        for (int at = 0; at < n; at += 4096) {
+            Kernels.scalar().bernoulli(42, at, 0.3f, chunked, at, Math.min(4096, n - at));
+        }
+        assertArrayEquals(whole, chunked);
+        float[] other = new float[n];
+        Kernels.scalar().bernoulli(43, 0, 0.3f, other, 0, n);
+        int same = 0;
+        for (int i = 0; i < n; i++) {
+            same += whole[i] == other[i] ? 1 : 0;
+        }
+        // independent streams agree where both keep or both drop: 0.3² + 0.7² = 0.58
+        assertEquals(0.58, same / (double) n, 0.005);
+    }
+}
