@@ -1,0 +1,85 @@
+package dev.kumiki.tensor.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.Test;
+
+/** Top-k by magnitude against a full sort. */
+class MagnitudeSelectionTest {
+
+    /** The reference: indices sorted by |x| descending, ties by index, first k kept. */
+    static float[] sortedMask(float[] x, int k) {
+        Integer[] order = IntStream.range(0, x.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -Math.abs(x[i])).thenComparingInt(i -> i));
+        float[] keep = new float[x.length];
+        for (int j = 0; j < k; j++) {
+            keep[order[j]] = 1f;
+        }
+        return keep;
+    }
+
+    static float[] selectionMask(float[] x, int k, int chunk) {
+        MagnitudeSelection.Source source = (from, buf, n) -> System.arraycopy(x, (int) from, buf, 0, n);
+        MagnitudeSelection.Threshold t = MagnitudeSelection.threshold(source, x.length, k, chunk);
+        MagnitudeSelection.Mask mask = t.mask();
+        float[] keep = new float[x.length];
+        float[] buf = new float[chunk];
+        for (int at = 0; at < x.length; at += chunk) {
+            int n = Math.min(chunk, x.length - at);
+            source.fill(at, buf, n);
+            float[] part = new float[n];
+            mask.apply(buf, part, 0, n);
+            System.arraycopy(part, 0, keep, at, n);
+        }
+        return keep;
+    }
+
+    @Test
+    void keepsExactlyTheLargestMagnitudes() {
+        Random r = new Random(11);
+        for (int n : new int[] {1, 10, 1000, 100_003}) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            for (double density : new double[] {0.01, 0.3, 0.5, 0.9, 1.0}) {
+                int k = (int) (density * n);
+                float[] keep = selectionMask(x, k, 4096);
+                assertArrayEquals(sortedMask(x, k), keep, "n=" + n + " density=" + density);
+                assertEquals(k, (int) IntStream.range(0, n).filter(i -> keep[i] == 1f).count());
+            }
+        }
+    }
+
+    @Test
+    void tiesAtTheThresholdAreKeptInIndexOrder() {
+        // many equal magnitudes, both signs, and zeros: bf16-like data
+        float[] x = new float[5000];
+        Random r = new Random(12);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (r.nextInt(7) - 3) * 0.5f;
+        }
+        for (int k : new int[] {0, 1, 713, 2500, 4999, 5000}) {
+            assertArrayEquals(sortedMask(x, k), selectionMask(x, k, 333), "k=" + k);
+        }
+    }
+
+    @Test
+    void chunkingDoesNotMatter() {
+        float[] x = new float[10_000];
+        Random r = new Random(13);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextFloat() - 0.5f;
+        }
+        float[] expected = selectionMask(x, 1234, 10_000);
+        for (int chunk : new int[] {1, 7, 512, 9999}) {
+            assertArrayEquals(expected, selectionMask(x, 1234, chunk), "chunk=" + chunk);
+        }
+    }
+}
