@@ -28,11 +28,11 @@ public interface Kernels {
     /** A short name for messages and benchmarks: {@code scalar}, {@code vector-256}… */
     String name();
 
-    /** Reads {@code n} elements of a stored F32, F16 or BF16 tensor, starting at element {@code from}. */
+    /** Reads {@code n} elements of a stored F32, F16, BF16 or F64 tensor, starting at element {@code from}. */
     void load(MemorySegment src, DType type, long from, float[] dst, int off, int n);
 
     /**
-     * Writes {@code n} floats as F32, F16 or BF16 at element {@code to} of {@code dst}; narrowing rounds to nearest
+     * Writes {@code n} floats as F32, F16, BF16 or F64 at element {@code to} of {@code dst}; narrowing rounds to nearest
      * even, as PyTorch does (NaN becomes the quiet NaN 0x7FC0 in BF16).
      */
     void store(float[] src, int off, int n, MemorySegment dst, DType type, long to);

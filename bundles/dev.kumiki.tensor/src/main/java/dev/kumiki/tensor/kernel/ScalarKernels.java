@@ -12,6 +12,7 @@ public final class ScalarKernels implements Kernels {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private ScalarKernels() {
     }
@@ -49,6 +50,11 @@ public final class ScalarKernels implements Kernels {
                     dst[off + i] = Float.float16ToFloat(src.get(I16, (from + i) * 2));
                 }
             }
+            case F64 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = (float) src.get(F64, (from + i) * 8);
+                }
+            }
             default -> throw unsupported(type);
         }
     }
@@ -67,12 +73,17 @@ public final class ScalarKernels implements Kernels {
                     dst.set(I16, (to + i) * 2, Float.floatToFloat16(src[off + i]));
                 }
             }
+            case F64 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(F64, (to + i) * 8, src[off + i]);
+                }
+            }
             default -> throw unsupported(type);
         }
     }
 
     static IllegalArgumentException unsupported(DType type) {
-        return new IllegalArgumentException("kernels compute on F32, F16 and BF16 tensors, not " + type);
+        return new IllegalArgumentException("kernels compute on F32, F16, BF16 and F64 tensors, not " + type);
     }
 
     @Override

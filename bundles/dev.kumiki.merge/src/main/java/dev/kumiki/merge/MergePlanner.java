@@ -1,0 +1,355 @@
+package dev.kumiki.merge;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.merge.config.MergeConfig;
+import dev.kumiki.merge.config.MergeConfigReader;
+import dev.kumiki.merge.config.ParameterSetting;
+import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.ModelFolder;
+
+/**
+ * Turns a {@link MergeConfig} into a {@link MergePlan} the way mergekit's planner does, reading only headers and
+ * config.json: {@code models} become one slice over all layers (the base model added when it is not listed);
+ * embeddings are planned before the layers and the final norm and head after them, both at t = 0 as current
+ * mergekit does, and the layers of each slice with t running from 0 to 1; parameters are looked up in the slice source, the slice, then
+ * the top level, each through filters and gradients.
+ * <p>
+ * Every problem found is a {@link ConfigException} naming the place in the YAML: unknown method (with the nearest
+ * name), missing model folders, layer ranges beyond a model's layers, missing tensors, shape mismatches, missing
+ * required parameters, values out of range.
+ */
+public final class MergePlanner {
+    private final MergeConfig config;
+    private final MergeMethod method;
+    private final Map<String, ModelFolder> models;
+    private final List<String> warnings = new ArrayList<>();
+
+    private MergePlanner(MergeConfig config, MergeMethod method, Map<String, ModelFolder> models) {
+        this.config = config;
+        this.method = method;
+        this.models = models;
+    }
+
+    /** The folder a model reference names: absolute, or relative to the configuration file's folder. */
+    public static Path resolve(MergeConfig config, String model) {
+        Path p = Path.of(model);
+        if (p.isAbsolute()) {
+            return p;
+        }
+        Path dir = config.file().toAbsolutePath().getParent();
+        return dir == null ? p.toAbsolutePath() : dir.resolve(p).normalize();
+    }
+
+    /**
+     * Plans {@code config}, opening the models it names (they stay open in {@code opened}, which the caller
+     * closes).
+     */
+    public static MergePlan plan(MergeConfig config, Map<String, ModelFolder> opened) throws ConfigException, IOException {
+        MergeMethod method = MergeMethods.byName(config.mergeMethod()).orElseThrow(() -> new ConfigException(
+                config.whereOf("merge_method") + ": unknown merge_method '" + config.mergeMethod() + "'"
+                        + MergeConfigReader.nearest(config.mergeMethod(), MergeMethods.names())
+                                .map(s -> "; did you mean '" + s + "'?").orElse("")
+                        + " (Kumiki has " + String.join(", ", MergeMethods.names()) + ")"));
+        if (config.tokenizerSource().map("union"::equals).orElse(false)) {
+            throw new ConfigException(config.whereOf("tokenizer_source") + ": tokenizer_source: union (merging "
+                    + "vocabularies) is not supported yet; use base or one model's folder");
+        }
+        if (config.chatTemplate().isPresent()) {
+            String tpl = config.chatTemplate().get();
+            if (!tpl.equals("auto") && !tpl.equals("chatml") && !tpl.contains("{%") && !tpl.contains("{{")) {
+                throw new ConfigException(config.whereOf("chat_template") + ": unknown chat_template '" + tpl
+                        + "'; use auto (the template the input models share), chatml, or a Jinja template");
+            }
+        }
+        for (String key : new String[] {"dtype", "out_dtype"}) {
+            Optional<String> d = key.equals("dtype") ? config.dtype() : config.outDtype();
+            if (d.isPresent()) {
+                try {
+                    DType.ofUserName(d.get());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(config.whereOf(key) + ": " + e.getMessage());
+                }
+            }
+        }
+        List<String> needed = new ArrayList<>(config.referencedModels());
+        config.tokenizerSource().filter(s -> !s.equals("base") && !needed.contains(s)).ifPresent(needed::add);
+        for (String model : needed) {
+            if (opened.containsKey(model)) {
+                continue;
+            }
+            Path dir = resolve(config, model);
+            if (!Files.isDirectory(dir)) {
+                throw new ConfigException(whereModel(config, model) + ": model '" + model + "' is not a folder here ("
+                        + dir + "); Kumiki reads local Hugging Face model folders and does not download models");
+            }
+            try {
+                opened.put(model, ModelFolder.open(dir));
+            } catch (IOException e) {
+                throw new ConfigException(whereModel(config, model) + ": model '" + model + "' cannot be read: "
+                        + e.getMessage());
+            }
+        }
+        return new MergePlanner(config, method, opened).plan();
+    }
+
+    private static String whereModel(MergeConfig config, String model) {
+        for (MergeConfig.InputModel m : config.models()) {
+            if (m.model().equals(model)) {
+                return m.where();
+            }
+        }
+        for (MergeConfig.OutputSlice s : config.slices()) {
+            for (MergeConfig.InputSlice src : s.sources()) {
+                if (src.model().equals(model)) {
+                    return src.where();
+                }
+            }
+        }
+        return config.whereOf("base_model");
+    }
+
+    /** Layers of a model: config.json's num_hidden_layers, else counted from tensor names. */
+    private int layers(String model) {
+        ModelFolder f = models.get(model);
+        if (f.config().isPresent() && f.config().get().layers().isPresent()) {
+            return f.config().get().layers().getAsInt();
+        }
+        return f.names().stream().map(LayerNames::layer).flatMap(Optional::stream).mapToInt(i -> i + 1).max()
+                .orElse(0);
+    }
+
+    private MergePlan plan() throws ConfigException {
+        Optional<String> base = config.baseModel();
+        if (method.baseUse() == MergeMethod.BaseUse.REQUIRED && base.isEmpty()
+                && config.slices().stream().allMatch(s -> s.baseModel().isEmpty())) {
+            throw new ConfigException(config.whereOf("merge_method") + ": " + method.name() + " merges deltas from a "
+                    + "base model; add base_model: PATH");
+        }
+        List<MergeConfig.OutputSlice> slices = config.slices().isEmpty() ? List.of(wholeModels()) : config.slices();
+        for (MergeConfig.OutputSlice s : slices) {
+            for (MergeConfig.InputSlice src : s.sources()) {
+                int have = layers(src.model());
+                if (src.to() > have) {
+                    throw new ConfigException(src.where() + ": layer_range [" + src.from() + ", " + src.to()
+                            + "] goes beyond the " + have + " layers of model '" + src.model() + "'");
+                }
+            }
+        }
+        List<PlannedTensor> tensors = new ArrayList<>();
+        Set<String> planned = new LinkedHashSet<>();
+        String reference = slices.get(0).sources().get(0).model();
+        ModelFolder first = models.get(reference);
+        // before the layers: embeddings, from the first slice at t = 0
+        for (String name : first.names()) {
+            if (LayerNames.layer(name).isEmpty() && LayerNames.isBeforeLayers(name)) {
+                planTensor(tensors, planned, name, slices.get(0), name, 0, 0);
+            }
+        }
+        int outLayer = 0;
+        for (MergeConfig.OutputSlice s : slices) {
+            MergeConfig.InputSlice lead = s.sources().get(0);
+            int n = lead.layers();
+            for (int i = 0; i < n; i++) {
+                double t = n > 1 ? i / (double) (n - 1) : 1;
+                int inLayer = lead.from() + i;
+                for (String name : models.get(lead.model()).names()) {
+                    if (LayerNames.layer(name).orElse(-1) == inLayer) {
+                        planTensor(tensors, planned, LayerNames.withLayer(name, outLayer), s, name, t, i);
+                    }
+                }
+                outLayer++;
+            }
+        }
+        // after the layers: final norm and head, from the last slice; current mergekit evaluates gradients of every
+        // tensor outside the layers at t = 0 (its 2024 planner used t = 1 here)
+        MergeConfig.OutputSlice last = slices.get(slices.size() - 1);
+        for (String name : models.get(last.sources().get(0).model()).names()) {
+            if (LayerNames.layer(name).isEmpty() && !LayerNames.isBeforeLayers(name)) {
+                planTensor(tensors, planned, name, last, name, 0, 0);
+            }
+        }
+        Map<String, Path> folders = new LinkedHashMap<>();
+        models.forEach((k, v) -> folders.put(k, v.dir()));
+        String filesFrom = base.orElse(reference);
+        return new MergePlan(config, method, tensors, folders, filesFrom,
+                outLayer > 0 ? Optional.of(outLayer) : Optional.empty(), warnings);
+    }
+
+    /** The {@code models} form as one slice over every layer, with the base model added when missing. */
+    private MergeConfig.OutputSlice wholeModels() throws ConfigException {
+        List<MergeConfig.InputSlice> sources = new ArrayList<>();
+        boolean baseIncluded = false;
+        for (MergeConfig.InputModel m : config.models()) {
+            baseIncluded |= config.baseModel().map(m.model()::equals).orElse(false);
+            sources.add(new MergeConfig.InputSlice(m.model(), 0, layers(m.model()), m.parameters(), m.where()));
+        }
+        if (config.baseModel().isPresent() && !baseIncluded) {
+            if (method.baseUse() == MergeMethod.BaseUse.NONE) {
+                warnings.add(config.whereOf("base_model") + ": " + method.name() + " has no base model; base_model '"
+                        + config.baseModel().get() + "' is not among the models and is ignored");
+            } else {
+                String b = config.baseModel().get();
+                sources.add(new MergeConfig.InputSlice(b, 0, layers(b), Map.of(), config.whereOf("base_model")));
+            }
+        }
+        int n = sources.get(0).layers();
+        for (MergeConfig.InputSlice s : sources) {
+            if (s.layers() != n) {
+                throw new ConfigException(s.where() + ": model '" + s.model() + "' has " + s.layers() + " layers but '"
+                        + sources.get(0).model() + "' has " + n + "; merging whole models needs equal layer counts "
+                        + "(use slices with layer_range to combine different depths)");
+            }
+        }
+        return new MergeConfig.OutputSlice(sources, Optional.empty(), Map.of(), config.whereOf("models"));
+    }
+
+    private void planTensor(List<PlannedTensor> out, Set<String> planned, String output, MergeConfig.OutputSlice slice,
+            String leadName, double t, int offset) throws ConfigException {
+        if (!planned.add(output)) {
+            return;
+        }
+        Optional<String> baseModel = slice.baseModel().or(config::baseModel);
+        boolean usesBase = method.baseUse() != MergeMethod.BaseUse.NONE && baseModel.isPresent();
+        if (usesBase && slice.sources().stream().noneMatch(s -> s.model().equals(baseModel.get()))) {
+            throw new ConfigException(slice.where() + ": base model '" + baseModel.get() + "' is not among the "
+                    + "sources of this slice; add it with the same layer_range as the others");
+        }
+        MergeConfig.InputSlice lead = slice.sources().get(0);
+        TensorInfo leadInfo = models.get(lead.model()).info(leadName).orElseThrow();
+        PlannedTensor.Input baseInput = null;
+        List<PlannedTensor.Input> inputs = new ArrayList<>();
+        List<Map<String, Object>> modelParams = new ArrayList<>();
+        for (MergeConfig.InputSlice src : slice.sources()) {
+            String name = LayerNames.layer(leadName).isPresent()
+                    ? LayerNames.withLayer(leadName, src.from() + offset)
+                    : leadName;
+            ModelFolder folder = models.get(src.model());
+            Optional<TensorInfo> info = folder.info(name);
+            if (info.isEmpty()) {
+                if (LayerNames.isVocabulary(name) && name.contains("lm_head")) {
+                    warnings.add("model '" + src.model() + "' has no " + name + " (tied embeddings); it is left out "
+                            + "of " + output);
+                    continue;
+                }
+                throw new ConfigException(src.where() + ": model '" + src.model() + "' has no tensor '" + name
+                        + "' (needed for " + output + ")");
+            }
+            if (!info.get().shape().equals(leadInfo.shape())) {
+                throw new ConfigException(src.where() + ": tensor '" + name + "' of model '" + src.model() + "' is "
+                        + info.get().shape() + " but '" + leadName + "' of '" + lead.model() + "' is "
+                        + leadInfo.shape() + (LayerNames.isVocabulary(name) ? "; the vocabularies differ (set "
+                                + "tokenizer_source to merge models with different vocabularies)" : ""));
+            }
+            PlannedTensor.Input input = new PlannedTensor.Input(src.model(), name, info.get().dtype());
+            if (usesBase && src.model().equals(baseModel.get())) {
+                baseInput = input;
+            } else {
+                inputs.add(input);
+                modelParams.add(modelParameters(slice, src, output, t));
+            }
+        }
+        if (!leadInfo.dtype().isFloatingPoint() && !method.name().equals("passthrough")) {
+            throw new ConfigException(lead.where() + ": tensor '" + leadName + "' is " + leadInfo.dtype()
+                    + "; only passthrough can carry non-float tensors");
+        }
+        DType type = outputType(baseInput != null ? baseInput.type() : leadInfo.dtype(), leadInfo.dtype());
+        Map<String, Object> params = new LinkedHashMap<>();
+        for (ParameterDef p : method.parameters()) {
+            params.put(p.name(), value(p, slice, null, output, t));
+        }
+        PlannedTensor tensor = new PlannedTensor(output, leadInfo.shape(), type, Optional.ofNullable(baseInput), inputs,
+                t, params, modelParams);
+        String problem = method.check(PlannedJob.headersOnly(tensor));
+        if (problem != null) {
+            throw new ConfigException(slice.where() + ": " + method.name() + ", tensor " + output + ": " + problem);
+        }
+        out.add(tensor);
+    }
+
+    private DType outputType(DType inputType, DType leadType) throws ConfigException {
+        if (!leadType.isFloatingPoint()) {
+            return leadType;
+        }
+        Optional<String> name = config.outDtype().or(config::dtype);
+        if (name.isEmpty()) {
+            return inputType;
+        }
+        try {
+            return DType.ofUserName(name.get());
+        } catch (IllegalArgumentException e) {
+            String key = config.outDtype().isPresent() ? "out_dtype" : "dtype";
+            throw new ConfigException(config.whereOf(key) + ": " + e.getMessage());
+        }
+    }
+
+    private Map<String, Object> modelParameters(MergeConfig.OutputSlice slice, MergeConfig.InputSlice src, String tensor,
+            double t) throws ConfigException {
+        Map<String, Object> values = new HashMap<>();
+        for (ParameterDef p : method.modelParameters()) {
+            values.put(p.name(), value(p, slice, src, tensor, t));
+        }
+        return values;
+    }
+
+    /** mergekit's ConfigReader.parameter: source, slice, top level, then the default. */
+    private Object value(ParameterDef p, MergeConfig.OutputSlice slice, MergeConfig.InputSlice src, String tensor,
+            double t) throws ConfigException {
+        List<Map<String, ParameterSetting>> levels = new ArrayList<>();
+        if (src != null) {
+            levels.add(src.parameters());
+        }
+        levels.add(slice.parameters());
+        levels.add(config.parameters());
+        for (Map<String, ParameterSetting> level : levels) {
+            ParameterSetting s = level.get(p.name());
+            if (s != null) {
+                Optional<Object> v = s.evaluate(tensor, t);
+                if (v.isPresent()) {
+                    return typed(p, v.get(), s.where());
+                }
+            }
+        }
+        if (p.defaultValue().isPresent()) {
+            return p.defaultValue().get();
+        }
+        throw new ConfigException((src != null ? src.where() : config.whereOf("parameters")) + ": " + method.name()
+                + " needs parameter '" + p.name() + "' (" + p.doc() + ")" + (src != null ? " for model '" + src.model()
+                        + "'" : "") + " for tensor " + tensor);
+    }
+
+    private static Object typed(ParameterDef p, Object value, String where) throws ConfigException {
+        Object kind = p.defaultValue().orElse(0.0);
+        if (kind instanceof Boolean) {
+            if (value instanceof Boolean) {
+                return value;
+            }
+            if (value instanceof Double d && (d == 0 || d == 1)) {
+                return d == 1;
+            }
+            throw new ConfigException(where + ": parameter '" + p.name() + "' is true or false, found '" + value + "'");
+        }
+        if (kind instanceof Double) {
+            if (value instanceof Double) {
+                return value;
+            }
+            if (value instanceof Boolean b) {
+                return b ? 1.0 : 0.0;
+            }
+            throw new ConfigException(where + ": parameter '" + p.name() + "' is a number, found '" + value + "'");
+        }
+        return value.toString();
+    }
+}

@@ -1,0 +1,147 @@
+package dev.kumiki.merge;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+import dev.kumiki.tensor.MappedTensor;
+import dev.kumiki.tensor.Shape;
+import dev.kumiki.tensor.kernel.CounterRandom;
+import dev.kumiki.tensor.kernel.Kernels;
+
+/**
+ * A {@link TensorJob} over a planned tensor: inputs are memory-mapped tensors (or absent, for the checks made at
+ * planning time, when only headers have been read), the output a slice of the file being written.
+ */
+final class PlannedJob implements TensorJob {
+    private final PlannedTensor tensor;
+    private final MappedTensor base;
+    private final MappedTensor[] inputs;
+    private final MemorySegment out;
+    private final Kernels kernels;
+    private final int chunk;
+    private final long seed;
+
+    PlannedJob(PlannedTensor tensor, MappedTensor base, MappedTensor[] inputs, MemorySegment out, Kernels kernels,
+            int chunk, long seed) {
+        this.tensor = tensor;
+        this.base = base;
+        this.inputs = inputs;
+        this.out = out;
+        this.kernels = kernels;
+        this.chunk = chunk;
+        this.seed = seed;
+    }
+
+    /** A job for checks: parameters and shapes only, no data. */
+    static PlannedJob headersOnly(PlannedTensor tensor) {
+        return new PlannedJob(tensor, null, null, null, Kernels.scalar(), 1 << 16, 0);
+    }
+
+    @Override
+    public String name() {
+        return tensor.output();
+    }
+
+    @Override
+    public Shape shape() {
+        return tensor.shape();
+    }
+
+    @Override
+    public long elements() {
+        return tensor.shape().elements();
+    }
+
+    @Override
+    public int models() {
+        return tensor.inputs().size();
+    }
+
+    @Override
+    public boolean hasBase() {
+        return tensor.base().isPresent();
+    }
+
+    private static IllegalStateException noData() {
+        return new IllegalStateException("no tensor data while planning");
+    }
+
+    @Override
+    public void input(int model, long from, float[] buf, int n) {
+        if (inputs == null) {
+            throw noData();
+        }
+        MappedTensor t = inputs[model];
+        kernels.load(t.data(), t.info().dtype(), from, buf, 0, n);
+    }
+
+    @Override
+    public void base(long from, float[] buf, int n) {
+        if (base == null) {
+            throw inputs == null ? noData() : new IllegalStateException(tensor.output() + " has no base model");
+        }
+        kernels.load(base.data(), base.info().dtype(), from, buf, 0, n);
+    }
+
+    private Object model(int model, String parameter) {
+        Map<String, Object> p = tensor.modelParameters().get(model);
+        Object v = p.get(parameter);
+        if (v == null) {
+            throw new IllegalArgumentException("no per-model parameter '" + parameter + "' for " + tensor.output());
+        }
+        return v;
+    }
+
+    private Object global(String parameter) {
+        Object v = tensor.parameters().get(parameter);
+        if (v == null) {
+            throw new IllegalArgumentException("no parameter '" + parameter + "' for " + tensor.output());
+        }
+        return v;
+    }
+
+    @Override
+    public double number(int model, String parameter) {
+        return (Double) model(model, parameter);
+    }
+
+    @Override
+    public boolean bool(int model, String parameter) {
+        return (Boolean) model(model, parameter);
+    }
+
+    @Override
+    public double number(String parameter) {
+        return (Double) global(parameter);
+    }
+
+    @Override
+    public boolean bool(String parameter) {
+        return (Boolean) global(parameter);
+    }
+
+    @Override
+    public String text(String parameter) {
+        return global(parameter).toString();
+    }
+
+    @Override
+    public long seed(int model) {
+        return CounterRandom.stream(seed, tensor.output(), model);
+    }
+
+    @Override
+    public void write(long from, float[] buf, int n) {
+        kernels.store(buf, 0, n, out, tensor.type(), from);
+    }
+
+    @Override
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    @Override
+    public int chunk() {
+        return chunk;
+    }
+}
