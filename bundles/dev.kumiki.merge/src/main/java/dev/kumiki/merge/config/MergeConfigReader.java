@@ -57,7 +57,10 @@ public final class MergeConfigReader {
             root = new Yaml(options).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            String what = (e.getContext() == null ? "" : e.getContext() + ", ") + e.getProblem();
+            Mark c = e.getContextMark();
+            String what = (e.getContext() == null ? "" : e.getContext()
+                    + (c != null && c != m ? " (started at line " + (c.getLine() + 1) + ", column " + (c.getColumn() + 1)
+                            + ")" : "") + ", ") + e.getProblem();
             throw new ConfigException(file + (m == null ? "" : ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
                     + ": not valid YAML: " + what);
         } catch (RuntimeException e) {
