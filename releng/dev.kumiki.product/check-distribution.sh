@@ -24,7 +24,7 @@ check_cli() { # distribution folder
     [ $code -eq 0 ] && grep -Eq '"id" : "(a64fx|vector|scalar)"' <<< "$json"; check "kumiki backends --json" $?
 
     err=$("$dist/kumiki" bakends 2>&1 >/dev/null); code=$?
-    [ $code -eq 2 ] && grep -q "Did you mean: kumiki backends?" <<< "$err"
+    [ $code -eq 2 ] && grep -q "Did you mean: kumiki backends" <<< "$err"
     check "an unknown command exits 2 with a suggestion (exit $code)" $?
 
     err=$("$dist/kumiki" version -data /tmp 2>&1 >/dev/null); code=$?
@@ -35,6 +35,18 @@ check_cli() { # distribution folder
     [ $code -eq 2 ] && grep -q "unknown backend 'gpu'; choose one of a64fx, vector, scalar" <<< "$err"
     check "a bad KUMIKI_BACKEND is a usage error naming the choices" $?
     ! grep -q "Using incubator modules" <<< "$err"; check "no JVM incubator warning on stderr" $?
+
+    # a merge from mergekit YAML, end to end inside the distribution (OSGi wiring of the merge library and YAML)
+    local work
+    work=$(mktemp -d)
+    "$dist/kumiki" make-model "$work/base" > /dev/null && "$dist/kumiki" make-model "$work/a" --variant 1 > /dev/null \
+        && "$dist/kumiki" make-model "$work/b" --variant 2 > /dev/null
+    check "kumiki make-model writes three small models" $?
+    printf 'models:\n  - model: a\n    parameters: {weight: 0.5, density: 0.5}\n  - model: b\n    parameters: {weight: 0.5, density: 0.7}\nmerge_method: ties\nbase_model: base\n' > "$work/ties.yml"
+    out=$("$dist/kumiki" merge "$work/ties.yml" "$work/merged" 2>&1); code=$?
+    [ $code -eq 0 ] && [ -f "$work/merged/model.safetensors" ] && [ -f "$work/merged/mergekit_config.yml" ]
+    check "kumiki merge of mergekit YAML writes the model: ${out##*$'\n'}" $?
+    rm -rf "$work"
 }
 
 case "$mode" in

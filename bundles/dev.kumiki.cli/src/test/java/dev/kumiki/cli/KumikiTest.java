@@ -91,7 +91,7 @@ class KumikiTest {
     void anUnknownCommandSuggestsTheNearestAndShowsUsage() {
         Result r = kumiki("bakends");
         assertEquals(2, r.code);
-        assertTrue(r.err.startsWith("kumiki: Unmatched argument at index 0: 'bakends'\nDid you mean: kumiki backends?\n"),
+        assertTrue(r.err.startsWith("kumiki: Unmatched argument at index 0: 'bakends'\nDid you mean: kumiki backends"),
                 r.err);
         assertTrue(r.err.contains("Usage: kumiki [-hV] [COMMAND]"), r.err);
         assertEquals("", r.out);

@@ -24,7 +24,7 @@ public record MergePlan(MergeConfig config, MergeMethod method, List<PlannedTens
                         String baseForFiles, Optional<Integer> outputLayers, List<String> warnings) {
     public MergePlan {
         tensors = List.copyOf(tensors);
-        folders = Map.copyOf(folders);
+        folders = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(folders));
         warnings = List.copyOf(warnings);
     }
 

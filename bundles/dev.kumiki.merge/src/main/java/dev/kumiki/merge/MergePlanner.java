@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -182,7 +181,10 @@ public final class MergePlanner {
             }
         }
         Map<String, Path> folders = new LinkedHashMap<>();
-        models.forEach((k, v) -> folders.put(k, v.dir()));
+        for (String m : config.referencedModels()) {
+            folders.put(m, models.get(m).dir());
+        }
+        models.forEach((k, v) -> folders.putIfAbsent(k, v.dir()));
         String filesFrom = base.orElse(reference);
         return new MergePlan(config, method, tensors, folders, filesFrom,
                 outLayer > 0 ? Optional.of(outLayer) : Optional.empty(), warnings);
@@ -297,7 +299,7 @@ public final class MergePlanner {
 
     private Map<String, Object> modelParameters(MergeConfig.OutputSlice slice, MergeConfig.InputSlice src, String tensor,
             double t) throws ConfigException {
-        Map<String, Object> values = new HashMap<>();
+        Map<String, Object> values = new LinkedHashMap<>();
         for (ParameterDef p : method.modelParameters()) {
             values.put(p.name(), value(p, slice, src, tensor, t));
         }

@@ -36,8 +36,10 @@ public record PlannedTensor(String output, Shape shape, DType type, Optional<Inp
     public PlannedTensor {
         Objects.requireNonNull(output, "output");
         inputs = List.copyOf(inputs);
-        parameters = Map.copyOf(parameters);
-        modelParameters = List.copyOf(modelParameters);
+        // parameters keep the method's declaration order, for listings
+        parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
+        modelParameters = modelParameters.stream()
+                .map(m -> java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(m))).toList();
     }
 
     public long outputBytes() {

@@ -21,12 +21,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.kumiki.merge.MergePlan;
 import dev.kumiki.merge.MergePlanner;
 import dev.kumiki.merge.Merger;
-import dev.kumiki.merge.TinyModels;
 import dev.kumiki.merge.config.MergeConfig;
 import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.hardware.HardwareProfile;
 import dev.kumiki.tensor.io.ModelFolder;
+import dev.kumiki.tensor.io.SyntheticModel;
 import dev.kumiki.tensor.kernel.Kernels;
 
 /**
@@ -43,11 +43,10 @@ class MergeAgainstReferenceTest {
     static void makeModels() throws IOException {
         // BF16 like real checkpoints; F32 copies for the magnitude selections, where BF16's coarse values make equal
         // magnitudes at the cut-off, whose order torch leaves unspecified
-        TinyModels.model(models.resolve("base"), 3, DType.BF16, 0, 0f);
-        TinyModels.model(models.resolve("f32/base"), 3, DType.F32, 0, 0f);
-        for (int i = 1; i <= 3; i++) {
-            TinyModels.model(models.resolve("m" + i), 3, DType.BF16, i, 1f);
-            TinyModels.model(models.resolve("f32/m" + i), 3, DType.F32, i, 1f);
+        for (int i = 0; i <= 3; i++) {
+            String name = i == 0 ? "base" : "m" + i;
+            SyntheticModel.llama().layers(3).variant(i).write(models.resolve(name));
+            SyntheticModel.llama().layers(3).variant(i).dtype(DType.F32).write(models.resolve("f32/" + name));
         }
     }
 

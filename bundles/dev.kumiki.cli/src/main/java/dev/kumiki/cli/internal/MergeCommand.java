@@ -1,0 +1,189 @@
+package dev.kumiki.cli.internal;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+import dev.kumiki.cli.Kumiki;
+import dev.kumiki.merge.MergePlan;
+import dev.kumiki.merge.MergePlanner;
+import dev.kumiki.merge.Merger;
+import dev.kumiki.merge.PlannedTensor;
+import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.merge.config.MergeConfig;
+import dev.kumiki.merge.config.MergeConfigReader;
+import dev.kumiki.tensor.hardware.HardwareProfile;
+import dev.kumiki.tensor.io.ModelFolder;
+import dev.kumiki.tensor.io.ModelWriter;
+import dev.kumiki.tensor.kernel.Kernels;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = {"Merge models as a mergekit YAML configuration describes, unchanged (mergekit-yaml CONFIG OUT).",
+                "Models are local Hugging Face folders (paths relative to the configuration's folder). Tensors stream "
+                        + "from the memory-mapped inputs to the output shards, so memory stays small whatever the "
+                        + "model size. The output gets config.json, the tokenizer files, a README model card and "
+                        + "the recipe (mergekit_config.yml)."})
+public final class MergeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "CONFIG.yml", description = "mergekit merge configuration")
+    Path config;
+
+    @Parameters(index = "1", paramLabel = "OUT_DIR", arity = "0..1",
+            description = "folder for the merged model (required unless --dry-run)")
+    Path out;
+
+    @Option(names = "--dry-run", description = "check the configuration against the models' headers and print the "
+            + "plan; reads no weights and writes nothing")
+    boolean dryRun;
+
+    @Option(names = {"--shard-size", "--out-shard-size"}, paramLabel = "SIZE", defaultValue = "5GB",
+            description = "largest output shard, e.g. 5GB (default), 500MB, 2GiB, or mergekit's 5B")
+    String shardSize;
+
+    @Option(names = {"--seed", "--random-seed"}, paramLabel = "N", defaultValue = "0",
+            description = "seed of the random methods (DARE, DELLA); the same seed gives the same model")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: the available cores)")
+    Integer threads;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!dryRun && this.out == null) {
+            throw new IllegalArgumentException("give the output folder (OUT_DIR), or --dry-run to check only");
+        }
+        long shardBytes = parseSize(shardSize);
+        Map<String, ModelFolder> models = new HashMap<>();
+        try {
+            MergeConfig parsed;
+            MergePlan plan;
+            try {
+                parsed = MergeConfigReader.read(config, w -> err.println("kumiki merge: warning: " + w));
+                plan = MergePlanner.plan(parsed, models);
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IllegalArgumentException("no such configuration file: " + config);
+            }
+            plan.warnings().forEach(w -> err.println("kumiki merge: warning: " + w));
+            printPlan(out, plan, shardBytes);
+            if (dryRun) {
+                out.println("Dry run: the configuration and the models agree; nothing was written.");
+                return Kumiki.OK;
+            }
+            HardwareProfile profile = HardwareProfile.detect();
+            Kernels kernels = Kernels.of(profile);
+            Progress progress = new Progress(out, Progress.isTerminal(), "merging");
+            long start = System.nanoTime();
+            Merger.builder(plan, models).kernels(kernels).shardBytes(shardBytes).seed(seed)
+                    .threads(threads != null ? threads : profile.availableProcessors())
+                    .listener((t, done, total, bytes, totalBytes) -> progress.update(bytes, totalBytes,
+                            done + "/" + total + " tensors"))
+                    .build().run(this.out);
+            progress.finish();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            out.printf(Locale.ROOT, "Merged %d tensors (%s) into %s in %.1f s with the %s kernels.%n",
+                    plan.tensors().size(), Progress.gb(plan.outputBytes()), this.out, seconds, kernels.name());
+            return Kumiki.OK;
+        } finally {
+            models.values().forEach(ModelFolder::close);
+        }
+    }
+
+    private void printPlan(PrintWriter out, MergePlan plan, long shardBytes) {
+        MergeConfig c = plan.config();
+        out.println("Method   " + plan.method().name() + " — " + plan.method().description());
+        for (Map.Entry<String, Path> m : plan.folders().entrySet()) {
+            boolean base = c.baseModel().map(m.getKey()::equals).orElse(false);
+            out.println("Model    " + m.getKey() + (base ? " (base)" : "") + "  " + m.getValue());
+        }
+        int shards = ModelWriter.plan(plan.tensors().stream()
+                .map(t -> new dev.kumiki.tensor.TensorInfo(t.output(), t.type(), t.shape())).toList(), shardBytes).size();
+        out.println("Output   " + plan.tensors().size() + " tensors, " + plan.outputLayers().map(n -> n + " layers, ")
+                .orElse("") + Progress.gb(plan.outputBytes()) + " in " + shards + " shard" + (shards == 1 ? "" : "s")
+                + ", " + plan.tensors().stream().map(t -> t.type().safetensorsName()).distinct()
+                        .collect(Collectors.joining("/")));
+        if (dryRun) {
+            out.println("Tensors:");
+            for (PlannedTensor t : plan.tensors()) {
+                out.println("  " + t.output() + " " + t.shape() + " " + t.type().safetensorsName() + " <- "
+                        + describeInputs(t) + describeParameters(t));
+            }
+        }
+    }
+
+    private static String describeInputs(PlannedTensor t) {
+        List<String> parts = new java.util.ArrayList<>();
+        t.base().ifPresent(b -> parts.add(b.model() + " (base)"));
+        for (PlannedTensor.Input i : t.inputs()) {
+            parts.add(i.tensor().equals(t.output()) ? i.model() : i.model() + ":" + i.tensor());
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String describeParameters(PlannedTensor t) {
+        StringBuilder b = new StringBuilder();
+        t.parameters().forEach((k, v) -> b.append(' ').append(k).append('=').append(format(v)));
+        if (!t.modelParameters().isEmpty()) {
+            for (String name : t.modelParameters().get(0).keySet()) {
+                b.append(' ').append(name).append("=[").append(t.modelParameters().stream()
+                        .map(m -> format(m.get(name))).collect(Collectors.joining(", "))).append(']');
+            }
+        }
+        return b.toString();
+    }
+
+    private static String format(Object v) {
+        if (v instanceof Double d) {
+            if (d.isNaN()) {
+                return "none";
+            }
+            if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                return String.valueOf(d.longValue());
+            }
+            String s = String.format(Locale.ROOT, "%.4g", d);
+            return s.contains("e") ? s : s.replaceAll("0+$", "").replaceAll("\\.$", "");
+        }
+        return String.valueOf(v);
+    }
+
+    /** {@code 5GB}, {@code 500MB}, {@code 2GiB}, mergekit's {@code 5B} (billion), or plain bytes. */
+    static long parseSize(String text) {
+        String s = text.strip().toUpperCase(Locale.ROOT).replace(" ", "");
+        long unit = 1;
+        String[][] units = {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"}, {"KB", "1000"},
+                {"MB", "1000000"}, {"GB", "1000000000"}, {"K", "1000"}, {"M", "1000000"}, {"B", "1000000000"},
+                {"G", "1000000000"}};
+        for (String[] u : units) {
+            if (s.endsWith(u[0])) {
+                unit = Long.parseLong(u[1]);
+                s = s.substring(0, s.length() - u[0].length());
+                break;
+            }
+        }
+        try {
+            double value = Double.parseDouble(s);
+            if (value <= 0) {
+                throw new NumberFormatException();
+            }
+            return (long) (value * unit);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--shard-size '" + text + "' is not a size; use e.g. 5GB, 500MB, 2GiB");
+        }
+    }
+}

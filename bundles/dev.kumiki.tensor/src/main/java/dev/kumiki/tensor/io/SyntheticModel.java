@@ -1,0 +1,160 @@
+package dev.kumiki.tensor.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.Shape;
+import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.kernel.Kernels;
+
+/**
+ * Writes small Llama-shaped Hugging Face model folders with seeded random weights, for tests, examples and
+ * workshops that must run without downloads: the same settings always give the same bytes. Models made with the
+ * same base seed and different {@link #variant(long) variants} are like fine-tunes of one base: base weights plus a
+ * seeded perturbation.
+ * {@snippet :
+ * SyntheticModel.llama().layers(4).hidden(64).variant(1).write(Path.of("models/tiny-a"));
+ * }
+ */
+public final class SyntheticModel {
+    private int layers = 2;
+    private int hidden = 16;
+    private int intermediate = 24;
+    private int vocab = 40;
+    private DType type = DType.BF16;
+    private long baseSeed = 1234;
+    private long variant;
+    private float spread = 1f;
+
+    private SyntheticModel() {
+    }
+
+    /** A Llama-style decoder (embed_tokens, layers of q/k/v/o and gate/up/down, RMS norms, lm_head). */
+    public static SyntheticModel llama() {
+        return new SyntheticModel();
+    }
+
+    public SyntheticModel layers(int n) {
+        this.layers = positive(n, "layers");
+        return this;
+    }
+
+    public SyntheticModel hidden(int n) {
+        this.hidden = positive(n, "hidden");
+        return this;
+    }
+
+    public SyntheticModel intermediate(int n) {
+        this.intermediate = positive(n, "intermediate");
+        return this;
+    }
+
+    public SyntheticModel vocab(int n) {
+        this.vocab = positive(n, "vocab");
+        return this;
+    }
+
+    public SyntheticModel dtype(DType t) {
+        if (!t.isFloatingPoint()) {
+            throw new IllegalArgumentException("weights are floating point, not " + t);
+        }
+        this.type = t;
+        return this;
+    }
+
+    /** Seed of the shared base weights. */
+    public SyntheticModel baseSeed(long seed) {
+        this.baseSeed = seed;
+        return this;
+    }
+
+    /** 0: the base itself; any other number: the base plus a perturbation seeded by it. */
+    public SyntheticModel variant(long v) {
+        this.variant = v;
+        return this;
+    }
+
+    /** Size of the perturbation of variants (1: deltas about half the weights' scale). */
+    public SyntheticModel spread(float s) {
+        this.spread = s;
+        return this;
+    }
+
+    private static int positive(int n, String what) {
+        if (n < 1) {
+            throw new IllegalArgumentException(what + " must be >= 1, was " + n);
+        }
+        return n;
+    }
+
+    /** The tensors the model will have, in file order. */
+    public List<TensorInfo> tensors() {
+        List<TensorInfo> t = new ArrayList<>();
+        t.add(new TensorInfo("model.embed_tokens.weight", type, Shape.of(vocab, hidden)));
+        for (int i = 0; i < layers; i++) {
+            String p = "model.layers." + i + ".";
+            for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
+                t.add(new TensorInfo(p + "self_attn." + proj + ".weight", type, Shape.of(hidden, hidden)));
+            }
+            t.add(new TensorInfo(p + "mlp.gate_proj.weight", type, Shape.of(intermediate, hidden)));
+            t.add(new TensorInfo(p + "mlp.up_proj.weight", type, Shape.of(intermediate, hidden)));
+            t.add(new TensorInfo(p + "mlp.down_proj.weight", type, Shape.of(hidden, intermediate)));
+            t.add(new TensorInfo(p + "input_layernorm.weight", type, Shape.of(hidden)));
+            t.add(new TensorInfo(p + "post_attention_layernorm.weight", type, Shape.of(hidden)));
+        }
+        t.add(new TensorInfo("model.norm.weight", type, Shape.of(hidden)));
+        t.add(new TensorInfo("lm_head.weight", type, Shape.of(vocab, hidden)));
+        return t;
+    }
+
+    /** Writes config.json, model.safetensors and small tokenizer files into {@code dir}. */
+    public Path write(Path dir) throws IOException {
+        List<TensorInfo> infos = tensors();
+        try (ModelWriter w = ModelWriter.create(dir, infos, ModelWriter.DEFAULT_SHARD_BYTES, Map.of("format", "pt"))) {
+            Random base = new Random(baseSeed);
+            Random own = new Random(baseSeed * 31 + variant);
+            for (TensorInfo t : infos) {
+                int n = (int) t.shape().elements();
+                float[] v = new float[n];
+                boolean norm = t.shape().rank() == 1;
+                for (int i = 0; i < n; i++) {
+                    v[i] = norm ? 1f + 0.1f * (float) base.nextGaussian() : 0.2f * (float) base.nextGaussian();
+                    if (variant != 0) {
+                        v[i] += spread * (float) own.nextGaussian() * (norm ? 0.05f : 0.1f);
+                    }
+                }
+                Kernels.scalar().store(v, 0, n, w.data(t.name()), type, 0);
+            }
+            w.commit();
+        }
+        Files.writeString(dir.resolve(ModelFolder.CONFIG), """
+                {
+                  "architectures": ["LlamaForCausalLM"],
+                  "model_type": "llama",
+                  "hidden_size": %d,
+                  "intermediate_size": %d,
+                  "num_attention_heads": 2,
+                  "num_key_value_heads": 2,
+                  "num_hidden_layers": %d,
+                  "vocab_size": %d,
+                  "rms_norm_eps": 1e-05,
+                  "tie_word_embeddings": false,
+                  "torch_dtype": "%s"
+                }
+                """.formatted(hidden, intermediate, layers, vocab, switch (type) {
+                    case BF16 -> "bfloat16";
+                    case F16 -> "float16";
+                    case F64 -> "float64";
+                    default -> "float32";
+                }));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 64, \"variant\": " + variant
+                + "}\n");
+        return dir;
+    }
+}
