@@ -172,9 +172,17 @@ public final class Merger {
                 && inputs[0].info().dtype() == t.type()
                 && Double.isNaN((Double) t.modelParameters().get(0).get("scale"))) {
             target.copyFrom(inputs[0].data()); // a plain copy, whatever the dtype
-            return;
+        } else {
+            plan.method().merge(new PlannedJob(t, base, inputs, target, kernels, DEFAULT_CHUNK, seed));
         }
-        plan.method().merge(new PlannedJob(t, base, inputs, target, kernels, DEFAULT_CHUNK, seed));
+        // the tensor's pages stay in the page cache, but leave this process: resident memory stays a few tensors
+        target.unload();
+        if (base != null) {
+            base.data().unload();
+        }
+        for (MappedTensor in : inputs) {
+            in.data().unload();
+        }
     }
 
     static void writeAtomically(Path file, String text) throws IOException {

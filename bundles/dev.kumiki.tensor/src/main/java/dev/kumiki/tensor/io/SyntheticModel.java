@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.Shape;
@@ -113,24 +114,28 @@ public final class SyntheticModel {
         return t;
     }
 
+    private void fill(TensorInfo t, ModelWriter w) {
+        int n = (int) t.shape().elements();
+        float[] v = new float[n];
+        boolean norm = t.shape().rank() == 1;
+        SplittableRandom base = new SplittableRandom(baseSeed * 1_000_003L + t.name().hashCode());
+        SplittableRandom own = new SplittableRandom((baseSeed * 31 + variant) * 1_000_003L + t.name().hashCode());
+        for (int i = 0; i < n; i++) {
+            v[i] = norm ? 1f + 0.1f * (float) base.nextGaussian() : 0.2f * (float) base.nextGaussian();
+            if (variant != 0) {
+                v[i] += spread * (float) own.nextGaussian() * (norm ? 0.05f : 0.1f);
+            }
+        }
+        Kernels.scalar().store(v, 0, n, w.data(t.name()), type, 0);
+        w.data(t.name()).unload();
+    }
+
     /** Writes config.json, model.safetensors and small tokenizer files into {@code dir}. */
     public Path write(Path dir) throws IOException {
         List<TensorInfo> infos = tensors();
         try (ModelWriter w = ModelWriter.create(dir, infos, ModelWriter.DEFAULT_SHARD_BYTES, Map.of("format", "pt"))) {
-            Random base = new Random(baseSeed);
-            Random own = new Random(baseSeed * 31 + variant);
-            for (TensorInfo t : infos) {
-                int n = (int) t.shape().elements();
-                float[] v = new float[n];
-                boolean norm = t.shape().rank() == 1;
-                for (int i = 0; i < n; i++) {
-                    v[i] = norm ? 1f + 0.1f * (float) base.nextGaussian() : 0.2f * (float) base.nextGaussian();
-                    if (variant != 0) {
-                        v[i] += spread * (float) own.nextGaussian() * (norm ? 0.05f : 0.1f);
-                    }
-                }
-                Kernels.scalar().store(v, 0, n, w.data(t.name()), type, 0);
-            }
+            // one generator per tensor, seeded by its name: the bytes do not depend on threads or order
+            IntStream.range(0, infos.size()).parallel().forEach(i -> fill(infos.get(i), w));
             w.commit();
         }
         Files.writeString(dir.resolve(ModelFolder.CONFIG), """
