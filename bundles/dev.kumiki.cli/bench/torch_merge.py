@@ -187,12 +187,35 @@ def merge_linear(xs_loader, n, weights):
     return acc
 
 
+def kth_largest(absd, k):
+    """Value of the k-th largest element of a flat, non-negative float32 tensor.
+
+    Selection, not a sort: for non-negative floats the int32 bit pattern is
+    ordered like the value, so a 2^15-bucket histogram of the top 16 bits
+    finds the bucket holding the k-th largest; torch.kthvalue then runs only
+    on that bucket's elements.  (torch.kthvalue on the whole tensor is ~4x
+    slower on CPU and needs a clone plus an int64 index tensor.)
+    """
+    numel = absd.numel()
+    if numel <= (1 << 16):
+        return torch.kthvalue(absd, numel - k + 1).values.item()
+    hi = absd.view(torch.int32) >> 16
+    counts = torch.bincount(hi, minlength=1 << 15)
+    at_or_above = counts.flip(0).cumsum(0).flip(0)   # [b] = #elements with bucket >= b
+    b = int((at_or_above >= k).nonzero().max())
+    above = int(at_or_above[b] - counts[b])           # #elements in higher buckets
+    sel = absd[hi == b]
+    del hi
+    r = k - above                                     # r-th largest inside bucket b
+    return torch.kthvalue(sel, sel.numel() - r + 1).values.item()
+
+
 def magnitude_mask_(delta, density):
     """Zero all but the k = int(density*numel) largest |delta| in place.
 
-    The threshold is found by selection (torch.kthvalue), not a full sort.
+    The threshold is found by selection (see kth_largest), not a full sort.
     Elements equal to the threshold are kept in increasing flat-index order
-    until exactly k are kept.
+    until exactly k are kept (deterministic tie-break).
     """
     flat = delta.view(-1)
     numel = flat.numel()
@@ -203,26 +226,28 @@ def magnitude_mask_(delta, density):
         flat.zero_()
         return delta
     absd = flat.abs()
-    # k-th largest == (numel-k+1)-th smallest
-    thr = torch.kthvalue(absd, numel - k + 1).values.item()
+    thr = kth_largest(absd, k)
     keep = absd > thr
     need = k - int(keep.sum())
     if need > 0:
         eq = absd == thr
-        chunk = 1 << 20
-        start = 0
-        while need > 0 and start < numel:
-            stop = min(start + chunk, numel)
-            seg = eq[start:stop]
-            c = int(seg.sum())
-            if c <= need:
-                keep[start:stop] |= seg
-                need -= c
-            else:
-                idx = seg.nonzero().view(-1)[:need] + start
-                keep[idx] = True
-                need = 0
-            start = stop
+        n_eq = int(eq.sum())
+        if n_eq == need:
+            keep |= eq
+        else:
+            # find the chunk in which the running count of ties reaches `need`
+            chunk = 1 << 16
+            nfull = numel // chunk
+            per = eq[:nfull * chunk].view(nfull, chunk).sum(1)
+            if numel > nfull * chunk:
+                per = torch.cat([per, eq[nfull * chunk:].sum().view(1)])
+            cum = per.cumsum(0)
+            c = int((cum >= need).nonzero()[0])        # first chunk reaching need
+            start = c * chunk
+            keep[:start] |= eq[:start]
+            rest = need - (int(cum[c - 1]) if c > 0 else 0)
+            idx = eq[start:start + chunk].nonzero().view(-1)[:rest] + start
+            keep[idx] = True
         del eq
     del absd
     flat.mul_(keep)
@@ -260,8 +285,8 @@ def merge_ties(base, xs_loader, n, weights, density, sparsify, normalize):
         wds.append(d)
         del d
     majority_pos = sign_sum >= 0
+    mixed = sign_sum.zero_()  # reuse the buffer
     del sign_sum
-    mixed = torch.zeros_like(base)
     divisor = torch.zeros_like(base) if normalize else None
     for i in range(n):
         d = wds[i]

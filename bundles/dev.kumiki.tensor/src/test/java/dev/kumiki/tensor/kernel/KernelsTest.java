@@ -17,14 +17,27 @@ import org.junit.jupiter.api.Test;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.kernel.internal.VectorKernels;
 
-/** Every vector kernel, at every width this CPU runs, against the scalar reference. */
+/**
+ * Every vector kernel against the scalar reference, at the JVM's preferred width; the build runs this class again
+ * with {@code -XX:MaxVectorSize=32} and {@code =16} (256 and 128 bits), and inside the emulated A64FX (512-bit SVE).
+ */
 class KernelsTest {
 
     static final Kernels REF = Kernels.scalar();
     static final int[] SIZES = {0, 1, 7, 16, 31, 64, 1000, 4099};
 
     static Stream<Arguments> vectorKernels() {
-        return Stream.of(128, 256, 512).map(bits -> Arguments.of(VectorKernels.ofBits(bits)));
+        return Stream.of(Arguments.of(VectorKernels.preferred()));
+    }
+
+    @Test
+    void theVectorKernelsHaveTheWidthTheJvmWasStartedFor() {
+        String expected = System.getProperty("kumiki.test.vectorBits");
+        int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        assertEquals("vector-" + bits, VectorKernels.preferred().name());
+        if (expected != null) {
+            assertEquals(Integer.parseInt(expected), bits, "-XX:MaxVectorSize of this test run");
+        }
     }
 
     static float[] random(Random r, int n) {

@@ -31,13 +31,7 @@ public final class VectorKernels {
     }
 
     private static final class Holder {
-        static final Kernels PREFERRED = new Impl(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
-    }
-
-    /** The kernels with a given float species, for tests and benchmarks of other widths. */
-    public static Kernels ofBits(int bits) {
-        return new Impl(jdk.incubator.vector.VectorSpecies.of(float.class,
-                jdk.incubator.vector.VectorShape.forBitSize(bits)));
+        static final Kernels PREFERRED = new Impl();
     }
 
     private static final class Impl implements Kernels {
@@ -46,23 +40,18 @@ public final class VectorKernels {
         private static final long MIX1 = 0xBF58476D1CE4E5B9L;
         private static final long MIX2 = 0x94D049BB133111EBL;
 
-        private final jdk.incubator.vector.VectorSpecies<Float> f;
-        private final jdk.incubator.vector.VectorSpecies<Integer> i;
-        private final jdk.incubator.vector.VectorSpecies<Short> s;
-        private final jdk.incubator.vector.VectorSpecies<Long> l;
-        private final jdk.incubator.vector.VectorSpecies<Float> fHalf;
-        private final ScalarKernels tail = (ScalarKernels) Kernels.scalar();
-
-        Impl(jdk.incubator.vector.VectorSpecies<Float> species) {
-            this.f = species;
-            int bits = species.vectorBitSize();
-            this.i = jdk.incubator.vector.VectorSpecies.of(int.class, species.vectorShape());
-            this.s = jdk.incubator.vector.VectorSpecies.of(short.class,
-                    jdk.incubator.vector.VectorShape.forBitSize(bits / 2));
-            this.l = jdk.incubator.vector.VectorSpecies.of(long.class, species.vectorShape());
-            this.fHalf = jdk.incubator.vector.VectorSpecies.of(float.class,
-                    jdk.incubator.vector.VectorShape.forBitSize(bits / 2));
-        }
+        // constants, so that C2 turns the Vector API calls into SIMD instructions (instance fields would not be)
+        private static final jdk.incubator.vector.VectorSpecies<Float> f =
+                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        private static final jdk.incubator.vector.VectorSpecies<Integer> i =
+                jdk.incubator.vector.VectorSpecies.of(int.class, f.vectorShape());
+        private static final jdk.incubator.vector.VectorSpecies<Long> l =
+                jdk.incubator.vector.VectorSpecies.of(long.class, f.vectorShape());
+        private static final jdk.incubator.vector.VectorSpecies<Float> fHalf = jdk.incubator.vector.VectorSpecies.of(
+                float.class, jdk.incubator.vector.VectorShape.forBitSize(f.vectorBitSize() / 2));
+        private static final jdk.incubator.vector.VectorSpecies<Short> s = jdk.incubator.vector.VectorSpecies.of(
+                short.class, jdk.incubator.vector.VectorShape.forBitSize(f.vectorBitSize() / 2));
+        private static final ScalarKernels tail = (ScalarKernels) Kernels.scalar();
 
         @Override
         public String name() {
