@@ -144,168 +144,175 @@ def open_model(model_dir):
     return {r.name: r for r in refs}, [r.name for r in refs]
 
 
-def load_f32(ref):
-    """Read one tensor through a memmap window and return a fresh float32 tensor."""
+def open_window(path, offset, nbytes, mode):
+    """A numpy.memmap over exactly [offset, offset+nbytes) of a file.
+
+    One window per tensor; dropping the last reference unmaps it, so mapped
+    file pages never accumulate in the resident set."""
+    return np.memmap(path, dtype=np.uint8, mode=mode, offset=offset, shape=(nbytes,))
+
+
+def load_into(ref, out):
+    """Read one tensor through a memmap window into the flat float32 tensor `out`."""
     np_dtype, t_dtype, itemsize = DTYPES[ref.dtype]
     if ref.nbytes == 0:
-        return torch.zeros(ref.shape, dtype=torch.float32)
-    mm = np.memmap(ref.path, dtype=np.uint8, mode="r", offset=ref.offset, shape=(ref.nbytes,))
-    try:
-        if ref.offset % itemsize != 0:
-            buf = np.array(mm)  # unaligned data: copy to an aligned buffer
-        else:
-            buf = mm
-        arr = buf.view(np_dtype)
-        t = torch.from_numpy(arr)
-        if t_dtype == torch.bfloat16:
-            t = t.view(torch.bfloat16)
-        # copy=True: never alias the read-only mapping (matters for F32 inputs)
-        out = t.to(torch.float32, copy=True).reshape(ref.shape)
-        del t, arr, buf
-    finally:
-        del mm  # last reference: the window is unmapped here
+        return out
+    mm = open_window(ref.path, ref.offset, ref.nbytes, "r")
+    buf = np.array(mm) if ref.offset % itemsize != 0 else mm  # unaligned: copy
+    src = torch.from_numpy(buf.view(np_dtype))
+    if t_dtype == torch.bfloat16:
+        src = src.view(torch.bfloat16)   # int16 bits reinterpreted, no copy (works in 1.13)
+    out.copy_(src)                       # widening conversion into our own buffer
+    del src, buf, mm
     return out
 
 
+class Workspace:
+    """Named flat buffers of the largest tensor's size, allocated once and
+    reused for every tensor (avoids an mmap/munmap + page faults per op)."""
+
+    def __init__(self, capacity):
+        self.capacity = max(1, capacity)
+        self.bufs = {}
+
+    def get(self, name, numel, dtype=torch.float32):
+        b = self.bufs.get((name, dtype))
+        if b is None:
+            b = torch.empty(self.capacity, dtype=dtype)
+            self.bufs[(name, dtype)] = b
+        return b[:numel]
+
+
 # --------------------------------------------------------------------------
-# merge math (float32)
+# merge math (float32, flat views)
 # --------------------------------------------------------------------------
 
-def merge_linear(xs_loader, n, weights):
-    acc = None
-    for i in range(n):
-        x = xs_loader(i)
-        x.mul_(weights[i])
-        if acc is None:
-            acc = x
+def merge_linear(refs, weights, ws, numel):
+    """sum_i w_i x_i / sum_i w_i  (multiply then add, like (w*x).sum(0))."""
+    acc = ws.get("acc", numel)
+    x = ws.get("x", numel)
+    for i, ref in enumerate(refs):
+        if i == 0:
+            load_into(ref, acc).mul_(weights[0])
         else:
+            load_into(ref, x).mul_(weights[i])
             acc.add_(x)
-        del x
-    wsum = float(torch.tensor(weights, dtype=torch.float32).sum())
-    if wsum != 1.0:
-        acc.div_(wsum)
+    wsum = torch.tensor(weights, dtype=torch.float32).sum()
+    acc.div_(wsum)
     return acc
 
 
-def kth_largest(absd, k):
-    """Value of the k-th largest element of a flat, non-negative float32 tensor.
+def kth_largest(absd, k, ws):
+    """Select the k-th largest value of the flat non-negative tensor absd.
 
-    Selection, not a sort: for non-negative floats the int32 bit pattern is
-    ordered like the value, so a 2^15-bucket histogram of the top 16 bits
-    finds the bucket holding the k-th largest; torch.kthvalue then runs only
-    on that bucket's elements.  (torch.kthvalue on the whole tensor is ~4x
-    slower on CPU and needs a clone plus an int64 index tensor.)
+    Returns (thr, n_gt, eq_idx): the value, how many elements are > thr, and
+    the ascending flat indices of the elements == thr.  No full sort: for
+    non-negative floats the int32 bit pattern is ordered like the value, so a
+    2^15-bucket histogram of the top 16 bits locates the bucket holding the
+    k-th largest, and torch.kthvalue runs only on that bucket.  (kthvalue on
+    the whole tensor is ~4x slower on CPU and needs a clone plus an int64
+    index tensor of the full size; topk is slower still.)
     """
     numel = absd.numel()
     if numel <= (1 << 16):
-        return torch.kthvalue(absd, numel - k + 1).values.item()
-    hi = absd.view(torch.int32) >> 16
+        thr = torch.kthvalue(absd, numel - k + 1).values
+        n_gt = int((absd > thr).sum())
+        eq_idx = (absd == thr).nonzero().view(-1)
+        return thr.item(), n_gt, eq_idx
+    hi = ws.get("tmp", numel).view(torch.int32)      # "tmp" is free while sparsifying
+    torch.bitwise_right_shift(absd.view(torch.int32), 16, out=hi)
     counts = torch.bincount(hi, minlength=1 << 15)
-    at_or_above = counts.flip(0).cumsum(0).flip(0)   # [b] = #elements with bucket >= b
+    at_or_above = counts.flip(0).cumsum(0).flip(0)   # [b] = #elements in buckets >= b
     b = int((at_or_above >= k).nonzero().max())
     above = int(at_or_above[b] - counts[b])           # #elements in higher buckets
-    sel = absd[hi == b]
-    del hi
-    r = k - above                                     # r-th largest inside bucket b
-    return torch.kthvalue(sel, sel.numel() - r + 1).values.item()
+    inb = ws.get("inb", numel, torch.bool)
+    torch.eq(hi, b, out=inb)
+    idx = inb.nonzero().view(-1)                      # ascending flat indices in bucket b
+    sel = absd[idx]
+    thr = torch.kthvalue(sel, sel.numel() - (k - above) + 1).values
+    n_gt = above + int((sel > thr).sum())
+    eq_idx = idx[sel == thr]
+    return thr.item(), n_gt, eq_idx
 
 
-def magnitude_mask_(delta, density):
-    """Zero all but the k = int(density*numel) largest |delta| in place.
+def magnitude_mask_(d, density, ws):
+    """Keep the k = int(density*numel) largest |d| (in place), zero the rest.
 
-    The threshold is found by selection (see kth_largest), not a full sort.
     Elements equal to the threshold are kept in increasing flat-index order
-    until exactly k are kept (deterministic tie-break).
-    """
-    flat = delta.view(-1)
-    numel = flat.numel()
+    until exactly k are kept (deterministic tie-break)."""
+    numel = d.numel()
     if density >= 1.0 or numel == 0:
-        return delta
+        return d
     k = int(density * numel)
     if k <= 0:
-        flat.zero_()
-        return delta
-    absd = flat.abs()
-    thr = kth_largest(absd, k)
-    keep = absd > thr
-    need = k - int(keep.sum())
-    if need > 0:
-        eq = absd == thr
-        n_eq = int(eq.sum())
-        if n_eq == need:
-            keep |= eq
-        else:
-            # find the chunk in which the running count of ties reaches `need`
-            chunk = 1 << 16
-            nfull = numel // chunk
-            per = eq[:nfull * chunk].view(nfull, chunk).sum(1)
-            if numel > nfull * chunk:
-                per = torch.cat([per, eq[nfull * chunk:].sum().view(1)])
-            cum = per.cumsum(0)
-            c = int((cum >= need).nonzero()[0])        # first chunk reaching need
-            start = c * chunk
-            keep[:start] |= eq[:start]
-            rest = need - (int(cum[c - 1]) if c > 0 else 0)
-            idx = eq[start:start + chunk].nonzero().view(-1)[:rest] + start
-            keep[idx] = True
-        del eq
-    del absd
-    flat.mul_(keep)
-    del keep
-    return delta
+        return d.zero_()
+    absd = ws.get("scratch", numel)
+    torch.abs(d, out=absd)
+    thr, n_gt, eq_idx = kth_largest(absd, k, ws)
+    out = absd  # |d| no longer needed; reuse as output buffer
+    if thr > 0.0:
+        keep_idx = eq_idx[:k - n_gt]
+        vals = d[keep_idx]
+        torch.hardshrink(d, thr, out=out)            # d where |d| > thr else 0
+        out[keep_idx] = vals
+    else:
+        torch.hardshrink(d, 0.0, out=out)            # thr == 0: only zeros are ties
+    d.copy_(out)
+    return d
 
 
-def dare_mask_(delta, density):
+def dare_mask_(d, density, ws):
     """Bernoulli(density) mask, then rescale to the original L1 norm, in place."""
-    if density >= 1.0 or delta.numel() == 0:
-        return delta
-    before = float(delta.abs().sum())
-    mask = torch.bernoulli(torch.full_like(delta, density))
-    delta.mul_(mask)
-    del mask
-    after = float(delta.abs().sum())
-    if before < 1e-7 or after < 1e-7:
-        return delta
-    delta.mul_(before / after)
-    return delta
+    numel = d.numel()
+    if density >= 1.0 or numel == 0:
+        return d
+    tmp = ws.get("tmp", numel)
+    before = torch.abs(d, out=tmp).sum()
+    p = ws.get("scratch", numel).fill_(density)
+    torch.bernoulli(p, out=tmp)
+    d.mul_(tmp)
+    after = torch.abs(d, out=tmp).sum()
+    if before.item() < 1e-7 or after.item() < 1e-7:
+        return d
+    d.mul_(before / after)
+    return d
 
 
-def merge_ties(base, xs_loader, n, weights, density, sparsify, normalize):
+def merge_ties(bref, refs, weights, density, sparsify, normalize, ws, numel):
+    """mergekit generalized task arithmetic with sign consensus ("sum").
+
+    Sign consensus is done with float arithmetic only: with s = +-1 the
+    majority sign (sum >= 0 -> +1), an entry agrees iff wd*s > 0, and
+    sum_i wd_i*mask_i == s * sum_i clamp_min(wd_i*s, 0) exactly."""
+    base = load_into(bref, ws.get("base", numel))
+    n = len(refs)
     wds = []
-    sign_sum = None
-    for i in range(n):
-        d = xs_loader(i)
+    for i, ref in enumerate(refs):
+        d = load_into(ref, ws.get("d%d" % i, numel))
         d.sub_(base)
-        sparsify(d, density)
+        sparsify(d, density, ws)
         d.mul_(weights[i])
-        if sign_sum is None:
-            sign_sum = d.clone()
-        else:
-            sign_sum.add_(d)
         wds.append(d)
-        del d
-    majority_pos = sign_sum >= 0
-    mixed = sign_sum.zero_()  # reuse the buffer
-    del sign_sum
-    divisor = torch.zeros_like(base) if normalize else None
-    for i in range(n):
-        d = wds[i]
-        wds[i] = None
-        # sign(d) == majority  (0 entries never match)
-        mask = torch.where(majority_pos, d > 0, d < 0)
-        d.mul_(mask)
-        mixed.add_(d)
-        del d
-        if normalize:
-            divisor.add_(mask, alpha=weights[i])
-        del mask
-    del majority_pos, wds
+    s = ws.get("scratch", numel)
+    s.copy_(wds[0])
+    for i in range(1, n):
+        s.add_(wds[i])
+    s.sign_().add_(0.5).sign_()            # majority sign, 0 -> +1
+    for d in wds:
+        d.mul_(s).clamp_min_(0.0)          # |wd| where sign agrees, else 0
+    mixed = wds[0]
+    div = ws.get("tmp", numel)
     if normalize:
-        divisor.masked_fill_(divisor == 0, 1.0)
-        mixed.div_(divisor)
-        del divisor
+        torch.sign(wds[0], out=div).mul_(weights[0])
+    for i in range(1, n):
+        mixed.add_(wds[i])
+        if normalize:
+            div.add_(wds[i].sign_().mul_(weights[i]))
+    mixed.mul_(s)
+    if normalize:
+        div.masked_fill_(div == 0, 1.0)
+        mixed.div_(div)
     base.add_(mixed)
-    del mixed
     return base
 
 
@@ -314,7 +321,7 @@ def merge_ties(base, xs_loader, n, weights, density, sparsify, normalize):
 # --------------------------------------------------------------------------
 
 def build_header(entries):
-    """entries: list of (name, dtype, shape, nbytes). Returns (header bytes, offsets)."""
+    """entries: list of (name, dtype, shape, nbytes). Returns (header bytes, offsets, data size)."""
     meta = {"__metadata__": {"format": "pt"}}
     offsets = []
     pos = 0
@@ -327,13 +334,19 @@ def build_header(entries):
     return hdr, offsets, pos
 
 
-def write_window(path, offset, data_u8):
-    n = data_u8.size
-    if n == 0:
-        return
-    mm = np.memmap(path, dtype=np.uint8, mode="r+", offset=offset, shape=(n,))
-    mm[:] = data_u8
-    del mm  # unmap; dirty pages stay in the page cache until fsync
+def write_tensor(path, offset, dtype, res):
+    """Convert res (flat float32) to dtype straight into a memmap window of the output."""
+    np_dtype, t_dtype, _ = DTYPES[dtype]
+    nbytes = res.numel() * DTYPES[dtype][2]
+    if nbytes == 0:
+        return 0
+    mm = open_window(path, offset, nbytes, "r+")
+    dst = torch.from_numpy(mm.view(np_dtype))
+    if t_dtype == torch.bfloat16:
+        dst = dst.view(torch.bfloat16)
+    dst.copy_(res)                     # f32 -> bf16/f16 rounds to nearest even
+    del dst, mm                        # unmap; dirty pages stay in the page cache
+    return nbytes
 
 
 # --------------------------------------------------------------------------
@@ -404,40 +417,33 @@ def run(args):
     head.flush()
     del head
 
-    if args.method == "ties" or args.method == "dare_ties":
+    if args.method == "dare_ties":
         torch.manual_seed(args.seed)
     n = len(models)
+    weights = [1.0 / n] * n if args.method == "linear" else [TIES_WEIGHT] * n
+    ws = Workspace(max(int(np.prod(ref_map[nm].shape)) for nm in names))
     bytes_read = 0
     bytes_written = 0
 
-    for name, off in zip(names, offsets):
-        refs = [m[0][name] for m in models]
-        loader = lambda i: load_f32(refs[i])
-        with torch.no_grad():
+    with torch.no_grad():
+        for name, off in zip(names, offsets):
+            refs = [m[0][name] for m in models]
+            numel = int(np.prod(ref_map[name].shape))
             if args.method == "linear":
-                res = merge_linear(loader, n, [1.0 / n] * n)
+                res = merge_linear(refs, weights, ws, numel)
             else:
                 bref = base[0][name]
-                b = load_f32(bref)
                 bytes_read += bref.nbytes
                 if args.method == "ties":
-                    res = merge_ties(b, loader, n, [TIES_WEIGHT] * n, args.density,
-                                     magnitude_mask_, normalize=True)
+                    res = merge_ties(bref, refs, weights, args.density, magnitude_mask_,
+                                     True, ws, numel)
                 else:
-                    res = merge_ties(b, loader, n, [TIES_WEIGHT] * n, args.density,
-                                     dare_mask_, normalize=False)
-                del b
-        bytes_read += sum(r.nbytes for r in refs)
-        odtype = ref_map[name].dtype
-        np_dtype, t_dtype, _ = DTYPES[odtype]
-        out_t = res.to(t_dtype).contiguous()
-        del res
-        if t_dtype == torch.bfloat16:
-            out_t = out_t.view(torch.int16)
-        data = out_t.numpy().reshape(-1).view(np.uint8)
-        write_window(out_path, data_start + off, data)
-        bytes_written += data.size
-        del data, out_t, refs, loader
+                    res = merge_ties(bref, refs, weights, args.density, dare_mask_,
+                                     False, ws, numel)
+            bytes_read += sum(r.nbytes for r in refs)
+            bytes_written += write_tensor(out_path, data_start + off, ref_map[name].dtype, res)
+            del res, refs
+    del ws
 
     # make the output durable (equivalent of flushing a whole-file memmap)
     fd = os.open(out_path, os.O_RDWR)

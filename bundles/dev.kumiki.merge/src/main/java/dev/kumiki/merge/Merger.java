@@ -163,20 +163,22 @@ public final class Merger {
         }
     }
 
-    private void mergeOne(PlannedTensor t, ModelWriter writer) {
+    private void mergeOne(PlannedTensor t, ModelWriter writer) throws IOException {
         MappedTensor base = t.base().map(b -> models.get(b.model()).tensor(b.tensor())).orElse(null);
         MappedTensor[] inputs = t.inputs().stream().map(i -> models.get(i.model()).tensor(i.tensor()))
                 .toArray(MappedTensor[]::new);
-        var target = writer.data(t.output());
         if (plan.method() instanceof dev.kumiki.merge.methods.Passthrough && inputs.length == 1
                 && inputs[0].info().dtype() == t.type()
                 && Double.isNaN((Double) t.modelParameters().get(0).get("scale"))) {
-            target.copyFrom(inputs[0].data()); // a plain copy, whatever the dtype
+            writer.write(t.output(), 0, inputs[0].data()); // a plain copy, whatever the dtype
         } else {
-            plan.method().merge(new PlannedJob(t, base, inputs, target, kernels, DEFAULT_CHUNK, seed));
+            try {
+                plan.method().merge(new PlannedJob(t, base, inputs, writer, kernels, DEFAULT_CHUNK, seed));
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
         }
-        // the tensor's pages stay in the page cache, but leave this process: resident memory stays a few tensors
-        target.unload();
+        // the tensors' pages stay in the page cache, but leave this process
         if (base != null) {
             base.data().unload();
         }

@@ -1,27 +1,33 @@
 package dev.kumiki.merge;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 
 import dev.kumiki.tensor.MappedTensor;
 import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.kernel.CounterRandom;
+import dev.kumiki.tensor.io.ModelWriter;
 import dev.kumiki.tensor.kernel.Kernels;
 
 /**
  * A {@link TensorJob} over a planned tensor: inputs are memory-mapped tensors (or absent, for the checks made at
- * planning time, when only headers have been read), the output a slice of the file being written.
+ * planning time, when only headers have been read); output chunks are converted into a scratch buffer and written
+ * at their place in the shard being written.
  */
 final class PlannedJob implements TensorJob {
     private final PlannedTensor tensor;
     private final MappedTensor base;
     private final MappedTensor[] inputs;
-    private final MemorySegment out;
+    private final ModelWriter out;
+    private MemorySegment scratch;
     private final Kernels kernels;
     private final int chunk;
     private final long seed;
 
-    PlannedJob(PlannedTensor tensor, MappedTensor base, MappedTensor[] inputs, MemorySegment out, Kernels kernels,
+    PlannedJob(PlannedTensor tensor, MappedTensor base, MappedTensor[] inputs, ModelWriter out, Kernels kernels,
             int chunk, long seed) {
         this.tensor = tensor;
         this.base = base;
@@ -77,7 +83,7 @@ final class PlannedJob implements TensorJob {
     }
 
     /**
-     * Takes the chunk's pages out of this process once read or written (they stay in the page cache): resident memory
+     * Takes the chunk's pages out of this process once read (they stay in the page cache): resident memory
      * stays a few chunks, not a few tensors, and another pass over the tensor maps them again cheaply.
      */
     private static void release(MemorySegment segment, long from, int n, int bytes) {
@@ -149,8 +155,16 @@ final class PlannedJob implements TensorJob {
 
     @Override
     public void write(long from, float[] buf, int n) {
-        kernels.store(buf, 0, n, out, tensor.type(), from);
-        release(out, from, n, tensor.type().bytes());
+        int bytes = tensor.type().bytes();
+        if (scratch == null || scratch.byteSize() < (long) n * bytes) {
+            scratch = Arena.ofAuto().allocate((long) Math.max(n, chunk) * bytes, 64);
+        }
+        kernels.store(buf, 0, n, scratch, tensor.type(), 0);
+        try {
+            out.write(tensor.output(), from * bytes, scratch.asSlice(0, (long) n * bytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

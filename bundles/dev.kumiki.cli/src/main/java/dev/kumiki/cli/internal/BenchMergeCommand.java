@@ -98,7 +98,7 @@ public final class BenchMergeCommand implements Callable<Integer> {
 
         double copy = median(IntStream.range(0, runs).mapToDouble(i -> uncheck(() -> copySeconds(n))).toArray());
         double copyRate = 2.0 * modelBytes / copy / 1e9;
-        out.printf(Locale.ROOT, "memory copy of one model, mmap -> mmap: %s read + written in %.2f s = %.2f GB/s%n%n",
+        out.printf(Locale.ROOT, "memory copy of one model (mapped file to file, as the merges read and write): %s read + written in %.2f s = %.2f GB/s%n%n",
                 Progress.gb(2 * modelBytes), copy, copyRate);
         out.printf(Locale.ROOT, "%-10s %9s %8s %8s %10s %8s %10s%n", "method", "Kumiki s", "GB/s", "x copy",
                 "PyTorch s", "GB/s", "x PyTorch");
@@ -159,11 +159,10 @@ public final class BenchMergeCommand implements Callable<Integer> {
                     List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
                     for (TensorInfo t : infos) {
                         jobs.add(pool.submit(() -> {
-                            MemorySegment target = w.data(t.name());
                             MemorySegment source = in.tensor(t.name()).data();
-                            target.copyFrom(source);
-                            target.unload();
+                            w.write(t.name(), 0, source);
                             source.unload();
+                            return null;
                         }));
                     }
                     for (var j : jobs) {

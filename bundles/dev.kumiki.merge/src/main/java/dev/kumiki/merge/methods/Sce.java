@@ -135,7 +135,7 @@ public final class Sce implements MergeMethod {
         }
         if (mask != null) {
             varianceOf(tau, variance, n);
-            mask.apply(variance, keep, 0, n);
+            mask.apply(job.kernels(), variance, keep, 0, n);
             for (float[] t : tau) {
                 job.kernels().multiply(t, keep, t, 0, n);
             }

@@ -203,7 +203,7 @@ public final class TaskArithmetic implements MergeMethod {
             return switch (sparsification) {
                 case MAGNITUDE -> {
                     MagnitudeSelection.Mask m = keepTop.mask();
-                    yield (from, d, keep, n) -> m.apply(d, keep, 0, n);
+                    yield (from, d, keep, n) -> m.apply(job.kernels(), d, keep, 0, n);
                 }
                 case MAGNITUDE_OUTLIERS -> {
                     MagnitudeSelection.Mask in = keepTop.mask();
@@ -211,8 +211,8 @@ public final class TaskArithmetic implements MergeMethod {
                     float[] dropped = new float[job.chunk()];
                     yield (from, d, keep, n) -> {
                         float[] drops = dropped.length >= n ? dropped : new float[n];
-                        in.apply(d, keep, 0, n);
-                        out.apply(d, drops, 0, n);
+                        in.apply(job.kernels(), d, keep, 0, n);
+                        out.apply(job.kernels(), d, drops, 0, n);
                         for (int j = 0; j < n; j++) {
                             keep[j] *= 1f - drops[j];
                         }

@@ -146,7 +146,7 @@ final class ReferenceHarness {
         }
         try (SafetensorsWriter w = SafetensorsWriter.create(file, infos, Map.of())) {
             for (int i = 0; i < infos.size(); i++) {
-                w.data(infos.get(i).name()).copyFrom(sources.get(i).data());
+                w.write(infos.get(i).name(), 0, sources.get(i).data());
             }
             w.commit();
         }
@@ -186,8 +186,9 @@ final class ReferenceHarness {
         }
         try (SafetensorsWriter w = SafetensorsWriter.create(file, infos, Map.of())) {
             for (int i = 0; i < infos.size(); i++) {
-                MemorySegment target = w.data(infos.get(i).name());
-                Kernels.scalar().store(values.get(i), 0, values.get(i).length, target, DType.F32, 0);
+                MemorySegment bytes = MemorySegment.ofArray(new float[values.get(i).length]);
+                Kernels.scalar().store(values.get(i), 0, values.get(i).length, bytes, DType.F32, 0);
+                w.write(infos.get(i).name(), 0, bytes);
             }
             w.commit();
         }

@@ -21,8 +21,8 @@ import dev.kumiki.tensor.TensorInfo;
 /**
  * Writes a model's weights into a folder as Hugging Face does: one {@code model.safetensors}, or shards
  * {@code model-00001-of-0000N.safetensors} of at most {@code shardBytes} each plus
- * {@code model.safetensors.index.json}. Shards are filled under temporary names; {@link #commit()} renames them and
- * writes the index last, so an interrupted write never leaves something that looks like a complete model.
+ * {@code model.safetensors.index.json}. Shards are filled under temporary names, from any number of threads;
+ * {@link #commit()} checks them, renames them and writes the index last, so an interrupted write never leaves something that looks like a complete model.
  */
 public final class ModelWriter implements AutoCloseable {
     /** mergekit's and Hugging Face's default shard size: 5 GB. */
@@ -95,13 +95,13 @@ public final class ModelWriter implements AutoCloseable {
         return new ModelWriter(dir, List.copyOf(shards), owner, total);
     }
 
-    /** Where tensor {@code name}'s bytes go. */
-    public MemorySegment data(String name) {
+    /** Writes bytes of tensor {@code name}: see {@link SafetensorsWriter#write(String, long, MemorySegment)}. */
+    public void write(String name, long byteOffset, MemorySegment bytes) throws IOException {
         SafetensorsWriter shard = owner.get(name);
         if (shard == null) {
             throw new IllegalArgumentException("the model written to " + dir + " has no tensor '" + name + "'");
         }
-        return shard.data(name);
+        shard.write(name, byteOffset, bytes);
     }
 
     /** The files the model will have: shard names and, when sharded, the index. */

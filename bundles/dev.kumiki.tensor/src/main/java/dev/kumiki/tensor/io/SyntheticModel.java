@@ -1,6 +1,8 @@
 package dev.kumiki.tensor.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -126,8 +128,13 @@ public final class SyntheticModel {
                 v[i] += spread * (float) own.nextGaussian() * (norm ? 0.05f : 0.1f);
             }
         }
-        Kernels.scalar().store(v, 0, n, w.data(t.name()), type, 0);
-        w.data(t.name()).unload();
+        MemorySegment bytes = MemorySegment.ofArray(new byte[(int) t.byteSize()]);
+        Kernels.scalar().store(v, 0, n, bytes, type, 0);
+        try {
+            w.write(t.name(), 0, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Writes config.json, model.safetensors and small tokenizer files into {@code dir}. */
@@ -135,7 +142,11 @@ public final class SyntheticModel {
         List<TensorInfo> infos = tensors();
         try (ModelWriter w = ModelWriter.create(dir, infos, ModelWriter.DEFAULT_SHARD_BYTES, Map.of("format", "pt"))) {
             // one generator per tensor, seeded by its name: the bytes do not depend on threads or order
-            IntStream.range(0, infos.size()).parallel().forEach(i -> fill(infos.get(i), w));
+            try {
+                IntStream.range(0, infos.size()).parallel().forEach(i -> fill(infos.get(i), w));
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
             w.commit();
         }
         Files.writeString(dir.resolve(ModelFolder.CONFIG), """

@@ -82,6 +82,12 @@ public interface Kernels {
      */
     void bernoulli(long seed, long first, float density, float[] mask, int off, int n);
 
+    /**
+     * {@code keep = 1} where {@code |x|}'s float bits exceed {@code bits} (a magnitude threshold from
+     * {@link MagnitudeSelection}), else 0.
+     */
+    void aboveMagnitude(float[] x, int bits, float[] keep, int off, int n);
+
     /** The scalar reference kernels. */
     static Kernels scalar() {
         return ScalarKernels.INSTANCE;

@@ -56,14 +56,39 @@ public final class MagnitudeSelection {
         }
 
         public void apply(float[] chunk, float[] keep, int off, int n) {
-            for (int i = off; i < off + n; i++) {
-                int b = Float.floatToRawIntBits(chunk[i]) & 0x7FFFFFFF;
-                boolean kept = b > bits || (b == bits && tiesLeft > 0);
-                if (b == bits && tiesLeft > 0) {
-                    tiesLeft--;
+            apply(Kernels.scalar(), chunk, keep, off, n);
+        }
+
+        /** As {@link #apply(float[], float[], int, int)}, comparing with {@code kernels}. */
+        public void apply(Kernels kernels, float[] chunk, float[] keep, int off, int n) {
+            kernels.aboveMagnitude(chunk, bits, keep, off, n);
+            // elements equal to the threshold are kept in index order until k are kept
+            if (tiesLeft > 0) {
+                for (int i = off; i < off + n && tiesLeft > 0; i++) {
+                    if ((Float.floatToRawIntBits(chunk[i]) & 0x7FFFFFFF) == bits) {
+                        keep[i] = 1f;
+                        tiesLeft--;
+                    }
                 }
-                keep[i] = kept ? 1f : 0f;
             }
+        }
+    }
+
+    /** Counts the upper 16 bits of |x| in four interleaved histograms (repeated bins do not stall each other). */
+    private static void histogramHigh(float[] x, int n, int[][] lanes) {
+        int[] h0 = lanes[0];
+        int[] h1 = lanes[1];
+        int[] h2 = lanes[2];
+        int[] h3 = lanes[3];
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            h0[(Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) >>> 16]++;
+            h1[(Float.floatToRawIntBits(x[i + 1]) & 0x7FFFFFFF) >>> 16]++;
+            h2[(Float.floatToRawIntBits(x[i + 2]) & 0x7FFFFFFF) >>> 16]++;
+            h3[(Float.floatToRawIntBits(x[i + 3]) & 0x7FFFFFFF) >>> 16]++;
+        }
+        for (; i < n; i++) {
+            h0[(Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) >>> 16]++;
         }
     }
 
@@ -80,12 +105,16 @@ public final class MagnitudeSelection {
             return new Threshold(0, length); // everything: magnitude >= +0 with all zeros kept
         }
         float[] buffer = new float[(int) Math.min(chunk, length)];
-        long[] high = new long[1 << 15];
+        int[] high = new int[1 << 15];
+        int[][] lanes = new int[4][1 << 15];
         for (long at = 0; at < length; at += buffer.length) {
             int n = (int) Math.min(buffer.length, length - at);
             source.fill(at, buffer, n);
-            for (int i = 0; i < n; i++) {
-                high[(Float.floatToRawIntBits(buffer[i]) & 0x7FFFFFFF) >>> 16]++;
+            histogramHigh(buffer, n, lanes);
+        }
+        for (int[] lane : lanes) {
+            for (int b = 0; b < high.length; b++) {
+                high[b] += lane[b];
             }
         }
         long above = 0;
@@ -93,7 +122,7 @@ public final class MagnitudeSelection {
         while (above + high[bin] < k) {
             above += high[bin--];
         }
-        long[] low = new long[1 << 16];
+        int[] low = new int[1 << 16];
         for (long at = 0; at < length; at += buffer.length) {
             int n = (int) Math.min(buffer.length, length - at);
             source.fill(at, buffer, n);

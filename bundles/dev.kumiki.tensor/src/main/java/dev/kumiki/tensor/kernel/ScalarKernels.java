@@ -184,6 +184,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void aboveMagnitude(float[] x, int bits, float[] keep, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            keep[i] = (Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) > bits ? 1f : 0f;
+        }
+    }
+
+    @Override
     public void bernoulli(long seed, long first, float density, float[] mask, int off, int n) {
         for (int i = 0; i < n; i++) {
             mask[off + i] = CounterRandom.uniform(seed, first + i) < density ? 1f : 0f;

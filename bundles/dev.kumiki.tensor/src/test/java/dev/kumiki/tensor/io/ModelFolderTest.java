@@ -44,7 +44,9 @@ class ModelFolderTest {
     static void write(Path out, List<TensorInfo> infos, long shardBytes) throws IOException {
         try (ModelWriter w = ModelWriter.create(out, infos, shardBytes, Map.of("format", "pt"))) {
             for (int i = 0; i < infos.size(); i++) {
-                w.data(infos.get(i).name()).fill((byte) i);
+                byte[] bytes = new byte[(int) infos.get(i).byteSize()];
+                java.util.Arrays.fill(bytes, (byte) i);
+                w.write(infos.get(i).name(), 0, java.lang.foreign.MemorySegment.ofArray(bytes));
             }
             w.commit();
         }
@@ -93,7 +95,7 @@ class ModelFolderTest {
     @Test
     void anInterruptedWriteLeavesNoModel() throws IOException {
         try (ModelWriter w = ModelWriter.create(dir, layers(4), 500, Map.of())) {
-            w.data("model.embed_tokens.weight").fill((byte) 1);
+            w.write("model.embed_tokens.weight", 0, java.lang.foreign.MemorySegment.ofArray(new byte[512]));
             // no commit: e.g. the merge failed or was cancelled
         }
         assertEquals(List.of(), files(dir));

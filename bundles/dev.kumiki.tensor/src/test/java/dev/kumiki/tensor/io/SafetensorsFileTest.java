@@ -79,7 +79,7 @@ class SafetensorsFileTest {
                 byte[] bytes = new byte[(int) t.byteSize()];
                 random.nextBytes(bytes);
                 written.put(t.name(), bytes);
-                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, w.data(t.name()), 0, bytes.length);
+                w.write(t.name(), 0, MemorySegment.ofArray(bytes));
             }
             assertFalse(Files.exists(file), "the file has its name only once complete");
             assertTrue(Files.exists(SafetensorsWriter.partialName(file)));
@@ -104,11 +104,26 @@ class SafetensorsFileTest {
         Path file = dir.resolve("x.safetensors");
         try (SafetensorsWriter w = SafetensorsWriter.create(file, List.of(new TensorInfo("a", DType.F32,
                 Shape.of(4))), Map.of())) {
-            w.data("a").fill((byte) 1);
+            w.write("a", 0, MemorySegment.ofArray(new byte[16]));
         }
         try (var files = Files.list(dir)) {
             assertEquals(List.of(), files.toList());
         }
+    }
+
+    @Test
+    void aFileWithMissingBytesIsNotCommitted() throws IOException {
+        Path file = dir.resolve("short.safetensors");
+        try (SafetensorsWriter w = SafetensorsWriter.create(file, List.of(new TensorInfo("a", DType.F32, Shape.of(4)),
+                new TensorInfo("b", DType.F32, Shape.of(2))), Map.of())) {
+            w.write("a", 0, MemorySegment.ofArray(new byte[16]));
+            w.write("b", 4, MemorySegment.ofArray(new byte[4]));
+            IllegalStateException e = assertThrows(IllegalStateException.class, w::commit);
+            assertEquals("tensor 'b' of " + file + " got 4 of its 8 bytes; the file is not complete", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> w.write("b", 4, MemorySegment.ofArray(new byte[8])));
+        }
+        assertFalse(Files.exists(file));
+        assertFalse(Files.exists(SafetensorsWriter.partialName(file)));
     }
 
     @Test

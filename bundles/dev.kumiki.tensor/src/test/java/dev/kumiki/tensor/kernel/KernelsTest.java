@@ -177,6 +177,12 @@ class KernelsTest {
                 k.agreement(xs[0], e, ma, 0, n);
                 assertArrayEquals(me, ma);
             }
+            float[] above = new float[n];
+            float[] aboveRef = new float[n];
+            int threshold = Float.floatToRawIntBits(0.7f);
+            REF.aboveMagnitude(xs[1], threshold, aboveRef, 0, n);
+            k.aboveMagnitude(xs[1], threshold, above, 0, n);
+            assertArrayEquals(aboveRef, above, k.name() + " aboveMagnitude n=" + n);
             float[] e = new float[n + 3];
             float[] a = new float[n + 3];
             REF.bernoulli(123456789L, 1L << 33, 0.3f, e, 3, n);

@@ -262,6 +262,18 @@ public final class VectorKernels {
         }
 
         @Override
+        public void aboveMagnitude(float[] x, int bits, float[] keep, int off, int n) {
+            int k = 0;
+            for (int bound = f.loopBound(n); k < bound; k += f.length()) {
+                var magnitude = jdk.incubator.vector.FloatVector.fromArray(f, x, off + k).reinterpretAsInts()
+                        .and(0x7FFFFFFF);
+                jdk.incubator.vector.FloatVector.zero(f).blend(1f, magnitude.compare(
+                        jdk.incubator.vector.VectorOperators.GT, bits).cast(f)).intoArray(keep, off + k);
+            }
+            tail.aboveMagnitude(x, bits, keep, off + k, n - k);
+        }
+
+        @Override
         public void bernoulli(long seed, long first, float density, float[] mask, int off, int n) {
             // one long lane per element: the draws of CounterRandom.uniform, computed lanes at a time
             int lanes = l.length();
