@@ -79,23 +79,7 @@ final class PlannedJob implements TensorJob {
         }
         MappedTensor t = inputs[model];
         kernels.load(t.data(), t.info().dtype(), from, buf, 0, n);
-        release(t.data(), from, n, t.info().dtype().bytes());
     }
-
-    /**
-     * Takes the chunk's pages out of this process once read (they stay in the page cache): resident memory
-     * stays a few chunks, not a few tensors, and another pass over the tensor maps them again cheaply.
-     */
-    private static void release(MemorySegment segment, long from, int n, int bytes) {
-        long start = from * bytes;
-        long length = (long) n * bytes;
-        if (length >= RELEASE_BYTES || start + length == segment.byteSize()) {
-            segment.asSlice(start, length).unload();
-        }
-    }
-
-    /** Chunks smaller than this are not released one by one (their pages go when the tensor is done). */
-    private static final long RELEASE_BYTES = 64 * 1024;
 
     @Override
     public void base(long from, float[] buf, int n) {
@@ -103,7 +87,6 @@ final class PlannedJob implements TensorJob {
             throw inputs == null ? noData() : new IllegalStateException(tensor.output() + " has no base model");
         }
         kernels.load(base.data(), base.info().dtype(), from, buf, 0, n);
-        release(base.data(), from, n, base.info().dtype().bytes());
     }
 
     private Object model(int model, String parameter) {

@@ -55,6 +55,10 @@ public final class BenchMergeCommand implements Callable<Integer> {
             description = "where the models live (default ~/.cache/kumiki/bench-models; about 3 × 2.5 GB)")
     Path dir;
 
+    @Option(names = "--out", description = "where merged models are written (default /dev/shm/kumiki-bench when there "
+            + "is a /dev/shm, so that the disk's write speed does not decide the figures; else DIR)")
+    Path outDir;
+
     @Option(names = "--layers", defaultValue = "5", description = "layers per model (default 5: 2.55 GB each)")
     int layers;
 
@@ -79,6 +83,10 @@ public final class BenchMergeCommand implements Callable<Integer> {
         int n = threads != null ? threads : profile.availableProcessors();
         Kernels kernels = Kernels.of(profile);
         Files.createDirectories(dir);
+        if (outDir == null) {
+            outDir = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm/kumiki-bench") : dir;
+        }
+        Files.createDirectories(outDir);
         for (int v = 0; v <= 2; v++) {
             Path m = dir.resolve(v == 0 ? "base" : "model-" + v);
             if (!Files.exists(m.resolve("config.json"))) {
@@ -93,8 +101,8 @@ public final class BenchMergeCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "Kumiki merge benchmark: 3 models of %s (%d layers, BF16) in %s%n",
                 Progress.gb(modelBytes), layers, dir);
-        out.printf(Locale.ROOT, "machine: %s, %d threads, %s kernels, Java %s%n", profile.describe().get("CPU"), n,
-                kernels.name(), Runtime.version());
+        out.printf(Locale.ROOT, "machine: %s, %d threads, %s kernels, Java %s; output to %s%n",
+                profile.describe().get("CPU"), n, kernels.name(), Runtime.version(), outDir);
 
         double copy = median(IntStream.range(0, runs).mapToDouble(i -> uncheck(() -> copySeconds(n))).toArray());
         double copyRate = 2.0 * modelBytes / copy / 1e9;
@@ -118,7 +126,21 @@ public final class BenchMergeCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-10s %9.2f %8.2f %8.2f %s%n", method, kumiki, rate, rate / copyRate, torchCells);
             out.flush();
         }
+        for (String o : new String[] {"out-kumiki", "out-copy", "out-torch"}) {
+            deleteTree(outDir.resolve(o));
+        }
         return Kumiki.OK;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p)) {
+            try (var files = Files.list(p)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(p);
+        }
     }
 
     private String config(String method) {
@@ -140,7 +162,7 @@ public final class BenchMergeCommand implements Callable<Integer> {
             MergePlan plan = MergePlanner.plan(config, models);
             moved[0] = plan.outputBytes() + plan.tensors().stream().mapToLong(t -> t.inputBytes()).sum();
             long t0 = System.nanoTime();
-            Merger.builder(plan, models).kernels(kernels).threads(n).build().run(dir.resolve("out-kumiki"));
+            Merger.builder(plan, models).kernels(kernels).threads(n).build().run(outDir.resolve("out-kumiki"));
             return (System.nanoTime() - t0) / 1e9;
         } finally {
             models.values().forEach(ModelFolder::close);
@@ -152,7 +174,7 @@ public final class BenchMergeCommand implements Callable<Integer> {
         try (ModelFolder in = ModelFolder.open(dir.resolve("model-1"))) {
             List<TensorInfo> infos = in.names().stream().map(name -> in.info(name).orElseThrow()).toList();
             long t0 = System.nanoTime();
-            try (ModelWriter w = ModelWriter.create(dir.resolve("out-copy"), infos, ModelWriter.DEFAULT_SHARD_BYTES,
+            try (ModelWriter w = ModelWriter.create(outDir.resolve("out-copy"), infos, ModelWriter.DEFAULT_SHARD_BYTES,
                     Map.of())) {
                 var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
                 try {
@@ -188,7 +210,7 @@ public final class BenchMergeCommand implements Callable<Integer> {
             Files.write(script, in.readAllBytes());
         }
         List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--method", method, "--out",
-                dir.resolve("out-torch").toString(), "--threads", Integer.toString(n)));
+                outDir.resolve("out-torch").toString(), "--threads", Integer.toString(n)));
         if (!method.equals("linear")) {
             cmd.addAll(List.of("--base", dir.resolve("base").toString(), "--density", "0.5"));
         }
