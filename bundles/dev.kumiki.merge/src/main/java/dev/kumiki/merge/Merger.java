@@ -135,8 +135,10 @@ public final class Merger {
                             throw new CancellationException("merge cancelled");
                         }
                         mergeOne(t, writer);
-                        listener.tensorDone(t, done.incrementAndGet(), plan.tensors().size(),
-                                bytes.addAndGet(t.outputBytes()), total);
+                        synchronized (done) { // progress in order, whichever worker finishes
+                            listener.tensorDone(t, done.incrementAndGet(), plan.tensors().size(),
+                                    bytes.addAndGet(t.outputBytes()), total);
+                        }
                         return null;
                     }));
                 }

@@ -44,7 +44,7 @@ final class Progress {
             out.flush();
         } else {
             int decile = (int) (fraction * 10);
-            if (decile != lastDecile) {
+            if (decile > lastDecile) {
                 lastDecile = decile;
                 out.printf(Locale.ROOT, "%s %3d%% %s/%s %s%n", label, decile * 10, gb(done), gb(total), rate);
                 out.flush();
