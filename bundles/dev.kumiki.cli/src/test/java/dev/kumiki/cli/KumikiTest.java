@@ -1,30 +1,21 @@
 package dev.kumiki.cli;
 
+import static dev.kumiki.cli.Cli.kumiki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The command line as a user meets it: output, messages and exit codes. */
 class KumikiTest {
 
-    record Result(int code, String out, String err) {
-    }
-
-    static Result kumiki(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Kumiki.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     @AfterEach
     void clearOverride() {
@@ -33,7 +24,7 @@ class KumikiTest {
 
     @Test
     void helpListsTheCommandsAndHowToStartTheStudio() {
-        Result r = kumiki("--help");
+        Cli.Result r = kumiki("--help");
         assertEquals(0, r.code);
         assertTrue(r.out.startsWith("Usage: kumiki [-hV] [COMMAND]"), r.out);
         for (String command : new String[] {"merge", "make-model", "backends", "bench", "version", "help"}) {
@@ -46,7 +37,7 @@ class KumikiTest {
 
     @Test
     void versionNamesKumikiAndTheJavaRuntime() {
-        Result r = kumiki("version");
+        Cli.Result r = kumiki("version");
         assertEquals(0, r.code);
         String[] lines = r.out.split("\n");
         assertTrue(lines[0].matches("Kumiki (0\\.1\\.0\\S*|unknown)"), lines[0]);
@@ -56,7 +47,7 @@ class KumikiTest {
 
     @Test
     void backendsPrintsTheProfileAndMarksTheBackendInUse() {
-        Result r = kumiki("backends");
+        Cli.Result r = kumiki("backends");
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("  CPU "), r.out);
         assertTrue(r.out.contains("  Vector API "), r.out);
@@ -66,7 +57,7 @@ class KumikiTest {
 
     @Test
     void backendsAsJson() throws Exception {
-        Result r = kumiki("backends", "--json");
+        Cli.Result r = kumiki("backends", "--json");
         assertEquals(0, r.code, r.err);
         @SuppressWarnings("unchecked")
         Map<String, Object> json = new ObjectMapper().readValue(r.out, Map.class);
@@ -83,7 +74,7 @@ class KumikiTest {
         System.setProperty("kumiki.backend", "scalar");
         assertTrue(kumiki("backends").out.contains("  * scalar  scalar Java reference kernels"));
         System.setProperty("kumiki.backend", "gpu");
-        Result r = kumiki("backends");
+        Cli.Result r = kumiki("backends");
         assertEquals(2, r.code);
         assertEquals("kumiki backends: -Dkumiki.backend: unknown backend 'gpu'; choose one of a64fx, vector, scalar\n",
                 r.err);
@@ -91,7 +82,7 @@ class KumikiTest {
 
     @Test
     void anUnknownCommandSuggestsTheNearestAndShowsUsage() {
-        Result r = kumiki("bakends");
+        Cli.Result r = kumiki("bakends");
         assertEquals(2, r.code);
         assertTrue(r.err.startsWith("kumiki: Unmatched argument at index 0: 'bakends'\nDid you mean: kumiki backends"),
                 r.err);
@@ -101,7 +92,7 @@ class KumikiTest {
 
     @Test
     void anUnknownOptionSuggestsTheNearestAndShowsTheCommandsUsage() {
-        Result r = kumiki("backends", "--jsn");
+        Cli.Result r = kumiki("backends", "--jsn");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("Unknown option: '--jsn'"), r.err);
         assertTrue(r.err.contains("Did you mean: --json?"), r.err);

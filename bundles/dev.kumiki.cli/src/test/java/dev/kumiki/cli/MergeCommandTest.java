@@ -1,12 +1,11 @@
 package dev.kumiki.cli;
 
+import static dev.kumiki.cli.Cli.kumiki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,15 +23,6 @@ class MergeCommandTest {
     @TempDir
     static Path dir;
 
-    record Result(int code, String out, String err) {
-    }
-
-    static Result kumiki(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Kumiki.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void models() throws IOException {
@@ -60,7 +50,7 @@ class MergeCommandTest {
     void mergesAndWritesAHuggingFaceFolder() throws IOException {
         Path cfg = config("ties.yml", TIES);
         Path out = dir.resolve("merged");
-        Result r = kumiki("merge", cfg.toString(), out.toString(), "--shard-size", "2KB");
+        Cli.Result r = kumiki("merge", cfg.toString(), out.toString(), "--shard-size", "2KB");
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("Method   ties"), r.out);
         assertTrue(r.out.contains("Merged 21 tensors"), r.out);
@@ -82,7 +72,7 @@ class MergeCommandTest {
     @Test
     void dryRunChecksAndPrintsThePlanWithoutWriting() throws IOException {
         Path cfg = config("ties-dry.yml", TIES);
-        Result r = kumiki("merge", "--dry-run", cfg.toString());
+        Cli.Result r = kumiki("merge", "--dry-run", cfg.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("model.layers.1.mlp.up_proj.weight [24, 16] BF16 <- base (base), a, b normalize=true "
                 + "rescale=false lambda=1 int8_mask=false weight=[0.5, 0.5] density=[0.5, 0.7]\n"), r.out);
@@ -91,7 +81,7 @@ class MergeCommandTest {
 
     @Test
     void mistakesAreUsageErrorsNamingThePlace() throws IOException {
-        Result r = kumiki("merge", "--dry-run", config("typo.yml", TIES.replace("ties", "tise")).toString());
+        Cli.Result r = kumiki("merge", "--dry-run", config("typo.yml", TIES.replace("ties", "tise")).toString());
         assertEquals(2, r.code);
         assertEquals("kumiki merge: " + dir.resolve("typo.yml") + ":6:15: unknown merge_method 'tise'; did you mean "
                 + "'ties'? (Kumiki has linear, slerp, nuslerp, task_arithmetic, ties, dare_ties, dare_linear, "
