@@ -51,9 +51,9 @@ class MergeCommandTest {
         Path cfg = config("ties.yml", TIES);
         Path out = dir.resolve("merged");
         Cli.Result r = kumiki("merge", cfg.toString(), out.toString(), "--shard-size", "2KB");
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("Method   ties"), r.out);
-        assertTrue(r.out.contains("Merged 21 tensors"), r.out);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Method   ties"), r.out());
+        assertTrue(r.out().contains("Merged 21 tensors"), r.out());
         try (Stream<Path> files = Files.list(out)) {
             List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
             assertTrue(names.contains("model.safetensors.index.json"), names.toString());
@@ -73,25 +73,25 @@ class MergeCommandTest {
     void dryRunChecksAndPrintsThePlanWithoutWriting() throws IOException {
         Path cfg = config("ties-dry.yml", TIES);
         Cli.Result r = kumiki("merge", "--dry-run", cfg.toString());
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("model.layers.1.mlp.up_proj.weight [24, 16] BF16 <- base (base), a, b normalize=true "
-                + "rescale=false lambda=1 int8_mask=false weight=[0.5, 0.5] density=[0.5, 0.7]\n"), r.out);
-        assertTrue(r.out.contains("Dry run: the configuration and the models agree; nothing was written."));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("model.layers.1.mlp.up_proj.weight [24, 16] BF16 <- base (base), a, b normalize=true "
+                + "rescale=false lambda=1 int8_mask=false weight=[0.5, 0.5] density=[0.5, 0.7]\n"), r.out());
+        assertTrue(r.out().contains("Dry run: the configuration and the models agree; nothing was written."));
     }
 
     @Test
     void mistakesAreUsageErrorsNamingThePlace() throws IOException {
         Cli.Result r = kumiki("merge", "--dry-run", config("typo.yml", TIES.replace("ties", "tise")).toString());
-        assertEquals(2, r.code);
+        assertEquals(2, r.code());
         assertEquals("kumiki merge: " + dir.resolve("typo.yml") + ":6:15: unknown merge_method 'tise'; did you mean "
                 + "'ties'? (Kumiki has linear, slerp, nuslerp, task_arithmetic, ties, dare_ties, dare_linear, "
-                + "breadcrumbs, breadcrumbs_ties, della, della_linear, model_stock, sce, passthrough)\n", r.err);
+                + "breadcrumbs, breadcrumbs_ties, della, della_linear, model_stock, sce, passthrough)\n", r.err());
 
         r = kumiki("merge", "--dry-run", config("missing.yml", TIES.replace("- model: b", "- model: c")).toString());
-        assertEquals(2, r.code);
+        assertEquals(2, r.code());
         assertEquals("kumiki merge: " + dir.resolve("missing.yml") + ":4:5: model 'c' is not a folder here ("
                 + dir.resolve("c") + "); Kumiki reads local Hugging Face model folders and does not download models\n",
-                r.err);
+                r.err());
 
         r = kumiki("merge", "--dry-run", config("range.yml", """
                 slices:
@@ -100,12 +100,12 @@ class MergeCommandTest {
                         layer_range: [0, 3]
                 merge_method: passthrough
                 """).toString());
-        assertEquals(2, r.code);
+        assertEquals(2, r.code());
         assertEquals("kumiki merge: " + dir.resolve("range.yml") + ":3:9: layer_range [0, 3] goes beyond the 2 layers of "
-                + "model 'a'\n", r.err);
+                + "model 'a'\n", r.err());
 
         r = kumiki("merge", config("noout.yml", TIES).toString());
-        assertEquals(2, r.code);
-        assertEquals("kumiki merge: give the output folder (OUT_DIR), or --dry-run to check only\n", r.err);
+        assertEquals(2, r.code());
+        assertEquals("kumiki merge: give the output folder (OUT_DIR), or --dry-run to check only\n", r.err());
     }
 }
