@@ -42,7 +42,7 @@ class KumikiTest {
         String[] lines = r.out().split("\n");
         assertTrue(lines[0].matches("Kumiki (0\\.1\\.0\\S*|unknown)"), lines[0]);
         assertTrue(lines[1].startsWith("Java " + Runtime.version()), lines[1]);
-        assertEquals(r.out(), kumiki("--version").out);
+        assertEquals(r.out(), kumiki("--version").out());
     }
 
     @Test
@@ -72,7 +72,7 @@ class KumikiTest {
     @Test
     void theBackendSettingIsObeyedAndABadOneIsAUsageError() {
         System.setProperty("kumiki.backend", "scalar");
-        assertTrue(kumiki("backends").out.contains("  * scalar  scalar Java reference kernels"));
+        assertTrue(kumiki("backends").out().contains("  * scalar  scalar Java reference kernels"));
         System.setProperty("kumiki.backend", "gpu");
         Cli.Result r = kumiki("backends");
         assertEquals(2, r.code());
