@@ -18,10 +18,12 @@ import dev.kumiki.merge.config.MergeConfig;
  * @param folders      each referenced model's folder, by the name the configuration uses
  * @param baseForFiles the model whose config.json and tokenizer files the output starts from
  * @param outputLayers number of layers of the output model
+ * @param tokenizer    the output vocabulary, when tokenizer_source is set
  * @param warnings     things the user should know (ignored keys, skipped tensors)
  */
 public record MergePlan(MergeConfig config, MergeMethod method, List<PlannedTensor> tensors, Map<String, Path> folders,
-                        String baseForFiles, Optional<Integer> outputLayers, List<String> warnings) {
+                        String baseForFiles, Optional<Integer> outputLayers, Optional<TokenizerPlan> tokenizer,
+                        List<String> warnings) {
     public MergePlan {
         tensors = List.copyOf(tensors);
         folders = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(folders));

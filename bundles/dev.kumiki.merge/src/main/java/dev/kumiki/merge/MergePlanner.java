@@ -35,6 +35,7 @@ public final class MergePlanner {
     private final MergeMethod method;
     private final Map<String, ModelFolder> models;
     private final List<String> warnings = new ArrayList<>();
+    private Optional<TokenizerPlan> vocabulary = Optional.empty();
 
     private MergePlanner(MergeConfig config, MergeMethod method, Map<String, ModelFolder> models) {
         this.config = config;
@@ -62,10 +63,6 @@ public final class MergePlanner {
                         + MergeConfigReader.nearest(config.mergeMethod(), MergeMethods.names())
                                 .map(s -> "; did you mean '" + s + "'?").orElse("")
                         + " (Kumiki has " + String.join(", ", MergeMethods.names()) + ")"));
-        if (config.tokenizerSource().map("union"::equals).orElse(false)) {
-            throw new ConfigException(config.whereOf("tokenizer_source") + ": tokenizer_source: union (merging "
-                    + "vocabularies) is not supported yet; use base or one model's folder");
-        }
         if (config.chatTemplate().isPresent()) {
             String tpl = config.chatTemplate().get();
             if (!tpl.equals("auto") && !tpl.equals("chatml") && !tpl.contains("{%") && !tpl.contains("{{")) {
@@ -84,7 +81,8 @@ public final class MergePlanner {
             }
         }
         List<String> needed = new ArrayList<>(config.referencedModels());
-        config.tokenizerSource().filter(s -> !s.equals("base") && !needed.contains(s)).ifPresent(needed::add);
+        config.tokenizerSource().filter(s -> !s.equals("base") && !s.equals("union") && !needed.contains(s))
+                .ifPresent(needed::add);
         for (String model : needed) {
             if (opened.containsKey(model)) {
                 continue;
@@ -147,6 +145,14 @@ public final class MergePlanner {
                 }
             }
         }
+        if (config.tokenizerSource().isPresent()) {
+            try {
+                vocabulary = Optional.of(tokenizerPlan(slices.get(0), base));
+            } catch (IOException e) {
+                throw new ConfigException(config.whereOf("tokenizer_source") + ": cannot read a tokenizer: "
+                        + e.getMessage());
+            }
+        }
         List<PlannedTensor> tensors = new ArrayList<>();
         Set<String> planned = new LinkedHashSet<>();
         String reference = slices.get(0).sources().get(0).model();
@@ -187,7 +193,48 @@ public final class MergePlanner {
         models.forEach((k, v) -> folders.putIfAbsent(k, v.dir()));
         String filesFrom = base.orElse(reference);
         return new MergePlan(config, method, tensors, folders, filesFrom,
-                outLayer > 0 ? Optional.of(outLayer) : Optional.empty(), warnings);
+                outLayer > 0 ? Optional.of(outLayer) : Optional.empty(), vocabulary, warnings);
+    }
+
+    /** Rows of a model's token embedding (its vocabulary as the weights see it). */
+    private int embeddingRows(String model) throws ConfigException {
+        ModelFolder f = models.get(model);
+        for (String name : f.names()) {
+            if (name.contains("embed_tokens") || name.contains(".wte.") || name.startsWith("wte.")) {
+                return (int) f.info(name).orElseThrow().shape().dim(0);
+            }
+        }
+        if (f.config().isPresent() && f.config().get().vocabSize().isPresent()) {
+            return f.config().get().vocabSize().getAsInt();
+        }
+        throw new ConfigException(config.whereOf("tokenizer_source") + ": model '" + model + "' has no token "
+                + "embedding (embed_tokens) and no vocab_size in config.json");
+    }
+
+    /** mergekit's build_tokenizer: the output vocabulary and each model's rows on it. */
+    private TokenizerPlan tokenizerPlan(MergeConfig.OutputSlice first, Optional<String> base)
+            throws ConfigException, IOException {
+        List<String> merged = new ArrayList<>();
+        base.filter(b -> method.baseUse() != MergeMethod.BaseUse.NONE).ifPresent(merged::add);
+        for (MergeConfig.InputSlice s : first.sources()) {
+            if (!merged.contains(s.model())) {
+                merged.add(s.model());
+            }
+        }
+        List<Vocabulary> vocabularies = new ArrayList<>();
+        for (String m : merged) {
+            vocabularies.add(Vocabulary.read(m, models.get(m).dir(), embeddingRows(m)));
+        }
+        String source = config.tokenizerSource().get();
+        Optional<Vocabulary> sourceVocabulary = Optional.empty();
+        if (!source.equals("base") && !source.equals("union")) {
+            sourceVocabulary = Optional.of(Vocabulary.read(source, models.get(source).dir(), embeddingRows(source)));
+        }
+        try {
+            return TokenizerPlan.of(source, sourceVocabulary, base, vocabularies);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(config.whereOf("tokenizer_source") + ": " + e.getMessage());
+        }
     }
 
     /** The {@code models} form as one slice over every layer, with the base model added when missing. */
@@ -249,7 +296,10 @@ public final class MergePlanner {
                 throw new ConfigException(src.where() + ": model '" + src.model() + "' has no tensor '" + name
                         + "' (needed for " + output + ")");
             }
-            if (!info.get().shape().equals(leadInfo.shape())) {
+            boolean rowsMayDiffer = vocabulary.isPresent() && LayerNames.isVocabulary(name)
+                    && info.get().shape().rank() == 2 && leadInfo.shape().rank() == 2;
+            if (rowsMayDiffer ? info.get().shape().dim(1) != leadInfo.shape().dim(1)
+                    : !info.get().shape().equals(leadInfo.shape())) {
                 throw new ConfigException(src.where() + ": tensor '" + name + "' of model '" + src.model() + "' is "
                         + info.get().shape() + " but '" + leadName + "' of '" + lead.model() + "' is "
                         + leadInfo.shape() + (LayerNames.isVocabulary(name) ? "; the vocabularies differ (set "
@@ -272,8 +322,12 @@ public final class MergePlanner {
         for (ParameterDef p : method.parameters()) {
             params.put(p.name(), value(p, slice, null, output, t));
         }
-        PlannedTensor tensor = new PlannedTensor(output, leadInfo.shape(), type, Optional.ofNullable(baseInput), inputs,
-                t, params, modelParams);
+        Optional<TokenizerPlan> rows = vocabulary.filter(v -> LayerNames.isVocabulary(leadName)
+                && leadInfo.shape().rank() == 2);
+        dev.kumiki.tensor.Shape shape = rows.map(v -> dev.kumiki.tensor.Shape.of(v.size(), leadInfo.shape().dim(1)))
+                .orElse(leadInfo.shape());
+        PlannedTensor tensor = new PlannedTensor(output, shape, type, Optional.ofNullable(baseInput), inputs,
+                t, params, modelParams, rows);
         String problem = method.check(PlannedJob.headersOnly(tensor));
         if (problem != null) {
             throw new ConfigException(slice.where() + ": " + method.name() + ", tensor " + output + ": " + problem);

@@ -43,7 +43,7 @@ final class ModelFiles {
     /** The model whose tokenizer the merged model gets: tokenizer_source, else the base (or first) model. */
     static String tokenizerSource(MergePlan plan) {
         Optional<String> source = plan.config().tokenizerSource();
-        if (source.isEmpty() || source.get().equals("base")) {
+        if (source.isEmpty() || source.get().equals("base") || source.get().equals("union")) {
             return plan.baseForFiles();
         }
         return source.get();
@@ -60,6 +60,7 @@ final class ModelFiles {
                     json.put("num_hidden_layers", n);
                 }
             });
+            plan.tokenizer().ifPresent(v -> json.put("vocab_size", v.size()));
             outType.ifPresent(t -> json.put("torch_dtype", switch (t) {
                 case BF16 -> "bfloat16";
                 case F16 -> "float16";
@@ -77,6 +78,10 @@ final class ModelFiles {
                 Files.move(partial, out.resolve(name), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
             }
+        }
+        if (plan.tokenizer().isPresent() && config.tokenizerSource().map("union"::equals).orElse(false)) {
+            Merger.writeAtomically(out.resolve("tokenizer.json"), JSON.writeValueAsString(plan.tokenizer().get()
+                    .tokenizer()) + "\n");
         }
         if (config.chatTemplate().isPresent()) {
             Path tc = out.resolve("tokenizer_config.json");

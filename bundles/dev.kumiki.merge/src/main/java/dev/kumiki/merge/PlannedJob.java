@@ -77,14 +77,74 @@ final class PlannedJob implements TensorJob {
         if (inputs == null) {
             throw noData();
         }
+        if (tensor.vocabulary().isPresent()) {
+            permuted(tensor.inputs().get(model).model(), from, buf, n);
+            return;
+        }
         MappedTensor t = inputs[model];
         kernels.load(t.data(), t.info().dtype(), from, buf, 0, n);
+    }
+
+    /** Rows of {@code model}'s embedding re-indexed to the output vocabulary (mergekit's PermutedEmbeddings). */
+    private void permuted(String model, long from, float[] buf, int n) {
+        TokenizerPlan vocabulary = tensor.vocabulary().orElseThrow();
+        long width = tensor.shape().dim(1);
+        long row = from / width;
+        int col = (int) (from % width);
+        int done = 0;
+        while (done < n) {
+            int take = (int) Math.min(width - col, n - done);
+            switch (vocabulary.source(model, (int) row)) {
+                case TokenizerPlan.Row r -> loadRow(r, col, buf, done, take);
+                case TokenizerPlan.Zero z -> java.util.Arrays.fill(buf, done, done + take, 0f);
+                case TokenizerPlan.Average a -> {
+                    float[] one = new float[take];
+                    java.util.Arrays.fill(buf, done, done + take, 0f);
+                    for (TokenizerPlan.Row r : a.rows()) {
+                        loadRow(r, col, one, 0, take);
+                        kernels.axpy(1f, one, buf, 0, take);
+                    }
+                    for (int j = done; j < done + take; j++) {
+                        buf[j] /= a.rows().size();
+                    }
+                }
+            }
+            done += take;
+            row++;
+            col = 0;
+        }
+    }
+
+    private void loadRow(TokenizerPlan.Row r, int col, float[] buf, int at, int n) {
+        MappedTensor t = tensorOf(r.model());
+        long width = tensor.shape().dim(1);
+        float[] part = at == 0 ? buf : new float[n];
+        kernels.load(t.data(), t.info().dtype(), r.row() * width + col, part, 0, n);
+        if (part != buf) {
+            System.arraycopy(part, 0, buf, at, n);
+        }
+    }
+
+    private MappedTensor tensorOf(String model) {
+        if (tensor.base().isPresent() && tensor.base().get().model().equals(model)) {
+            return base;
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            if (tensor.inputs().get(i).model().equals(model)) {
+                return inputs[i];
+            }
+        }
+        throw new IllegalStateException("no input from model '" + model + "' for " + tensor.output());
     }
 
     @Override
     public void base(long from, float[] buf, int n) {
         if (base == null) {
             throw inputs == null ? noData() : new IllegalStateException(tensor.output() + " has no base model");
+        }
+        if (tensor.vocabulary().isPresent()) {
+            permuted(tensor.base().orElseThrow().model(), from, buf, n);
+            return;
         }
         kernels.load(base.data(), base.info().dtype(), from, buf, 0, n);
     }

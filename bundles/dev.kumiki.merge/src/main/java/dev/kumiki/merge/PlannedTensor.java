@@ -20,9 +20,12 @@ import dev.kumiki.tensor.Shape;
  * @param t           position in its slice (0 first layer, 1 last; 0 before the layers, 1 after)
  * @param parameters  global parameters, by name
  * @param modelParameters per-model parameters of each input, by name
+ * @param vocabulary  for embedding and head tensors of a merge with tokenizer_source: how every input's rows map
+ *                    onto the output vocabulary
  */
 public record PlannedTensor(String output, Shape shape, DType type, Optional<Input> base, List<Input> inputs,
-                            double t, Map<String, Object> parameters, List<Map<String, Object>> modelParameters) {
+                            double t, Map<String, Object> parameters, List<Map<String, Object>> modelParameters,
+                            Optional<TokenizerPlan> vocabulary) {
 
     /** An input tensor: which model (as the configuration names it) and which of its tensors. */
     public record Input(String model, String tensor, DType type) {
@@ -35,6 +38,7 @@ public record PlannedTensor(String output, Shape shape, DType type, Optional<Inp
 
     public PlannedTensor {
         Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(vocabulary, "vocabulary");
         inputs = List.copyOf(inputs);
         // parameters keep the method's declaration order, for listings
         parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));

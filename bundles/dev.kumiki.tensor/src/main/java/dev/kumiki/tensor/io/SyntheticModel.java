@@ -11,6 +11,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.TensorInfo;
@@ -34,6 +37,7 @@ public final class SyntheticModel {
     private long baseSeed = 1234;
     private long variant;
     private float spread = 1f;
+    private List<String> tokens;
 
     private SyntheticModel() {
     }
@@ -60,6 +64,7 @@ public final class SyntheticModel {
 
     public SyntheticModel vocab(int n) {
         this.vocab = positive(n, "vocab");
+        this.tokens = null;
         return this;
     }
 
@@ -83,10 +88,47 @@ public final class SyntheticModel {
         return this;
     }
 
+    /**
+     * The vocabulary, written to tokenizer.json (a BPE vocabulary without merges; the first token is the special
+     * {@code <s>} when it is one); sets the vocabulary size. Default: {@code <s>}, {@code </s>}, {@code t2}, ….
+     */
+    public SyntheticModel tokens(List<String> vocabulary) {
+        if (vocabulary.isEmpty() || vocabulary.stream().distinct().count() != vocabulary.size()) {
+            throw new IllegalArgumentException("tokens must be distinct and not empty");
+        }
+        this.tokens = List.copyOf(vocabulary);
+        this.vocab = tokens.size();
+        return this;
+    }
+
     /** Size of the perturbation of variants (1: deltas about half the weights' scale). */
     public SyntheticModel spread(float s) {
         this.spread = s;
         return this;
+    }
+
+    /** A BPE tokenizer.json over the vocabulary, without merges; {@code <s>} first is marked special. */
+    private String tokenizerJson() throws IOException {
+        List<String> vocabulary = tokens;
+        if (vocabulary == null) {
+            vocabulary = new ArrayList<>();
+            for (int i = 0; i < vocab; i++) {
+                vocabulary.add(i == 0 ? "<s>" : i == 1 ? "</s>" : "t" + i);
+            }
+        }
+        ObjectNode root = SafetensorsFile.JSON.createObjectNode().put("version", "1.0");
+        ArrayNode added = root.putArray("added_tokens");
+        if (vocabulary.get(0).equals("<s>")) {
+            added.addObject().put("id", 0).put("content", "<s>").put("single_word", false).put("lstrip", false)
+                    .put("rstrip", false).put("normalized", false).put("special", true);
+        }
+        ObjectNode model = root.putObject("model").put("type", "BPE");
+        ObjectNode ids = model.putObject("vocab");
+        for (int i = 0; i < vocabulary.size(); i++) {
+            ids.put(vocabulary.get(i), i);
+        }
+        model.putArray("merges");
+        return SafetensorsFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     }
 
     private static int positive(int n, String what) {
@@ -171,6 +213,7 @@ public final class SyntheticModel {
                 }));
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 64, \"variant\": " + variant
                 + "}\n");
+        Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson());
         return dir;
     }
 }
