@@ -10,8 +10,11 @@ import java.util.stream.Collectors;
  * the {@value #PROPERTY} system property or the {@value #ENVIRONMENT} environment variable overrides the pick.
  */
 public enum Backend {
-    /** Vector API kernels tuned for Fujitsu A64FX: 512-bit SVE, 256-byte cache lines, work split per CMG. */
-    A64FX("a64fx", "A64FX-tuned Vector API kernels (512-bit SVE)"),
+    /**
+     * Fujitsu A64FX: the Vector API kernels on its 512-bit SVE. For now these are the {@link #VECTOR} kernels at
+     * that width; blocking for its 256-byte cache lines and work placed per CMG are the tuning still to come.
+     */
+    A64FX("a64fx", "Java Vector API kernels on A64FX's 512-bit SVE"),
     /** Java Vector API kernels with the JVM's preferred species (AVX2, AVX-512, NEON, SVE). */
     VECTOR("vector", "Java Vector API kernels"),
     /** Plain Java loops: the reference every other backend is tested against. */
