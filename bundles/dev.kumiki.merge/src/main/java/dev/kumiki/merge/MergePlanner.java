@@ -302,8 +302,12 @@ public final class MergePlanner {
                     : !info.get().shape().equals(leadInfo.shape())) {
                 throw new ConfigException(src.where() + ": tensor '" + name + "' of model '" + src.model() + "' is "
                         + info.get().shape() + " but '" + leadName + "' of '" + lead.model() + "' is "
-                        + leadInfo.shape() + (LayerNames.isVocabulary(name) ? "; the vocabularies differ (set "
-                                + "tokenizer_source to merge models with different vocabularies)" : ""));
+                        + leadInfo.shape() + (LayerNames.isVocabulary(name) && vocabulary.isEmpty()
+                                && info.get().shape().rank() == 2 && leadInfo.shape().rank() == 2
+                                && info.get().shape().dim(1) == leadInfo.shape().dim(1)
+                                ? "; the vocabularies differ (set tokenizer_source: base, union or a model to merge "
+                                        + "models with different vocabularies)"
+                                : "; models merged together need the same architecture and sizes"));
             }
             PlannedTensor.Input input = new PlannedTensor.Input(src.model(), name, info.get().dtype());
             if (usesBase && src.model().equals(baseModel.get())) {
