@@ -158,10 +158,8 @@ public final class MergePlanner {
         String reference = slices.get(0).sources().get(0).model();
         ModelFolder first = models.get(reference);
         // before the layers: embeddings, from the first slice at t = 0
-        for (String name : first.names()) {
-            if (LayerNames.layer(name).isEmpty() && LayerNames.isBeforeLayers(name)) {
-                planTensor(tensors, planned, name, slices.get(0), name, 0, 0);
-            }
+        for (String name : names(slices.get(0), -1, n -> LayerNames.layer(n).isEmpty() && LayerNames.isBeforeLayers(n))) {
+            planTensor(tensors, planned, name, slices.get(0), name, 0, 0);
         }
         int outLayer = 0;
         for (MergeConfig.OutputSlice s : slices) {
@@ -170,10 +168,8 @@ public final class MergePlanner {
             for (int i = 0; i < n; i++) {
                 double t = n > 1 ? i / (double) (n - 1) : 1;
                 int inLayer = lead.from() + i;
-                for (String name : models.get(lead.model()).names()) {
-                    if (LayerNames.layer(name).orElse(-1) == inLayer) {
-                        planTensor(tensors, planned, LayerNames.withLayer(name, outLayer), s, name, t, i);
-                    }
+                for (String name : names(s, i, any -> true)) {
+                    planTensor(tensors, planned, LayerNames.withLayer(name, outLayer), s, name, t, i);
                 }
                 outLayer++;
             }
@@ -181,10 +177,8 @@ public final class MergePlanner {
         // after the layers: final norm and head, from the last slice; current mergekit evaluates gradients of every
         // tensor outside the layers at t = 0 (its 2024 planner used t = 1 here)
         MergeConfig.OutputSlice last = slices.get(slices.size() - 1);
-        for (String name : models.get(last.sources().get(0).model()).names()) {
-            if (LayerNames.layer(name).isEmpty() && !LayerNames.isBeforeLayers(name)) {
-                planTensor(tensors, planned, name, last, name, 0, 0);
-            }
+        for (String name : names(last, -1, n -> LayerNames.layer(n).isEmpty() && !LayerNames.isBeforeLayers(n))) {
+            planTensor(tensors, planned, name, last, name, 0, 0);
         }
         Map<String, Path> folders = new LinkedHashMap<>();
         for (String m : config.referencedModels()) {
@@ -237,6 +231,26 @@ public final class MergePlanner {
         }
     }
 
+    /**
+     * The tensors of a slice in its first source's naming: outside the layers ({@code offset} -1), or of layer
+     * {@code offset} of the slice; the union over every source, so that a tensor one source lacks is reported, not
+     * silently left out.
+     */
+    private List<String> names(MergeConfig.OutputSlice slice, int offset, java.util.function.Predicate<String> which) {
+        MergeConfig.InputSlice lead = slice.sources().get(0);
+        Set<String> names = new LinkedHashSet<>();
+        for (MergeConfig.InputSlice src : slice.sources()) {
+            for (String name : models.get(src.model()).names()) {
+                Optional<Integer> layer = LayerNames.layer(name);
+                if (offset < 0 ? layer.isEmpty() && which.test(name)
+                        : layer.orElse(-1) == src.from() + offset) {
+                    names.add(offset < 0 ? name : LayerNames.withLayer(name, lead.from() + offset));
+                }
+            }
+        }
+        return List.copyOf(names);
+    }
+
     /** The {@code models} form as one slice over every layer, with the base model added when missing. */
     private MergeConfig.OutputSlice wholeModels() throws ConfigException {
         List<MergeConfig.InputSlice> sources = new ArrayList<>();
@@ -277,7 +291,19 @@ public final class MergePlanner {
                     + "sources of this slice; add it with the same layer_range as the others");
         }
         MergeConfig.InputSlice lead = slice.sources().get(0);
-        TensorInfo leadInfo = models.get(lead.model()).info(leadName).orElseThrow();
+        Optional<TensorInfo> leadTensor = models.get(lead.model()).info(leadName);
+        if (leadTensor.isEmpty()) {
+            if (leadName.contains("lm_head")) {
+                warnings.add("model '" + lead.model() + "' has no " + leadName + " (tied embeddings); " + output
+                        + " is left out");
+                return;
+            }
+            String holder = slice.sources().stream().map(MergeConfig.InputSlice::model)
+                    .filter(m -> !m.equals(lead.model())).findFirst().orElse("another model");
+            throw new ConfigException(lead.where() + ": model '" + lead.model() + "' has no tensor '" + leadName
+                    + "' (needed for " + output + "; model '" + holder + "' has it)");
+        }
+        TensorInfo leadInfo = leadTensor.get();
         PlannedTensor.Input baseInput = null;
         List<PlannedTensor.Input> inputs = new ArrayList<>();
         List<Map<String, Object>> modelParams = new ArrayList<>();

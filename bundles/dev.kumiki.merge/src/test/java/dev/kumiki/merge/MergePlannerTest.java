@@ -60,9 +60,12 @@ class MergePlannerTest {
     }
 
     @Test
-    void aMissingTensorIsNamed() throws IOException {
-        assertEquals("DIR/m.yml:2:5: model 'nonorm' has no tensor 'model.norm.weight' (needed for model.norm.weight)",
-                planError("models:\n  - model: nonorm\n  - model: a\nmerge_method: linear\n"
+    void aMissingTensorIsNamedWhicheverModelLacksIt() throws IOException {
+        assertEquals("DIR/m.yml:3:5: model 'nonorm' has no tensor 'model.norm.weight' (needed for model.norm.weight)",
+                planError("models:\n  - model: a\n  - model: nonorm\nmerge_method: linear\n"
+                        + "parameters: {weight: 0.5}\n"));
+        assertEquals("DIR/m.yml:2:5: model 'nonorm' has no tensor 'model.norm.weight' (needed for model.norm.weight; "
+                + "model 'a' has it)", planError("models:\n  - model: nonorm\n  - model: a\nmerge_method: linear\n"
                         + "parameters: {weight: 0.5}\n"));
     }
 
