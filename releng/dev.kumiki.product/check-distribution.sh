@@ -69,6 +69,21 @@ case "$mode" in
         check "detects Fujitsu (0x46) A64FX (0x001)" $?
         grep -q '"sveVectorBits" : 512' <<< "$json"; check "with 512-bit SVE" $?
         grep -q '"id" : "a64fx"' <<< "$json"; check "and picks the a64fx backend" $?
+        work=$(mktemp -d)
+        "$dist/kumiki" make-model "$work/base" > /dev/null && "$dist/kumiki" make-model "$work/a" --variant 1 > /dev/null
+        check "kumiki make-model on the A64FX" $?
+        printf 'models:\n  - model: a\n    parameters: {weight: 1.0, density: 0.5}\nmerge_method: ties\nbase_model: base\n' \
+            > "$work/ties.yml"
+        out=$("$dist/kumiki" merge "$work/ties.yml" "$work/merged" 2>&1); code=$?
+        [ $code -eq 0 ] && grep -q "with the vector-512 kernels" <<< "$out" && [ -f "$work/merged/model.safetensors" ]
+        check "a ties merge with the 512-bit SVE vector kernels: ${out##*$'\n'}" $?
+        # the same merge on this machine's x86_64 distribution: elementwise kernels give the same bits everywhere
+        host="$products/dev.kumiki.headless/linux/gtk/x86_64/kumiki/kumiki"
+        if [ -x "$host" ] && env -u KUMIKI_JAVA "$host" merge "$work/ties.yml" "$work/merged-host" > /dev/null 2>&1; then
+            [ "$(sha256sum < "$work/merged/model.safetensors")" = "$(sha256sum < "$work/merged-host/model.safetensors")" ]
+            check "the A64FX merge is bit-identical to the x86_64 one" $?
+        fi
+        rm -rf "$work"
         ;;
     *) echo "unknown mode '$mode'; use host or a64fx" >&2; exit 2 ;;
 esac
