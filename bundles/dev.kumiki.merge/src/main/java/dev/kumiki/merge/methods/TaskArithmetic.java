@@ -165,7 +165,8 @@ public final class TaskArithmetic implements MergeMethod {
         final boolean nothing;
         float factor = 1f;
 
-        Drop(TensorJob job, int model) {
+        /** {@code magnitude}: the model's top-k threshold when already computed with the others', else null. */
+        Drop(TensorJob job, int model, MagnitudeSelection.Threshold magnitude) {
             this.model = model;
             this.density = job.number(model, "density");
             long n = job.elements();
@@ -174,7 +175,8 @@ public final class TaskArithmetic implements MergeMethod {
             MagnitudeSelection.Threshold drop = null;
             boolean none = false;
             if (sparsification == Sparsification.MAGNITUDE) {
-                keep = MagnitudeSelection.threshold(delta, n, (long) (density * n), job.chunk());
+                keep = magnitude != null ? magnitude : MagnitudeSelection.threshold(delta, n, (long) (density * n),
+                        job.chunk());
             } else if (sparsification == Sparsification.MAGNITUDE_OUTLIERS) {
                 long target = (long) (density * n);
                 long top = (long) (job.number(model, "gamma") * n);
@@ -259,6 +261,28 @@ public final class TaskArithmetic implements MergeMethod {
         }
     }
 
+    /** Every model's top-k threshold in two shared passes: the base is read once per pass, not once per model. */
+    private static MagnitudeSelection.Threshold[] jointThresholds(TensorJob job) {
+        int k = job.models();
+        long n = job.elements();
+        long[] ks = new long[k];
+        for (int i = 0; i < k; i++) {
+            double density = job.number(i, "density");
+            ks[i] = density >= 1 ? n : (long) (density * n);
+        }
+        float[] base = new float[job.chunk()];
+        MagnitudeSelection.Sources deltas = (from, chunks, count) -> {
+            job.base(from, base, count);
+            for (int i = 0; i < k; i++) {
+                if (ks[i] < n) {
+                    job.input(i, from, chunks[i], count);
+                    job.kernels().subtract(chunks[i], base, chunks[i], 0, count);
+                }
+            }
+        };
+        return MagnitudeSelection.thresholds(deltas, k, n, ks, job.chunk());
+    }
+
     private static MagnitudeSelection.Source deltaSource(TensorJob job, int model) {
         float[] base = new float[job.chunk()];
         return (from, chunk, n) -> {
@@ -276,10 +300,12 @@ public final class TaskArithmetic implements MergeMethod {
         chunk = (int) Math.min(chunk, Math.max(1, job.elements()));
         Drop[] drops = new Drop[k];
         float[] weights = new float[k];
+        MagnitudeSelection.Threshold[] magnitudes = sparsification == Sparsification.MAGNITUDE
+                ? jointThresholds(job) : new MagnitudeSelection.Threshold[k];
         for (int i = 0; i < k; i++) {
             weights[i] = (float) job.number(i, "weight");
             boolean thin = sparsification != Sparsification.NONE && job.number(i, "density") < 1;
-            drops[i] = thin ? new Drop(job, i) : null;
+            drops[i] = thin ? new Drop(job, i, magnitudes[i]) : null;
         }
         float[] base = new float[chunk];
         float[] scratch = new float[chunk];
@@ -327,11 +353,11 @@ public final class TaskArithmetic implements MergeMethod {
                 kernels.majoritySign(weighted, false, sign, 0, n);
                 java.util.Arrays.fill(divisor, 0, n, 0f);
                 for (int i = 0; i < k; i++) {
+                    // mixed += wδ·mask, divisor += w·mask (mask is 0 or 1, so the fused forms are exact)
                     kernels.agreement(weighted[i], sign, keep, 0, n);
-                    for (int j = 0; j < n; j++) {
-                        mixed[j] += weighted[i][j] * keep[j];
-                        divisor[j] += weights[i] * keep[j];
-                    }
+                    kernels.multiply(weighted[i], keep, weighted[i], 0, n);
+                    kernels.axpy(1f, weighted[i], mixed, 0, n);
+                    kernels.axpy(weights[i], keep, divisor, 0, n);
                 }
                 if (normalize) {
                     for (int j = 0; j < n; j++) {

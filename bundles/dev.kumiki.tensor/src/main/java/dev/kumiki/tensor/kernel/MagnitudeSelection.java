@@ -20,6 +20,92 @@ public final class MagnitudeSelection {
     private MagnitudeSelection() {
     }
 
+    /** Produces several tensors of one length in order, e.g. the task vectors of several models over one base. */
+    @FunctionalInterface
+    public interface Sources {
+        /** Fills {@code chunks[j][0, n)} with elements {@code [from, from + n)} of tensor j. */
+        void fill(long from, float[][] chunks, int n);
+    }
+
+    /**
+     * The thresholds of several tensors at once, {@code ks[j]} largest magnitudes of tensor j kept, sharing the two
+     * passes (and whatever the tensors share, such as a base model's weights) — equal to
+     * {@link #threshold(Source, long, long, int)} of each.
+     */
+    public static Threshold[] thresholds(Sources sources, int tensors, long length, long[] ks, int chunk) {
+        Threshold[] result = new Threshold[tensors];
+        int n0 = (int) Math.min(chunk, Math.max(1, length));
+        float[][] buffers = new float[tensors][n0];
+        int[][][] lanes = new int[tensors][][];
+        for (int j = 0; j < tensors; j++) {
+            if (ks[j] <= 0) {
+                result[j] = new Threshold(Integer.MAX_VALUE, 0);
+            } else if (ks[j] >= length) {
+                result[j] = new Threshold(0, length);
+            } else {
+                lanes[j] = new int[4][1 << 15];
+            }
+        }
+        for (long at = 0; at < length; at += n0) {
+            int n = (int) Math.min(n0, length - at);
+            sources.fill(at, buffers, n);
+            for (int j = 0; j < tensors; j++) {
+                if (lanes[j] != null) {
+                    histogramHigh(buffers[j], n, lanes[j]);
+                }
+            }
+        }
+        int[] bins = new int[tensors];
+        long[] above = new long[tensors];
+        int[][] lows = new int[tensors][];
+        for (int j = 0; j < tensors; j++) {
+            if (lanes[j] == null) {
+                continue;
+            }
+            int[] high = new int[1 << 15];
+            for (int[] lane : lanes[j]) {
+                for (int b = 0; b < high.length; b++) {
+                    high[b] += lane[b];
+                }
+            }
+            int bin = high.length - 1;
+            while (above[j] + high[bin] < ks[j]) {
+                above[j] += high[bin--];
+            }
+            bins[j] = bin;
+            lows[j] = new int[1 << 16];
+        }
+        for (long at = 0; at < length; at += n0) {
+            int n = (int) Math.min(n0, length - at);
+            sources.fill(at, buffers, n);
+            for (int j = 0; j < tensors; j++) {
+                if (lows[j] != null) {
+                    lowHistogram(buffers[j], n, bins[j], lows[j]);
+                }
+            }
+        }
+        for (int j = 0; j < tensors; j++) {
+            if (lows[j] == null) {
+                continue;
+            }
+            int lowBin = lows[j].length - 1;
+            while (above[j] + lows[j][lowBin] < ks[j]) {
+                above[j] += lows[j][lowBin--];
+            }
+            result[j] = new Threshold(bins[j] << 16 | lowBin, ks[j] - above[j]);
+        }
+        return result;
+    }
+
+    private static void lowHistogram(float[] x, int n, int bin, int[] low) {
+        for (int i = 0; i < n; i++) {
+            int b = Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF;
+            if (b >>> 16 == bin) {
+                low[b & 0xFFFF]++;
+            }
+        }
+    }
+
     /** Produces the tensor's values in order: {@code n} elements starting at element {@code from}. */
     @FunctionalInterface
     public interface Source {

@@ -82,4 +82,28 @@ class MagnitudeSelectionTest {
             assertArrayEquals(expected, selectionMask(x, 1234, chunk), "chunk=" + chunk);
         }
     }
+
+    @Test
+    void severalTensorsAtOnceGiveEachItsOwnThreshold() {
+        Random r = new Random(15);
+        int n = 50_000;
+        float[][] xs = new float[3][n];
+        for (float[] x : xs) {
+            for (int i = 0; i < n; i++) {
+                x[i] = (float) r.nextGaussian() * (r.nextInt(4) + 1) / 4f;
+            }
+        }
+        long[] ks = {0, n / 3, n};
+        MagnitudeSelection.Threshold[] joint = MagnitudeSelection.thresholds(
+                (from, chunks, m) -> {
+                    for (int j = 0; j < 3; j++) {
+                        System.arraycopy(xs[j], (int) from, chunks[j], 0, m);
+                    }
+                }, 3, n, ks, 4096);
+        for (int j = 0; j < 3; j++) {
+            float[] x = xs[j];
+            assertEquals(MagnitudeSelection.threshold((from, buf, m) -> System.arraycopy(x, (int) from, buf, 0, m), n,
+                    ks[j], 4096), joint[j], "tensor " + j);
+        }
+    }
 }
