@@ -129,7 +129,11 @@ public final class Merger {
             AtomicLong bytes = new AtomicLong();
             try {
                 List<Future<?>> futures = new ArrayList<>();
-                for (PlannedTensor t : plan.tensors()) {
+                // largest first, so that no worker is left alone with the head or the embeddings at the end; the
+                // shards' layout does not depend on the order in which tensors are written
+                List<PlannedTensor> order = new ArrayList<>(plan.tensors());
+                order.sort(java.util.Comparator.comparingLong(PlannedTensor::outputBytes).reversed());
+                for (PlannedTensor t : order) {
                     futures.add(pool.submit(() -> {
                         if (Thread.currentThread().isInterrupted()) {
                             throw new CancellationException("merge cancelled");
