@@ -26,6 +26,15 @@ public interface MergeMethod {
 
     BaseUse baseUse();
 
+    /**
+     * How embedding and head tensors of different row counts (vocabularies) are merged without tokenizer_source:
+     * cut to the base model's rows, as mergekit's task vectors are ({@code get_task_vectors}), or to the rows every
+     * input has ({@code rectify_embed_sizes}).
+     */
+    default boolean cutsEmbeddingsToBase() {
+        return false;
+    }
+
     /** Parameters given once per merge (or per slice, or per filter). */
     List<ParameterDef> parameters();
 

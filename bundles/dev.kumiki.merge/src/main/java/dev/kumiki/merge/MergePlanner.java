@@ -16,6 +16,7 @@ import dev.kumiki.merge.config.MergeConfig;
 import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.merge.config.ParameterSetting;
 import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.io.ModelFolder;
 
@@ -305,6 +306,8 @@ public final class MergePlanner {
         }
         TensorInfo leadInfo = leadTensor.get();
         PlannedTensor.Input baseInput = null;
+        boolean rowsDiffer = false;
+        Map<String, Long> rows = new LinkedHashMap<>();
         List<PlannedTensor.Input> inputs = new ArrayList<>();
         List<Map<String, Object>> modelParams = new ArrayList<>();
         for (MergeConfig.InputSlice src : slice.sources()) {
@@ -322,18 +325,21 @@ public final class MergePlanner {
                 throw new ConfigException(src.where() + ": model '" + src.model() + "' has no tensor '" + name
                         + "' (needed for " + output + ")");
             }
-            boolean rowsMayDiffer = vocabulary.isPresent() && LayerNames.isVocabulary(name)
-                    && info.get().shape().rank() == 2 && leadInfo.shape().rank() == 2;
-            if (rowsMayDiffer ? info.get().shape().dim(1) != leadInfo.shape().dim(1)
-                    : !info.get().shape().equals(leadInfo.shape())) {
-                throw new ConfigException(src.where() + ": tensor '" + name + "' of model '" + src.model() + "' is "
-                        + info.get().shape() + " but '" + leadName + "' of '" + lead.model() + "' is "
-                        + leadInfo.shape() + (LayerNames.isVocabulary(name) && vocabulary.isEmpty()
-                                && info.get().shape().rank() == 2 && leadInfo.shape().rank() == 2
-                                && info.get().shape().dim(1) == leadInfo.shape().dim(1)
-                                ? "; the vocabularies differ (set tokenizer_source: base, union or a model to merge "
-                                        + "models with different vocabularies)"
-                                : "; models merged together need the same architecture and sizes"));
+            Shape have = info.get().shape();
+            boolean sameWidth = LayerNames.isVocabulary(name) && have.rank() == 2 && leadInfo.shape().rank() == 2
+                    && have.dim(1) == leadInfo.shape().dim(1);
+            boolean passthrough = method.name().equals("passthrough");
+            if (!have.equals(leadInfo.shape())) {
+                if (!sameWidth || vocabulary.isEmpty() && passthrough) {
+                    throw new ConfigException(src.where() + ": tensor '" + name + "' of model '" + src.model()
+                            + "' is " + have + " but '" + leadName + "' of '" + lead.model() + "' is "
+                            + leadInfo.shape() + (sameWidth ? "; the vocabularies differ and passthrough cannot "
+                                    + "merge them" : "; models merged together need the same architecture and sizes"));
+                }
+                rowsDiffer = vocabulary.isEmpty();
+            }
+            if (have.rank() == 2) {
+                rows.put(src.model(), have.dim(0));
             }
             PlannedTensor.Input input = new PlannedTensor.Input(src.model(), name, info.get().dtype());
             if (usesBase && src.model().equals(baseModel.get())) {
@@ -352,17 +358,46 @@ public final class MergePlanner {
         for (ParameterDef p : method.parameters()) {
             params.put(p.name(), value(p, slice, null, output, t));
         }
-        Optional<TokenizerPlan> rows = vocabulary.filter(v -> LayerNames.isVocabulary(leadName)
+        Optional<TokenizerPlan> permuted = vocabulary.filter(v -> LayerNames.isVocabulary(leadName)
                 && leadInfo.shape().rank() == 2);
-        dev.kumiki.tensor.Shape shape = rows.map(v -> dev.kumiki.tensor.Shape.of(v.size(), leadInfo.shape().dim(1)))
-                .orElse(leadInfo.shape());
+        Shape shape = permuted.map(v -> Shape.of(v.size(), leadInfo.shape().dim(1))).orElse(leadInfo.shape());
+        if (rowsDiffer) {
+            shape = Shape.of(commonRows(slice.where(), output, baseInput, rows), leadInfo.shape().dim(1));
+        }
         PlannedTensor tensor = new PlannedTensor(output, shape, type, Optional.ofNullable(baseInput), inputs,
-                t, params, modelParams, rows);
+                t, params, modelParams, permuted);
         String problem = method.check(PlannedJob.headersOnly(tensor));
         if (problem != null) {
             throw new ConfigException(slice.where() + ": " + method.name() + ", tensor " + output + ": " + problem);
         }
         out.add(tensor);
+    }
+
+    /**
+     * The rows an embedding or head is merged over when the models' vocabularies differ in size and there is no
+     * tokenizer_source: mergekit cuts task vectors to the base's rows and everything else to the rows all inputs
+     * have.
+     */
+    private long commonRows(String where, String output, PlannedTensor.Input base, Map<String, Long> rows) throws ConfigException {
+        String advice = " (set tokenizer_source: base, union or a model to keep every token)";
+        if (base != null && method.cutsEmbeddingsToBase()) {
+            long baseRows = rows.get(base.model());
+            for (Map.Entry<String, Long> e : rows.entrySet()) {
+                if (e.getValue() < baseRows) {
+                    throw new ConfigException(where + ": " + output + " of model '"
+                            + e.getKey() + "' has " + e.getValue() + " rows, fewer than the " + baseRows + " of base "
+                            + "model '" + base.model() + "'; " + method.name() + " cannot subtract them without "
+                            + "tokenizer_source: set tokenizer_source: base, union or a model");
+                }
+            }
+            warnings.add(output + ": the models' vocabularies differ in size; using the base model's " + baseRows
+                    + " rows as mergekit does" + advice);
+            return baseRows;
+        }
+        long common = rows.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+        warnings.add(output + ": the models' vocabularies differ in size; using their common first " + common
+                + " rows as mergekit does" + advice);
+        return common;
     }
 
     private DType outputType(DType inputType, DType leadType) throws ConfigException {

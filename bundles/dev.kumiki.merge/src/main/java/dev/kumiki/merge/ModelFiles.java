@@ -60,7 +60,10 @@ final class ModelFiles {
                     json.put("num_hidden_layers", n);
                 }
             });
-            plan.tokenizer().ifPresent(v -> json.put("vocab_size", v.size()));
+            // the rows the merged embedding has: a tokenizer_source vocabulary, or mergekit's common rows
+            plan.tensors().stream().filter(t -> t.output().contains("embed_tokens") && t.shape().rank() == 2)
+                    .findFirst().filter(t -> json.has("vocab_size") || plan.tokenizer().isPresent())
+                    .ifPresent(t -> json.put("vocab_size", t.shape().dim(0)));
             outType.ifPresent(t -> json.put("torch_dtype", switch (t) {
                 case BF16 -> "bfloat16";
                 case F16 -> "float16";

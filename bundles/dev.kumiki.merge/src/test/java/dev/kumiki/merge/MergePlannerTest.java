@@ -75,11 +75,50 @@ class MergePlannerTest {
                 + "'model.embed_tokens.weight' of 'a' is [40, 16]; models merged together need the same architecture "
                 + "and sizes", planError("models:\n  - model: a\n  - model: wide\nmerge_method: linear\n"
                         + "parameters: {weight: 0.5}\n"));
-        assertEquals("DIR/m.yml:3:5: tensor 'model.embed_tokens.weight' of model 'bigvocab' is [48, 16] but "
-                + "'model.embed_tokens.weight' of 'a' is [40, 16]; the vocabularies differ (set tokenizer_source: "
-                + "base, union or a model to merge models with different vocabularies)",
-                planError("models:\n  - model: a\n  - model: bigvocab\nmerge_method: linear\n"
-                        + "parameters: {weight: 0.5}\n"));
+        assertEquals("DIR/m.yml:5:9: tensor 'model.embed_tokens.weight' of model 'bigvocab' is [48, 16] but "
+                + "'model.embed_tokens.weight' of 'a' is [40, 16]; the vocabularies differ and passthrough cannot "
+                + "merge them", planError("slices:\n  - sources:\n      - model: a\n        layer_range: [0, 2]\n"
+                        + "      - model: bigvocab\n        layer_range: [0, 2]\nmerge_method: passthrough\n"));
+    }
+
+    @Test
+    void differentVocabularySizesMergeTheirCommonRowsWithAWarning() throws Exception {
+        Path cfg = Files.writeString(dir.resolve("m.yml"), "models:\n  - model: bigvocab\n  - model: a\n"
+                + "merge_method: linear\nparameters: {weight: 0.5}\n");
+        Map<String, ModelFolder> models = new HashMap<>();
+        try {
+            MergePlan plan = MergePlanner.plan(MergeConfigReader.read(cfg, w -> { }), models);
+            assertEquals("[40, 16]", plan.tensors().stream().filter(t -> t.output().equals("model.embed_tokens.weight"))
+                    .findFirst().orElseThrow().shape().toString());
+            assertEquals(List.of("model.embed_tokens.weight: the models' vocabularies differ in size; using their "
+                    + "common first 40 rows as mergekit does (set tokenizer_source: base, union or a model to keep "
+                    + "every token)", "lm_head.weight: the models' vocabularies differ in size; using their common "
+                    + "first 40 rows as mergekit does (set tokenizer_source: base, union or a model to keep every "
+                    + "token)"), plan.warnings());
+        } finally {
+            models.values().forEach(ModelFolder::close);
+        }
+    }
+
+    @Test
+    void taskVectorsAreCutToTheBaseRowsAndCannotBeShorter() throws Exception {
+        Path cfg = Files.writeString(dir.resolve("m.yml"), "models:\n  - model: bigvocab\n    parameters: {weight: 1}\n"
+                + "merge_method: task_arithmetic\nbase_model: a\n");
+        Map<String, ModelFolder> models = new HashMap<>();
+        try {
+            MergePlan plan = MergePlanner.plan(MergeConfigReader.read(cfg, w -> { }), models);
+            assertEquals("[40, 16]", plan.tensors().stream().filter(t -> t.output().equals("lm_head.weight"))
+                    .findFirst().orElseThrow().shape().toString());
+            assertEquals("model.embed_tokens.weight: the models' vocabularies differ in size; using the base model's 40 "
+                    + "rows as mergekit does (set tokenizer_source: base, union or a model to keep every token)",
+                    plan.warnings().get(0));
+        } finally {
+            models.values().forEach(ModelFolder::close);
+        }
+        assertEquals("DIR/m.yml:2:3: model.embed_tokens.weight of model 'a' has 40 rows, fewer than the 48 of base model "
+                + "'bigvocab'; ties cannot subtract them without tokenizer_source: set tokenizer_source: base, union or "
+                + "a model", planError("models:\n  - model: a\n    parameters: {weight: 1, density: 0.5}\n"
+                        + "merge_method: ties\nbase_model: bigvocab\n"));
     }
 
     @Test

@@ -136,4 +136,32 @@ class TokenizerSourceTest {
             assertEquals(b[j], merged[j], 1e-6f);
         }
     }
+
+    @Test
+    void withoutTokenizerSourceTheCommonRowsAreMergedAsMergekitDoes() throws Exception {
+        Path out = merge("common", """
+                models:
+                  - model: A
+                    parameters: {weight: 0.25}
+                  - model: B
+                    parameters: {weight: 0.75}
+                merge_method: linear
+                """);
+        try (ModelFolder m = ModelFolder.open(out)) {
+            assertEquals("[5, 16]", m.info("model.embed_tokens.weight").orElseThrow().shape().toString());
+            assertEquals("[5, 16]", m.info("lm_head.weight").orElseThrow().shape().toString());
+        }
+        assertEquals(5, new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("vocab_size").asInt());
+        for (String tensor : List.of("model.embed_tokens.weight", "lm_head.weight")) {
+            for (int r = 0; r < B.size(); r++) {
+                float[] a = row(dir.resolve("A"), tensor, r);
+                float[] b = row(dir.resolve("B"), tensor, r);
+                float[] expected = new float[a.length];
+                for (int j = 0; j < a.length; j++) {
+                    expected[j] = 0.25f * a[j] + 0.75f * b[j];
+                }
+                assertArrayEquals(expected, row(out, tensor, r), 1e-6f, tensor + " row " + r);
+            }
+        }
+    }
 }

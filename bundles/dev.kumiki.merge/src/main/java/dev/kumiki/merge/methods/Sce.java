@@ -29,6 +29,11 @@ public final class Sce implements MergeMethod {
     }
 
     @Override
+    public boolean cutsEmbeddingsToBase() {
+        return true;
+    }
+
+    @Override
     public List<ParameterDef> parameters() {
         return List.of(
                 ParameterDef.optional("select_topk", 1.0, false,

@@ -98,6 +98,11 @@ public final class TaskArithmetic implements MergeMethod {
     }
 
     @Override
+    public boolean cutsEmbeddingsToBase() {
+        return true;
+    }
+
+    @Override
     public List<ParameterDef> parameters() {
         return List.of(
                 ParameterDef.optional("normalize", defaultNormalize, false,
