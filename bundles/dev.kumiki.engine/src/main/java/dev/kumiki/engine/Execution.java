@@ -1,0 +1,547 @@
+package dev.kumiki.engine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.eclipse.emf.ecore.EAttribute;
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.emf.ecore.EStructuralFeature;
+import org.eclipse.emf.ecore.util.EcoreUtil;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.kumiki.model.Settings;
+import dev.kumiki.model.pipeline.Connection;
+import dev.kumiki.model.pipeline.Node;
+import dev.kumiki.model.pipeline.NodeSettings;
+
+/**
+ * One run of a configured pipeline. Nodes whose inputs are ready run in parallel, up to
+ * {@link RunOptions#parallelNodes()} and within the memory budget. A node's cache key is the hash of its kind, its
+ * settings, what it reads from outside (its fingerprint) and its inputs' keys; a node that keeps its outputs and
+ * finds them under its key is not executed again. Everything is recorded in {@code runs/<id>/}: the pipeline as run,
+ * {@code run.json} (status, per-node state, timings, outputs, messages) and {@code log.txt}.
+ */
+public final class Execution {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
+            .withZone(ZoneOffset.UTC);
+
+    /** The outcome of a run. */
+    public enum Status {
+        SUCCEEDED, FAILED, CANCELLED
+    }
+
+    /** What happened to one node. */
+    public record NodeResult(String node, String kind, NodeState state, String key, double seconds,
+                             Map<String, String> outputs, List<String> messages) {
+    }
+
+    /** The outcome of a run: its status, its record folder and each node's result. */
+    public record Result(String id, Status status, Path recordDir, Map<String, NodeResult> nodes,
+                         Map<String, Map<String, PortValue>> values, double seconds) {
+    }
+
+    private final Engine engine;
+    private final Configuration configuration;
+    private final RunOptions options;
+    private final RunListener listener;
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final String id;
+    private final Path recordDir;
+    private final Map<String, NodeResult> results = new LinkedHashMap<>();
+    private final Map<String, Map<String, PortValue>> values = new LinkedHashMap<>();
+    private final Map<String, String> keys = new LinkedHashMap<>();
+    private final Map<String, Double> progress = new LinkedHashMap<>();
+    private final Writer log;
+    private ExecutorService pool;
+
+    Execution(Engine engine, Configuration configuration, RunOptions options, RunListener listener) {
+        this.engine = engine;
+        this.configuration = configuration;
+        this.options = options;
+        this.listener = listener;
+        Instant now = Instant.now();
+        String base = ID.format(now);
+        Path dir = options.runsDir().resolve(base);
+        for (int i = 2; Files.exists(dir); i++) {
+            dir = options.runsDir().resolve(base + "-" + i);
+        }
+        this.recordDir = dir;
+        this.id = dir.getFileName().toString();
+        try {
+            Files.createDirectories(recordDir);
+            Files.writeString(recordDir.resolve("pipeline.kumiki"), engine.kinds().yaml().write(configuration.pipeline()));
+            this.log = Files.newBufferedWriter(recordDir.resolve("log.txt"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the run record in " + recordDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Path recordDir() {
+        return recordDir;
+    }
+
+    /** Asks the run to stop: running nodes are interrupted, queued ones are not started. */
+    public void cancel() {
+        if (cancelled.compareAndSet(false, true)) {
+            logLine(null, "cancel requested");
+            ExecutorService p = pool;
+            if (p != null) {
+                p.shutdownNow();
+            }
+        }
+    }
+
+    /** Runs the pipeline to the end (or until cancelled) on the calling thread and its workers. */
+    public Result run() {
+        long start = System.nanoTime();
+        List<Node> order = configuration.order();
+        Map<Node, Map<String, List<Connection>>> incoming = Engine.incoming(configuration.pipeline());
+        for (Node n : order) {
+            state(n, NodeState.QUEUED, null, 0, Map.of(), List.of());
+        }
+        pool = Executors.newFixedThreadPool(options.parallelNodes(), r -> {
+            Thread t = new Thread(r, "kumiki-node");
+            t.setDaemon(true);
+            return t;
+        });
+        ExecutorCompletionService<Node> done = new ExecutorCompletionService<>(pool);
+        List<Node> waiting = new ArrayList<>(order);
+        Map<Node, Long> running = new LinkedHashMap<>();
+        long memoryInUse = 0;
+        try {
+            while (!waiting.isEmpty() || !running.isEmpty()) {
+                if (cancelled.get()) {
+                    for (Node n : waiting) {
+                        state(n, NodeState.CANCELLED, "the run was cancelled", 0, Map.of(), List.of());
+                    }
+                    waiting.clear();
+                }
+                for (Node n : new ArrayList<>(waiting)) {
+                    if (running.size() >= options.parallelNodes()) {
+                        break;
+                    }
+                    List<Node> upstream = upstream(n, incoming);
+                    if (upstream.stream().anyMatch(u -> finished(u) && !succeeded(u))) {
+                        waiting.remove(n);
+                        state(n, NodeState.SKIPPED, "an input node did not finish", 0, Map.of(), List.of());
+                        continue;
+                    }
+                    if (!upstream.stream().allMatch(this::succeeded)) {
+                        continue;
+                    }
+                    long memory = memory(n, incoming);
+                    if (!running.isEmpty() && memoryInUse + memory > options.memoryBudget()) {
+                        continue;
+                    }
+                    waiting.remove(n);
+                    running.put(n, memory);
+                    memoryInUse += memory;
+                    done.submit(() -> {
+                        runNode(n, incoming);
+                        return n;
+                    });
+                }
+                if (running.isEmpty()) {
+                    if (!waiting.isEmpty()) {
+                        continue; // only skips and cancellations were left to record
+                    }
+                    break;
+                }
+                Future<Node> f = done.take();
+                Node finished;
+                try {
+                    finished = f.get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("a node's runner failed unexpectedly", e.getCause());
+                }
+                memoryInUse -= running.remove(finished);
+                overall();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel();
+        } finally {
+            pool.shutdownNow();
+        }
+        Status status = cancelled.get() ? Status.CANCELLED
+                : results.values().stream().allMatch(r -> r.state() == NodeState.DONE || r.state() == NodeState.CACHED)
+                        ? Status.SUCCEEDED : Status.FAILED;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        writeRecord(status, seconds, true);
+        try {
+            log.close();
+        } catch (IOException ignored) {
+            // the record is written; a log that cannot be closed loses nothing more
+        }
+        return new Result(id, status, recordDir, Map.copyOf(results), values, seconds);
+    }
+
+    private static List<Node> upstream(Node n, Map<Node, Map<String, List<Connection>>> incoming) {
+        return incoming.getOrDefault(n, Map.of()).values().stream().flatMap(List::stream).map(Connection::getFrom)
+                .distinct().toList();
+    }
+
+    private synchronized boolean finished(Node n) {
+        NodeResult r = results.get(n.getId());
+        return r != null && r.state().finished();
+    }
+
+    private synchronized boolean succeeded(Node n) {
+        NodeResult r = results.get(n.getId());
+        return r != null && (r.state() == NodeState.DONE || r.state() == NodeState.CACHED);
+    }
+
+    private long memory(Node n, Map<Node, Map<String, List<Connection>>> incoming) {
+        return memoryEstimate(kind(n), n.getSettings(), specInputs(n, incoming));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends NodeSettings> long memoryEstimate(NodeKind<S> kind, NodeSettings s, Inputs<PortSpec> in) {
+        return kind.memoryEstimate((S) s, in);
+    }
+
+    private Inputs<PortSpec> specInputs(Node n, Map<Node, Map<String, List<Connection>>> incoming) {
+        Map<String, List<Inputs.Connected<PortSpec>>> in = new LinkedHashMap<>();
+        incoming.getOrDefault(n, Map.of()).forEach((port, cs) -> {
+            for (Connection c : cs) {
+                configuration.spec(c.getFrom().getId(), c.getFromPort()).ifPresent(s -> in
+                        .computeIfAbsent(port, p -> new ArrayList<>())
+                        .add(new Inputs.Connected<>(c.getFrom().getId(), c.getFromPort(), s)));
+            }
+        });
+        return new Inputs<>(in);
+    }
+
+    private NodeKind<?> kind(Node n) {
+        return engine.kinds().of(n.getSettings().eClass()).orElseThrow();
+    }
+
+    private void runNode(Node n, Map<Node, Map<String, List<Connection>>> incoming) {
+        NodeKind<?> kind = kind(n);
+        long start = System.nanoTime();
+        List<String> messages = new ArrayList<>();
+        Map<String, List<Inputs.Connected<PortValue>>> in = new LinkedHashMap<>();
+        StringBuilder keyText = new StringBuilder(kind.name()).append('\n').append(canonical(n.getSettings()));
+        synchronized (this) {
+            for (Map.Entry<String, List<Connection>> e : incoming.getOrDefault(n, Map.of()).entrySet()) {
+                for (Connection c : e.getValue()) {
+                    PortValue v = values.get(c.getFrom().getId()).get(c.getFromPort());
+                    in.computeIfAbsent(e.getKey(), p -> new ArrayList<>())
+                            .add(new Inputs.Connected<>(c.getFrom().getId(), c.getFromPort(), v));
+                    keyText.append("\ninput ").append(e.getKey()).append(" <- ").append(keys.get(c.getFrom().getId()))
+                            .append('.').append(c.getFromPort());
+                }
+            }
+        }
+        Path nodeDir = recordDir.resolve("nodes").resolve(n.getId());
+        NodeContext context = new NodeContext(n.getId(), configuration.baseDir(), nodeDir, messages);
+        String key = null;
+        try {
+            keyText.append("\nreads ").append(fingerprint(kind, n.getSettings(), context));
+            key = sha256(keyText.toString());
+            synchronized (this) {
+                keys.put(n.getId(), key);
+            }
+            if (options.useCache() && kind.cached()) {
+                Optional<Map<String, PortValue>> cached = restore(kind, n.getSettings(), key, context);
+                if (cached.isPresent()) {
+                    finish(n, NodeState.CACHED, "unchanged since an earlier run; outputs from the cache", start, key,
+                            cached.get(), messages);
+                    return;
+                }
+            }
+            state(n, NodeState.RUNNING, null, 0, Map.of(), messages);
+            Files.createDirectories(nodeDir);
+            Map<String, PortValue> out = execute(kind, n.getSettings(), new Inputs<>(in), context);
+            for (Port p : kind.outputs()) {
+                if (!out.containsKey(p.name())) {
+                    throw new IllegalStateException(kind.name() + " produced no value for its output '" + p.name()
+                            + "'");
+                }
+            }
+            if (kind.cached()) {
+                store(kind, key, out);
+            }
+            finish(n, NodeState.DONE, null, start, key, out, messages);
+        } catch (CancellationException e) {
+            finish(n, NodeState.CANCELLED, "cancelled", start, key, Map.of(), messages);
+        } catch (Exception | LinkageError | AssertionError e) {
+            if (cancelled.get() && (e instanceof InterruptedException || e.getCause() instanceof InterruptedException
+                    || e instanceof java.nio.channels.ClosedByInterruptException)) {
+                finish(n, NodeState.CANCELLED, "cancelled", start, key, Map.of(), messages);
+                return;
+            }
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            messages.add("error: " + message);
+            if (e instanceof RuntimeException && !(e instanceof UncheckedIOException) || e instanceof Error) {
+                StringWriter trace = new StringWriter();
+                e.printStackTrace(new PrintWriter(trace));
+                logLine(n.getId(), trace.toString());
+            }
+            finish(n, NodeState.FAILED, message, start, key, Map.of(), messages);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends NodeSettings> Map<String, PortValue> execute(NodeKind<S> kind, NodeSettings s,
+            Inputs<PortValue> in, ExecuteContext context) throws Exception {
+        return kind.execute((S) s, in, context);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends NodeSettings> String fingerprint(NodeKind<S> kind, NodeSettings s,
+            ConfigureContext context) throws IOException {
+        return kind.fingerprint((S) s, context);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <S extends NodeSettings> Optional<Map<String, PortValue>> restore(NodeKind<S> kind, NodeSettings s,
+            String key, ConfigureContext context) throws IOException {
+        Path entry = options.cacheDir().resolve(key + ".json");
+        if (!Files.isRegularFile(entry)) {
+            return Optional.empty();
+        }
+        ObjectNode json;
+        try {
+            json = (ObjectNode) JSON.readTree(entry.toFile());
+        } catch (IOException | ClassCastException e) {
+            return Optional.empty(); // a damaged entry is a miss; it is replaced after the node runs
+        }
+        Map<String, PortValue> out = new LinkedHashMap<>();
+        for (Port p : kind.outputs()) {
+            if (!json.has(p.name())) {
+                return Optional.empty();
+            }
+            Optional<PortValue> v = kind.restore((S) s, p.name(), json.get(p.name()).asText(), context);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            out.put(p.name(), v.get());
+        }
+        return Optional.of(out);
+    }
+
+    private void store(NodeKind<?> kind, String key, Map<String, PortValue> out) throws IOException {
+        ObjectNode json = JSON.createObjectNode();
+        for (Port p : kind.outputs()) {
+            json.put(p.name(), kind.persist(p.name(), out.get(p.name())));
+        }
+        Files.createDirectories(options.cacheDir());
+        Path entry = options.cacheDir().resolve(key + ".json");
+        Path partial = options.cacheDir().resolve(key + ".json.partial");
+        Files.writeString(partial, JSON.writeValueAsString(json));
+        Files.move(partial, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The settings as text in a fixed order: every feature, with its default where not set. */
+    static String canonical(EObject settings) {
+        StringBuilder b = new StringBuilder();
+        for (EStructuralFeature f : settings.eClass().getEAllStructuralFeatures()) {
+            if (f.isTransient() || f.isDerived()) {
+                continue;
+            }
+            Object v = settings.eGet(f);
+            b.append(Settings.yamlName(f)).append('=');
+            if (f instanceof EAttribute a) {
+                if (a.isMany()) {
+                    b.append(((List<?>) v).stream().map(x -> EcoreUtil.convertToString(a.getEAttributeType(), x))
+                            .toList());
+                } else {
+                    b.append(v == null ? "~" : EcoreUtil.convertToString(a.getEAttributeType(), v));
+                }
+            } else {
+                List<?> children = f.isMany() ? (List<?>) v : v == null ? List.of() : List.of(v);
+                b.append('[');
+                for (Object c : children) {
+                    b.append('{').append(canonical((EObject) c)).append('}');
+                }
+                b.append(']');
+            }
+            b.append(';');
+        }
+        return b.toString();
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void finish(Node n, NodeState state, String message, long start, String key, Map<String, PortValue> out,
+            List<String> messages) {
+        synchronized (this) {
+            values.put(n.getId(), out);
+            if (key != null) {
+                keys.put(n.getId(), key);
+            }
+        }
+        Map<String, String> summaries = new LinkedHashMap<>();
+        out.forEach((p, v) -> summaries.put(p, v.summary()));
+        state(n, state, message, (System.nanoTime() - start) / 1e9, summaries, messages);
+        progress(n.getId(), 1);
+        writeRecord(null, 0, false);
+    }
+
+    private void state(Node n, NodeState state, String message, double seconds, Map<String, String> outputs,
+            List<String> messages) {
+        synchronized (this) {
+            results.put(n.getId(), new NodeResult(n.getId(), n.getSettings().eClass().getName(), state,
+                    keys.get(n.getId()), seconds, outputs, List.copyOf(messages)));
+        }
+        if (state != NodeState.QUEUED) {
+            logLine(n.getId(), state.label() + (message == null ? "" : ": " + message));
+        }
+        listener.nodeState(n.getId(), state, message);
+    }
+
+    private void progress(String node, double fraction) {
+        synchronized (this) {
+            progress.put(node, fraction);
+        }
+        overall();
+    }
+
+    private void overall() {
+        double sum;
+        synchronized (this) {
+            sum = progress.values().stream().mapToDouble(Double::doubleValue).sum();
+        }
+        listener.overall(Math.min(1, sum / Math.max(1, configuration.order().size())));
+    }
+
+    private void logLine(String node, String line) {
+        String text = Instant.now() + " " + (node == null ? "" : "[" + node + "] ") + line;
+        synchronized (log) {
+            try {
+                log.write(text + "\n");
+                log.flush();
+            } catch (IOException ignored) {
+                // the log is a convenience; the run goes on
+            }
+        }
+    }
+
+    private synchronized void writeRecord(Status status, double seconds, boolean last) {
+        ObjectNode json = JSON.createObjectNode();
+        json.put("id", id);
+        json.put("status", status == null ? "running" : status.name().toLowerCase());
+        if (last) {
+            json.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        }
+        json.put("pipeline", "pipeline.kumiki");
+        json.put("base_dir", configuration.baseDir().toString());
+        json.put("cache", options.useCache());
+        ObjectNode nodes = json.putObject("nodes");
+        for (NodeResult r : results.values()) {
+            ObjectNode o = nodes.putObject(r.node());
+            o.put("kind", r.kind());
+            o.put("status", r.state().label());
+            o.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
+            if (r.key() != null) {
+                o.put("key", r.key());
+            }
+            ObjectNode outs = o.putObject("outputs");
+            r.outputs().forEach(outs::put);
+            r.messages().forEach(o.putArray("messages")::add);
+        }
+        try {
+            Path partial = recordDir.resolve("run.json.partial");
+            Files.writeString(partial, JSON.writeValueAsString(json), StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+            Files.move(partial, recordDir.resolve("run.json"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            logLine(null, "cannot write run.json: " + e.getMessage());
+        }
+    }
+
+    /** The execute context of one node. */
+    private final class NodeContext extends Engine.Context implements ExecuteContext {
+        final Path nodeDir;
+        final List<String> messages;
+
+        NodeContext(String node, Path baseDir, Path nodeDir, List<String> messages) {
+            super(node, baseDir, new ArrayList<>());
+            this.nodeDir = nodeDir;
+            this.messages = messages;
+        }
+
+        @Override
+        public void error(String setting, String message) {
+            log("error: " + message);
+        }
+
+        @Override
+        public void warning(String setting, String message) {
+            log("warning: " + message);
+        }
+
+        @Override
+        public void progress(double fraction, String message) {
+            Execution.this.progress(node, Math.max(0, Math.min(1, fraction)));
+            listener.nodeProgress(node, fraction, message);
+        }
+
+        @Override
+        public void log(String message) {
+            synchronized (messages) {
+                messages.add(message);
+            }
+            logLine(node, message);
+            listener.log(node, message);
+        }
+
+        @Override
+        public boolean cancelled() {
+            return cancelled.get() || Thread.currentThread().isInterrupted();
+        }
+
+        @Override
+        public int threads() {
+            return options.threads();
+        }
+
+        @Override
+        public Path recordDir() {
+            return nodeDir;
+        }
+    }
+}

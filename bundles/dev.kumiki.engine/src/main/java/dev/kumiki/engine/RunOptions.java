@@ -1,0 +1,45 @@
+package dev.kumiki.engine;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How to run a pipeline.
+ *
+ * @param cacheDir      where node outputs are kept by content key ({@code .kumiki/cache} beside the pipeline)
+ * @param runsDir       where run records go, one folder per run ({@code .kumiki/runs})
+ * @param useCache      false to execute every node (and refresh the cache)
+ * @param threads       worker threads a node may use
+ * @param parallelNodes nodes executed at the same time, at most
+ * @param memoryBudget  bytes the nodes running at the same time may use together (a node larger than the budget
+ *                      runs alone)
+ */
+public record RunOptions(Path cacheDir, Path runsDir, boolean useCache, int threads, int parallelNodes,
+                         long memoryBudget) {
+    public RunOptions {
+        Objects.requireNonNull(cacheDir, "cacheDir");
+        Objects.requireNonNull(runsDir, "runsDir");
+        if (threads < 1 || parallelNodes < 1 || memoryBudget < 1) {
+            throw new IllegalArgumentException("threads, parallelNodes and memoryBudget must be positive");
+        }
+    }
+
+    /** The usual options for a pipeline in {@code dir}: .kumiki/ beside it, all cores, half the heap. */
+    public static RunOptions defaults(Path dir) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new RunOptions(dir.resolve(".kumiki/cache"), dir.resolve(".kumiki/runs"), true, cores,
+                Math.max(1, cores / 2), Runtime.getRuntime().maxMemory() / 2);
+    }
+
+    public RunOptions withUseCache(boolean use) {
+        return new RunOptions(cacheDir, runsDir, use, threads, parallelNodes, memoryBudget);
+    }
+
+    public RunOptions withThreads(int n) {
+        return new RunOptions(cacheDir, runsDir, useCache, n, parallelNodes, memoryBudget);
+    }
+
+    public RunOptions withCacheDir(Path dir) {
+        return new RunOptions(dir, runsDir, useCache, threads, parallelNodes, memoryBudget);
+    }
+}

@@ -1,0 +1,157 @@
+package dev.kumiki.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kumiki.model.pipeline.Pipeline;
+import dev.kumiki.model.yaml.PipelineYaml;
+
+/** Configure and execute over small number nodes: diagnostics by message, values, cache, records, cancel. */
+class EngineTest {
+    static final NodeKinds KINDS = NodeKinds.of(List.of(new NumberKinds()));
+    static final Engine ENGINE = new Engine(KINDS);
+
+    @TempDir
+    Path dir;
+
+    static Pipeline pipeline(String yaml) {
+        PipelineYaml.Result r = KINDS.yaml().read("kumiki: 1\n" + yaml, "p.kumiki");
+        assertEquals(List.of(), r.errors());
+        return r.pipeline();
+    }
+
+    List<String> diagnostics(String yaml) {
+        return ENGINE.configure(pipeline(yaml), dir).diagnostics().stream().map(Diagnostic::toString).toList();
+    }
+
+    @Test
+    void configureReportsEveryProblemOnItsNodeAndSetting() {
+        assertEquals(List.of("error: node 'a', value: 'value' must be between 0 and 100, found 250.0"),
+                diagnostics("nodes:\n  a: {kind: Number, value: 250}\n"));
+        assertEquals(List.of("error: node 's', path: 'path' is required: The file to write.",
+                "error: node 's', in: input 'in' is not connected; connect a number to it (the number to save)"),
+                diagnostics("nodes:\n  s: {kind: Save}\n"));
+        assertEquals(List.of("error: node 'a', output: connection 'a.output -> s.in': Number has no output 'output'; "
+                + "its outputs: out"),
+                diagnostics("nodes:\n  a: {kind: Number}\n  s: {kind: Save, path: x}\nconnections: [a.output -> s.in]\n"));
+        assertEquals(List.of("error: node 's', inn: connection 'a.out -> s.inn': Sum has no input 'inn' (did you mean "
+                + "'in'?); its inputs: in", "error: node 's', in: input 'in' is not connected; connect a number to it "
+                        + "(numbers to add)"),
+                diagnostics("nodes:\n  a: {kind: Number}\n  s: {kind: Sum}\nconnections: [a.out -> s.inn]\n"));
+        assertEquals(List.of("error: node 's', in: connection 't.out -> s.in': incompatible ports: t.out gives text but "
+                + "s.in takes number"), diagnostics("nodes:\n  t: {kind: Text}\n  s: {kind: Sum}\n"
+                        + "connections: [t.out -> s.in]\n"));
+        assertEquals(List.of("error: node 's', in: input 'in' takes one connection but has 2 (from a.out, b.out)"),
+                diagnostics("nodes:\n  a: {kind: Number}\n  b: {kind: Number}\n  s: {kind: Save, path: x}\n"
+                        + "connections: [a.out -> s.in, b.out -> s.in]\n"));
+        assertEquals(List.of("error: node 'x': node 'x' is on a cycle of connections (x, y); a pipeline must flow one "
+                + "way: remove one of the connections", "error: node 'y': node 'y' is on a cycle of connections (x, y); "
+                        + "a pipeline must flow one way: remove one of the connections"),
+                diagnostics("nodes:\n  x: {kind: Sum}\n  y: {kind: Sum}\nconnections: [x.out -> y.in, y.out -> x.in]\n"));
+    }
+
+    static final String SUM = """
+            nodes:
+              a: {kind: Number, value: 2}
+              b: {kind: Number, value: 3}
+              sum: {kind: Sum}
+              save: {kind: Save, path: out.txt}
+            connections:
+            - a.out -> sum.in
+            - b.out -> sum.in
+            - sum.out -> save.in
+            """;
+
+    Execution.Result run(Pipeline p, boolean cache) {
+        Configuration c = ENGINE.configure(p, dir);
+        assertEquals(List.of(), c.diagnostics());
+        return ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(cache), RunListener.NONE).run();
+    }
+
+    @Test
+    void valuesFlowAndARerunTakesUnchangedNodesFromTheCache() throws Exception {
+        Pipeline p = pipeline(SUM);
+        int saves = NumberKinds.SAVES.get();
+        Execution.Result first = run(p, true);
+        assertEquals(Execution.Status.SUCCEEDED, first.status());
+        assertEquals("5.0", Files.readString(dir.resolve("out.txt")));
+        assertEquals(NodeState.DONE, first.nodes().get("save").state());
+        assertEquals(saves + 1, NumberKinds.SAVES.get());
+
+        Execution.Result second = run(pipeline(SUM), true);
+        assertEquals(NodeState.CACHED, second.nodes().get("save").state());
+        assertEquals(saves + 1, NumberKinds.SAVES.get(), "the cached node did not run");
+        assertEquals("5.0", second.values().get("save").get("out").summary());
+
+        Execution.Result changed = run(pipeline(SUM.replace("value: 3", "value: 4")), true);
+        assertEquals(NodeState.DONE, changed.nodes().get("save").state());
+        assertEquals("6.0", Files.readString(dir.resolve("out.txt")));
+
+        Execution.Result forced = run(pipeline(SUM.replace("value: 3", "value: 4")), false);
+        assertEquals(NodeState.DONE, forced.nodes().get("save").state(), "--no-cache runs it again");
+
+        Files.delete(dir.resolve("out.txt"));
+        assertEquals(NodeState.DONE, run(pipeline(SUM.replace("value: 3", "value: 4")), true).nodes().get("save")
+                .state(), "outputs that are gone are made again");
+    }
+
+    @Test
+    void everyRunLeavesARecord() throws Exception {
+        Execution.Result r = run(pipeline(SUM), true);
+        Path record = dir.resolve(".kumiki/runs").resolve(r.id());
+        assertEquals(record, r.recordDir());
+        JsonNode json = new ObjectMapper().readTree(record.resolve("run.json").toFile());
+        assertEquals("succeeded", json.get("status").asText());
+        assertEquals("done", json.get("nodes").get("sum").get("status").asText());
+        assertEquals("5.0", json.get("nodes").get("sum").get("outputs").get("out").asText());
+        assertEquals("adding 2 numbers", json.get("nodes").get("sum").get("messages").get(0).asText());
+        assertEquals(64, json.get("nodes").get("save").get("key").asText().length());
+        assertEquals(KINDS.yaml().write(pipeline(SUM)), Files.readString(record.resolve("pipeline.kumiki")));
+        assertTrue(Files.readString(record.resolve("log.txt")).contains("[sum] adding 2 numbers"));
+    }
+
+    @Test
+    void aFailureSkipsWhatDependsOnItAndIsRecorded() {
+        Execution.Result r = run(pipeline("nodes:\n  f: {kind: Fail}\n  s: {kind: Sum}\n  n: {kind: Number}\n"
+                + "connections: [f.out -> s.in]\n"), true);
+        assertEquals(Execution.Status.FAILED, r.status());
+        assertEquals(NodeState.FAILED, r.nodes().get("f").state());
+        assertEquals(List.of("error: the disk is full (as this test pretends)"), r.nodes().get("f").messages());
+        assertEquals(NodeState.SKIPPED, r.nodes().get("s").state());
+        assertEquals(NodeState.DONE, r.nodes().get("n").state(), "independent nodes still run");
+    }
+
+    @Test
+    void cancellingStopsTheRunningNodeAndTheQueuedOnes() throws Exception {
+        NumberKinds.slowStarted = new CountDownLatch(1);
+        Configuration c = ENGINE.configure(pipeline("nodes:\n  slow: {kind: Slow}\n  after: {kind: Sum}\n"
+                + "connections: [slow.out -> after.in]\n"), dir);
+        Execution run = ENGINE.execute(c, RunOptions.defaults(dir), RunListener.NONE);
+        Thread canceller = new Thread(() -> {
+            try {
+                NumberKinds.slowStarted.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            run.cancel();
+        });
+        canceller.start();
+        Execution.Result r = run.run();
+        assertEquals(Execution.Status.CANCELLED, r.status());
+        assertEquals(Map.of("slow", NodeState.CANCELLED, "after", NodeState.CANCELLED),
+                Map.of("slow", r.nodes().get("slow").state(), "after", r.nodes().get("after").state()));
+    }
+}
