@@ -92,7 +92,7 @@ final class ModelFiles {
             json.put("chat_template", chatTemplate(config.chatTemplate().get(), models));
             Merger.writeAtomically(tc, JSON.writeValueAsString(json) + "\n");
         }
-        Merger.writeAtomically(out.resolve("mergekit_config.yml"), Files.readString(config.file()));
+        Merger.writeAtomically(out.resolve("mergekit_config.yml"), config.text());
         Merger.writeAtomically(out.resolve("README.md"), modelCard(plan, models));
     }
 
@@ -144,7 +144,7 @@ final class ModelFiles {
         b.append("- dtypes: ").append(plan.tensors().stream().map(t -> t.type().safetensorsName()).distinct()
                 .collect(Collectors.joining(", "))).append('\n');
         b.append("\n## Configuration\n\nThe recipe, also in `mergekit_config.yml` (mergekit reads it unchanged):\n\n");
-        b.append("```yaml\n").append(Files.readString(c.file()).strip()).append("\n```\n");
+        b.append("```yaml\n").append(c.text().strip()).append("\n```\n");
         return b.toString();
     }
 }

@@ -164,26 +164,10 @@ public final class MergeCommand implements Callable<Integer> {
 
     /** {@code 5GB}, {@code 500MB}, {@code 2GiB}, mergekit's {@code 5B} (billion), or plain bytes. */
     static long parseSize(String text) {
-        String s = text.strip().toUpperCase(Locale.ROOT).replace(" ", "");
-        long unit = 1;
-        String[][] units = {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"}, {"KB", "1000"},
-                {"MB", "1000000"}, {"GB", "1000000000"}, {"K", "1000"}, {"M", "1000000"}, {"B", "1000000000"},
-                {"G", "1000000000"}};
-        for (String[] u : units) {
-            if (s.endsWith(u[0])) {
-                unit = Long.parseLong(u[1]);
-                s = s.substring(0, s.length() - u[0].length());
-                break;
-            }
-        }
         try {
-            double value = Double.parseDouble(s);
-            if (value <= 0) {
-                throw new NumberFormatException();
-            }
-            return (long) (value * unit);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--shard-size '" + text + "' is not a size; use e.g. 5GB, 500MB, 2GiB");
+            return dev.kumiki.tensor.io.ByteSizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--shard-size " + e.getMessage());
         }
     }
 }

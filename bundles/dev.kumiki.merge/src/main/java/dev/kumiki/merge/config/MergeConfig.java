@@ -25,11 +25,12 @@ import java.util.Set;
  * @param tokenizerSource {@code tokenizer_source}: {@code base}, {@code union} or a model
  * @param chatTemplate    {@code chat_template}
  * @param where           {@code FILE:LINE:COLUMN} of each top-level key, for messages
+ * @param text            the YAML as written, for the recipe kept beside the merged model
  */
 public record MergeConfig(Path file, String mergeMethod, Optional<String> baseModel, List<InputModel> models,
                           List<OutputSlice> slices, Map<String, ParameterSetting> parameters, Optional<String> dtype,
                           Optional<String> outDtype, Optional<String> tokenizerSource, Optional<String> chatTemplate,
-                          Map<String, String> where) {
+                          Map<String, String> where, String text) {
 
     /** An entry of {@code models}. */
     public record InputModel(String model, Map<String, ParameterSetting> parameters, String where) {

@@ -70,7 +70,7 @@ public final class MergeConfigReader {
             throw new ConfigException(file + ": a merge configuration is a YAML mapping with merge_method and models "
                     + "or slices; this file " + (root == null ? "is empty" : "is not a mapping"));
         }
-        return new MergeConfigReader(file, warnings).config(top);
+        return new MergeConfigReader(file, warnings).config(top, text);
     }
 
     private String at(Node n) {
@@ -121,7 +121,7 @@ public final class MergeConfigReader {
         return prev[b.length()];
     }
 
-    private MergeConfig config(MappingNode top) throws ConfigException {
+    private MergeConfig config(MappingNode top, String text) throws ConfigException {
         Map<String, Node> m = mapping(top, TOP, "the merge configuration");
         Map<String, String> where = new LinkedHashMap<>();
         m.forEach((k, v) -> where.put(k, at(v)));
@@ -165,7 +165,7 @@ public final class MergeConfigReader {
                 models, slices, parameters(m.get("parameters")), optionalString(m.get("dtype"), "dtype"),
                 optionalString(m.get("out_dtype"), "out_dtype"),
                 optionalModel(m.get("tokenizer_source"), "tokenizer_source"),
-                optionalString(m.get("chat_template"), "chat_template"), where);
+                optionalString(m.get("chat_template"), "chat_template"), where, text);
     }
 
     private MergeConfig.InputModel inputModel(Node n) throws ConfigException {

@@ -1,0 +1,187 @@
+package dev.kumiki.nodes;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.eclipse.emf.ecore.EClass;
+import org.eclipse.emf.ecore.util.EcoreUtil;
+
+import dev.kumiki.engine.ConfigureContext;
+import dev.kumiki.engine.ExecuteContext;
+import dev.kumiki.engine.Inputs;
+import dev.kumiki.engine.NodeKind;
+import dev.kumiki.engine.Port;
+import dev.kumiki.engine.PortSpec;
+import dev.kumiki.engine.PortValue;
+import dev.kumiki.merge.MergePlan;
+import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.model.Names;
+import dev.kumiki.nodes.settings.DataType;
+import dev.kumiki.nodes.settings.Merge;
+import dev.kumiki.nodes.settings.ModelParameters;
+import dev.kumiki.nodes.settings.NodesPackage;
+import dev.kumiki.nodes.settings.SliceSource;
+import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.ModelFolder;
+
+/**
+ * Merge: every method of the merge library over the models at its inputs, planned from headers at configure time.
+ * Its output is the recipe, computed tensor by tensor by whatever reads it.
+ */
+public final class MergeKind implements NodeKind<Merge> {
+    @Override
+    public EClass settingsClass() {
+        return NodesPackage.Literals.MERGE;
+    }
+
+    @Override
+    public List<Port> inputs() {
+        return List.of(new Port("models", ModelPorts.MODEL, "the models to merge, in order", false, true),
+                new Port("base", ModelPorts.MODEL, "the base model (base_model), for methods that merge task vectors "
+                        + "or interpolate from it", true, false));
+    }
+
+    @Override
+    public List<Port> outputs() {
+        return List.of(Port.of("model", ModelPorts.MODEL, "the merged model, computed while it is read"));
+    }
+
+    /** The recipe of this node, or empty after reporting why there is none. */
+    static Optional<MergeRecipe> recipe(Merge s, Inputs<? extends Object> inputs, ConfigureContext c) {
+        Map<String, Path> models = new LinkedHashMap<>();
+        boolean ok = true;
+        for (var in : inputs.all("models")) {
+            Optional<Path> folder = folderOf(in.value(), in.fromNode(), "models", c);
+            if (folder.isEmpty()) {
+                ok = false;
+            } else if (models.containsValue(folder.get())) {
+                c.error("models", "node '" + in.fromNode() + "' gives a model that is already connected ("
+                        + folder.get() + "); connect each model once");
+                ok = false;
+            } else {
+                models.put(in.fromNode(), folder.get());
+            }
+        }
+        Optional<Map.Entry<String, Path>> base = Optional.empty();
+        List<? extends Inputs.Connected<?>> b = inputs.all("base");
+        if (!b.isEmpty()) {
+            Optional<Path> folder = folderOf(b.get(0).value(), b.get(0).fromNode(), "base", c);
+            if (folder.isEmpty()) {
+                ok = false;
+            } else {
+                base = Optional.of(Map.entry(b.get(0).fromNode(), folder.get()));
+            }
+        }
+        List<String> connected = new ArrayList<>(models.keySet());
+        base.ifPresent(e -> connected.add(e.getKey()));
+        for (ModelParameters p : s.getModels()) {
+            if (!models.containsKey(p.getModel())) {
+                c.error("models", "parameters are given for model '" + p.getModel() + "', but no node of that id is "
+                        + "connected to 'models'" + Names.suggestion(p.getModel(), models.keySet())
+                        + "; connected: " + String.join(", ", models.keySet()));
+                ok = false;
+            }
+        }
+        for (var slice : s.getSlices()) {
+            for (SliceSource src : slice.getSources()) {
+                if (!connected.contains(src.getModel())) {
+                    c.error("slices", "a slice takes layers from '" + src.getModel() + "', which is not connected"
+                            + Names.suggestion(src.getModel(), connected) + "; connected: " + String.join(", ", connected));
+                    ok = false;
+                }
+                if (src.getLayerRange().size() != 2 || src.getLayerRange().get(0) >= src.getLayerRange().get(1)) {
+                    c.error("slices", "the layer_range of '" + src.getModel() + "' must be [from, to) with from < to, "
+                            + "found " + src.getLayerRange());
+                    ok = false;
+                }
+            }
+        }
+        String t = s.getTokenizerSource();
+        if (t != null && !t.isBlank() && !t.equals("base") && !t.equals("union") && !connected.contains(t)) {
+            c.error("tokenizer_source", "tokenizer_source is base, union or the id of a connected model node; found '"
+                    + t + "'" + Names.suggestion(t, connected));
+            ok = false;
+        }
+        return ok ? Optional.of(new MergeRecipe(EcoreUtil.copy(s), models, base, c.baseDir())) : Optional.empty();
+    }
+
+    private static Optional<Path> folderOf(Object value, String node, String port, ConfigureContext c) {
+        ModelSpec spec = value instanceof ModelHandle h ? h.spec() : (ModelSpec) value;
+        if (spec.folder().isEmpty()) {
+            c.error(port, "the model from '" + node + "' is itself a merge's output, computed on demand; merging it "
+                    + "again needs it on disk: put a SaveModel after '" + node + "' and connect the SaveModel's output");
+        }
+        return spec.folder();
+    }
+
+    /** Plans the recipe from headers, reporting the planner's problems; the output's spec. */
+    static Optional<ModelSpec> plan(MergeRecipe recipe, ConfigureContext c) {
+        Map<String, ModelFolder> opened = new HashMap<>();
+        try {
+            MergePlan plan = recipe.plan(true, Optional.empty(), opened);
+            plan.warnings().forEach(w -> c.warning(null, MergeRecipe.problem(new ConfigException(w))));
+            String filesFrom = plan.baseForFiles();
+            List<TensorInfo> tensors = plan.tensors().stream()
+                    .map(t -> new TensorInfo(t.output(), t.type(), t.shape())).toList();
+            ModelFolder from = opened.get(filesFrom);
+            Optional<Integer> layers = plan.outputLayers().or(() -> from.config()
+                    .filter(x -> x.layers().isPresent()).map(x -> x.layers().getAsInt()));
+            return Optional.of(new ModelSpec(from.config(), layers, tensors, Optional.empty(), Optional.of(recipe)));
+        } catch (ConfigException e) {
+            c.error(null, MergeRecipe.problem(e));
+            return Optional.empty();
+        } catch (IOException e) {
+            c.error(null, "an input model cannot be read: " + e.getMessage());
+            return Optional.empty();
+        } finally {
+            opened.values().forEach(ModelFolder::close);
+        }
+    }
+
+    @Override
+    public Map<String, PortSpec> configure(Merge s, Inputs<PortSpec> inputs, ConfigureContext c) {
+        return recipe(s, inputs, c).flatMap(r -> plan(r, c)).<Map<String, PortSpec>>map(spec -> Map.of("model", spec))
+                .orElse(Map.of());
+    }
+
+    @Override
+    public Map<String, PortValue> execute(Merge s, Inputs<PortValue> inputs, ExecuteContext c) throws IOException {
+        List<String> problems = new ArrayList<>();
+        ConfigureContext collect = new ConfigureContext() {
+            @Override
+            public String node() {
+                return c.node();
+            }
+
+            @Override
+            public Path baseDir() {
+                return c.baseDir();
+            }
+
+            @Override
+            public void error(String setting, String message) {
+                problems.add(message);
+            }
+
+            @Override
+            public void warning(String setting, String message) {
+                c.log("warning: " + message);
+            }
+        };
+        Optional<ModelSpec> spec = recipe(s, inputs, collect).flatMap(r -> plan(r, collect));
+        if (spec.isEmpty()) {
+            throw new IOException(String.join("; ", problems));
+        }
+        c.log("planned " + s.getMethod().getLiteral() + ": " + spec.get().summary());
+        Files.writeString(Files.createDirectories(c.recordDir()).resolve("mergekit_config.yml"),
+                spec.get().recipe().orElseThrow().portableText(Optional.of(DataType.AUTO)));
+        return Map.of("model", new MergedModel(spec.get(), spec.get().recipe().orElseThrow()));
+    }
+}

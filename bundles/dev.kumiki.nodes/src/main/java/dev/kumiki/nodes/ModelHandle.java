@@ -1,0 +1,31 @@
+package dev.kumiki.nodes;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import dev.kumiki.engine.ExecuteContext;
+import dev.kumiki.engine.PortValue;
+import dev.kumiki.tensor.DType;
+
+/**
+ * A model at run time: a handle from which its tensors can be streamed, not the tensors. A folder's model is read
+ * lazily from its memory-mapped files; a merge's model is computed tensor by tensor while it is written.
+ */
+public interface ModelHandle extends PortValue {
+    @Override
+    ModelSpec spec();
+
+    /**
+     * Streams the model into {@code out} as a Hugging Face folder, under temporary names renamed when complete.
+     *
+     * @param shardBytes largest shard
+     * @param dtype      the type to write, or empty for the model's own
+     * @return what was written, for run summaries
+     */
+    SaveSummary save(Path out, long shardBytes, Optional<DType> dtype, ExecuteContext context) throws IOException;
+
+    /** What a save wrote and how fast. */
+    record SaveSummary(int tensors, long bytes, double seconds, String kernels) {
+    }
+}

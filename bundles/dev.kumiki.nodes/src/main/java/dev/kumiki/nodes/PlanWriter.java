@@ -1,0 +1,69 @@
+package dev.kumiki.nodes;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.kumiki.engine.ExecuteContext;
+import dev.kumiki.merge.MergePlan;
+import dev.kumiki.merge.Merger;
+import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.nodes.settings.DataType;
+import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.hardware.HardwareProfile;
+import dev.kumiki.tensor.io.ModelFolder;
+import dev.kumiki.tensor.kernel.Kernels;
+
+/** Writes a model given as a mergekit recipe, streaming, with progress and cancellation from the node's context. */
+final class PlanWriter {
+    private static volatile Kernels kernels;
+
+    private PlanWriter() {
+    }
+
+    static Kernels kernels() {
+        Kernels k = kernels;
+        if (k == null) {
+            k = Kernels.of(HardwareProfile.detect());
+            kernels = k;
+        }
+        return k;
+    }
+
+    static DataType dataType(Optional<DType> dtype) {
+        return dtype.map(d -> switch (d) {
+            case F32 -> DataType.FLOAT32;
+            case F16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
+            default -> throw new IllegalArgumentException("models cannot be written as " + d);
+        }).orElse(DataType.AUTO);
+    }
+
+    static ModelHandle.SaveSummary write(MergeRecipe recipe, Path out, long shardBytes, Optional<DType> dtype,
+            long seed, ExecuteContext context) throws IOException {
+        long start = System.nanoTime();
+        Map<String, ModelFolder> opened = new HashMap<>();
+        try {
+            MergePlan plan;
+            try {
+                plan = recipe.plan(false, Optional.of(dataType(dtype)), opened);
+            } catch (ConfigException e) {
+                throw new IOException(MergeRecipe.problem(e), e);
+            }
+            Kernels k = kernels();
+            context.log(plan.method().name() + " of " + plan.folders().size() + " model(s): " + plan.tensors().size()
+                    + " tensors, " + ModelSpec.size(plan.outputBytes()) + ", " + k.name() + " kernels, "
+                    + context.threads() + " threads");
+            Merger.builder(plan, opened).kernels(k).threads(context.threads()).shardBytes(shardBytes).seed(seed)
+                    .listener((t, done, total, bytes, totalBytes) -> context.progress((double) bytes / totalBytes,
+                            done + "/" + total + " tensors"))
+                    .build().run(out);
+            return new ModelHandle.SaveSummary(plan.tensors().size(), plan.outputBytes(),
+                    (System.nanoTime() - start) / 1e9, k.name());
+        } finally {
+            opened.values().forEach(ModelFolder::close);
+        }
+    }
+}

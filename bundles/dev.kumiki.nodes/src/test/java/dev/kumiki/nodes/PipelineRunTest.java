@@ -1,0 +1,206 @@
+package dev.kumiki.nodes;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.kumiki.engine.Configuration;
+import dev.kumiki.engine.Diagnostic;
+import dev.kumiki.engine.Engine;
+import dev.kumiki.engine.Execution;
+import dev.kumiki.engine.NodeKinds;
+import dev.kumiki.engine.NodeState;
+import dev.kumiki.engine.RunListener;
+import dev.kumiki.engine.RunOptions;
+import dev.kumiki.merge.MergePlan;
+import dev.kumiki.merge.MergePlanner;
+import dev.kumiki.merge.Merger;
+import dev.kumiki.merge.config.MergeConfigReader;
+import dev.kumiki.model.pipeline.Pipeline;
+import dev.kumiki.model.yaml.PipelineYaml;
+import dev.kumiki.tensor.io.ModelFolder;
+import dev.kumiki.tensor.io.SyntheticModel;
+import dev.kumiki.tensor.kernel.Kernels;
+
+/** Pipelines over small generated models: the same models as the merge library makes, cached re-runs, diagnostics. */
+class PipelineRunTest {
+    static final NodeKinds KINDS = NodeKinds.discover();
+    static final Engine ENGINE = new Engine(KINDS);
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void models() throws IOException {
+        SyntheticModel.llama().variant(0).write(dir.resolve("models/base"));
+        SyntheticModel.llama().variant(1).write(dir.resolve("models/chat"));
+        SyntheticModel.llama().variant(2).write(dir.resolve("models/code"));
+        SyntheticModel.llama().hidden(32).variant(3).write(dir.resolve("models/wide"));
+    }
+
+    static final String TIES = """
+            kumiki: 1
+            nodes:
+              base: {kind: LoadModel, path: models/base}
+              chat: {kind: LoadModel, path: models/chat}
+              code: {kind: LoadModel, path: models/code}
+              merge:
+                kind: Merge
+                method: ties
+                parameters: {normalize: true}
+                models:
+                  chat: {weight: [0.2, 0.8], density: 0.5}
+                  code: {weight: 0.5, density: [{filter: mlp, value: 0.3}, {value: 0.7}]}
+              save: {kind: SaveModel, path: out/ties, shard_size: 10kB}
+              recipe: {kind: ExportMergekitYaml, path: out/ties.yml}
+            connections:
+            - base.model -> merge.base
+            - chat.model -> merge.models
+            - code.model -> merge.models
+            - merge.model -> save.model
+            - merge.model -> recipe.model
+            """;
+
+    static Pipeline pipeline(String text) {
+        PipelineYaml.Result r = KINDS.yaml().read(text, "p.kumiki");
+        assertEquals(List.of(), r.errors());
+        return r.pipeline();
+    }
+
+    static List<String> diagnostics(String text) {
+        return ENGINE.configure(pipeline(text), dir).diagnostics().stream().map(Diagnostic::toString).toList();
+    }
+
+    static Execution.Result run(String text, boolean cache) {
+        Configuration c = ENGINE.configure(pipeline(text), dir);
+        assertEquals(List.of(), c.errors());
+        return ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(cache), RunListener.NONE).run();
+    }
+
+    static byte[] tensor(Path model, String name) throws IOException {
+        try (ModelFolder m = ModelFolder.open(model)) {
+            return m.tensor(name).data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    @Test
+    void aPipelineMakesTheModelTheMergeLibraryMakesFromTheExportedRecipe() throws Exception {
+        Execution.Result r = run(TIES, true);
+        assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
+        Path recipe = dir.resolve("out/ties.yml");
+        String yaml = Files.readString(recipe);
+        assertTrue(yaml.contains("merge_method: ties\nbase_model: " + dir.resolve("models/base")), yaml);
+        assertTrue(yaml.contains("density:\n    - filter: mlp\n      value: 0.3\n"), yaml);
+
+        Map<String, ModelFolder> models = new HashMap<>();
+        Path reference = dir.resolve("reference");
+        try {
+            MergePlan plan = MergePlanner.plan(MergeConfigReader.read(recipe, w -> { }), models);
+            Merger.builder(plan, models).kernels(Kernels.scalar()).build().run(reference);
+        } finally {
+            models.values().forEach(ModelFolder::close);
+        }
+        try (ModelFolder out = ModelFolder.open(dir.resolve("out/ties"))) {
+            assertTrue(out.names().size() > 10);
+            assertTrue(Files.exists(dir.resolve("out/ties/model.safetensors.index.json")), "sharded at 10 kB");
+            for (String name : out.names()) {
+                assertArrayEquals(tensor(reference, name), tensor(dir.resolve("out/ties"), name), name);
+            }
+        }
+        assertTrue(Files.readString(r.recordDir().resolve("nodes/save/summary.json")).contains("\"tensors\""));
+        assertTrue(Files.readString(r.recordDir().resolve("nodes/merge/mergekit_config.yml")).contains("ties"));
+    }
+
+    @Test
+    void aRerunWritesNothingUnlessSomethingChanged() {
+        String text = TIES.replace("out/ties", "out/rerun");
+        assertEquals(NodeState.DONE, run(text, true).nodes().get("save").state());
+        Execution.Result again = run(text, true);
+        assertEquals(NodeState.CACHED, again.nodes().get("save").state());
+        assertEquals(NodeState.CACHED, again.nodes().get("recipe").state());
+        Execution.Result changed = run(text.replace("weight: 0.5", "weight: 0.6"), true);
+        assertEquals(NodeState.DONE, changed.nodes().get("save").state());
+        assertEquals(NodeState.DONE, run(text.replace("weight: 0.5", "weight: 0.6"), false).nodes().get("save")
+                .state());
+    }
+
+    @Test
+    void configureFindsMistakesFromHeadersAlone() {
+        assertEquals(List.of("error: node 'a', path: there is no folder " + dir.resolve("models/nope") + " (the path is "
+                + "relative to the pipeline file's folder); LoadModel reads a local Hugging Face model folder "
+                + "(config.json and *.safetensors), Kumiki downloads nothing"),
+                diagnostics("kumiki: 1\nnodes:\n  a: {kind: LoadModel, path: models/nope}\n"));
+        assertEquals(List.of("error: node 'merge': tensor 'model.embed_tokens.weight' of model 'wide' is [40, 32] "
+                + "but 'model.embed_tokens.weight' of 'chat' is [40, 16]; models merged together need the same "
+                + "architecture and sizes"), diagnostics("""
+                kumiki: 1
+                nodes:
+                  chat: {kind: LoadModel, path: models/chat}
+                  wide: {kind: LoadModel, path: models/wide}
+                  merge: {kind: Merge, parameters: {weight: 0.5}}
+                connections: [chat.model -> merge.models, wide.model -> merge.models]
+                """).stream().map(s -> s.replaceAll(" at \\S+", "")).toList());
+        assertEquals(List.of("error: node 'merge', models: parameters are given for model 'chta', but no node of that "
+                + "id is connected to 'models' (did you mean 'chat'?); connected: chat"), diagnostics("""
+                kumiki: 1
+                nodes:
+                  chat: {kind: LoadModel, path: models/chat}
+                  merge: {kind: Merge, models: {chta: {weight: 1}}}
+                connections: [chat.model -> merge.models]
+                """));
+        assertEquals(List.of("error: node 'again', models: the model from 'merge' is itself a merge's output, computed "
+                + "on demand; merging it again needs it on disk: put a SaveModel after 'merge' and connect the "
+                + "SaveModel's output"), diagnostics("""
+                kumiki: 1
+                nodes:
+                  chat: {kind: LoadModel, path: models/chat}
+                  merge: {kind: Merge, parameters: {weight: 1}}
+                  again: {kind: Merge, parameters: {weight: 1}}
+                connections: [chat.model -> merge.models, merge.model -> again.models]
+                """));
+        assertEquals(List.of("error: node 'save', threads: 'threads' must be between 0 and 1024, found -1"),
+                diagnostics("""
+                kumiki: 1
+                nodes:
+                  chat: {kind: LoadModel, path: models/chat}
+                  save: {kind: SaveModel, path: models/chat2, threads: -1}
+                connections: [chat.model -> save.model]
+                """));
+        assertEquals(List.of("error: node 'save', shard_size: shard_size 'lots' is not a size; use e.g. 5GB, 500MB, "
+                + "2GiB"), diagnostics("""
+                kumiki: 1
+                nodes:
+                  chat: {kind: LoadModel, path: models/chat}
+                  save: {kind: SaveModel, path: models/chat2, shard_size: lots}
+                connections: [chat.model -> save.model]
+                """));
+        assertEquals(List.of("error: node 'save', path: the output folder " + dir.resolve("models/chat") + " is also a "
+                + "folder this model is read from; write to another folder"), diagnostics("""
+                kumiki: 1
+                nodes:
+                  chat: {kind: LoadModel, path: models/chat}
+                  save: {kind: SaveModel, path: models/chat}
+                connections: [chat.model -> save.model]
+                """));
+        assertEquals(List.of("error: node 'merge': ties needs parameter 'weight' (the task vector's weight) for model "
+                + "'chat' for tensor model.embed_tokens.weight"), diagnostics("""
+                kumiki: 1
+                nodes:
+                  base: {kind: LoadModel, path: models/base}
+                  chat: {kind: LoadModel, path: models/chat}
+                  merge: {kind: Merge, method: ties}
+                connections: [base.model -> merge.base, chat.model -> merge.models]
+                """));
+    }
+}
