@@ -6,6 +6,11 @@ import java.util.List;
 import dev.kumiki.cli.internal.BackendsCommand;
 import dev.kumiki.cli.internal.BenchCommand;
 import dev.kumiki.cli.internal.BuildInfo;
+import dev.kumiki.cli.internal.DemoCommand;
+import dev.kumiki.cli.internal.NodesCommand;
+import dev.kumiki.cli.internal.RunCommand;
+import dev.kumiki.cli.internal.RunsCommand;
+import dev.kumiki.cli.internal.ValidateCommand;
 import dev.kumiki.cli.internal.MakeModelCommand;
 import dev.kumiki.cli.internal.MergeCommand;
 import dev.kumiki.cli.internal.VersionCommand;
@@ -25,8 +30,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "kumiki", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
         description = "Kumiki (組木): fine-tune, merge and evaluate language models as pipelines.",
-        subcommands = {MergeCommand.class, MakeModelCommand.class, BackendsCommand.class, BenchCommand.class,
-                VersionCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ValidateCommand.class, NodesCommand.class, RunsCommand.class,
+                DemoCommand.class, MergeCommand.class, MakeModelCommand.class, BackendsCommand.class,
+                BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start the graphical workbench with: kumiki studio",
                 "Exit codes: 0 ok, 1 failed, 2 invalid input or usage."})
 public final class Kumiki implements Runnable {

@@ -137,6 +137,12 @@ public final class MergePlanner {
                     + "base model; add base_model: PATH");
         }
         List<MergeConfig.OutputSlice> slices = config.slices().isEmpty() ? List.of(wholeModels()) : config.slices();
+        unknownParameters(config.parameters());
+        config.models().forEach(m -> unknownParameters(m.parameters()));
+        for (MergeConfig.OutputSlice s : config.slices()) {
+            unknownParameters(s.parameters());
+            s.sources().forEach(src -> unknownParameters(src.parameters()));
+        }
         for (MergeConfig.OutputSlice s : slices) {
             for (MergeConfig.InputSlice src : s.sources()) {
                 int have = layers(src.model());
@@ -189,6 +195,21 @@ public final class MergePlanner {
         String filesFrom = base.orElse(reference);
         return new MergePlan(config, method, tensors, folders, filesFrom,
                 outLayer > 0 ? Optional.of(outLayer) : Optional.empty(), vocabulary, warnings);
+    }
+
+    /** Parameters the method does not have are ignored, as mergekit ignores them; they are likely misspelt. */
+    private void unknownParameters(Map<String, ParameterSetting> given) {
+        Set<String> known = new LinkedHashSet<>();
+        method.parameters().forEach(p -> known.add(p.name()));
+        method.modelParameters().forEach(p -> known.add(p.name()));
+        for (Map.Entry<String, ParameterSetting> e : given.entrySet()) {
+            if (!known.contains(e.getKey())) {
+                warnings.add(e.getValue().where() + ": " + method.name() + " has no parameter '" + e.getKey() + "'"
+                        + MergeConfigReader.nearest(e.getKey(), known).map(n -> " (did you mean '" + n + "'?)")
+                                .orElse("") + "; it is ignored" + (known.isEmpty() ? "" : " (" + method.name()
+                                        + " has " + String.join(", ", known) + ")"));
+            }
+        }
     }
 
     /** Rows of a model's token embedding (its vocabulary as the weights see it). */

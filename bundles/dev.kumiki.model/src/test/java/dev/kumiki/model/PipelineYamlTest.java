@@ -36,7 +36,10 @@ class PipelineYamlTest {
             kumiki: 1
             description: Two models, merged
             parameters:
-              t: {value: 0.3, description: interpolation, binds: [merge.parameters.t]}
+              t:
+                value: 0.3
+                description: interpolation
+                binds: [merge.parameters.t]
             nodes:
               chat:
                 kind: LoadModel
@@ -212,10 +215,30 @@ class PipelineYamlTest {
         PipelineResource r = (PipelineResource) set.getResource(URI.createFileURI(file.toString()), true);
         assertEquals(List.of(), r.getErrors());
         Node merge = r.pipeline().orElseThrow().getNodes().get(2);
-        assertEquals(file + ":17:14", r.where(merge.getSettings(), "threads").orElseThrow().toString()
+        assertEquals(file + ":20:14", r.where(merge.getSettings(), "threads").orElseThrow().toString()
                 .replace(": ", ""));
         merge.setComment("the merge");
         r.save(null);
         assertEquals(List.of("+    comment: the merge"), diff(FILE, Files.readString(file)));
+    }
+
+    @Test
+    void settingsAreSetByPathAndParametersWriteTheSettingsTheyAreBoundTo() {
+        Pipeline p = read(FILE).pipeline();
+        Node merge = p.getNodes().get(2);
+        assertEquals(java.util.Optional.empty(), YAML.set(merge, "threads", "4"));
+        assertEquals(4, merge.getSettings().eGet(TestKinds.MERGE.getEStructuralFeature("threads")));
+        assertEquals(java.util.Optional.empty(), YAML.set(merge, "parameters.density", "[0.1, 0.9]"));
+        assertEquals(java.util.Optional.empty(), YAML.set(merge, "layer_range", "[2, 6]"));
+        assertEquals(java.util.Optional.of("node 'm': setting 'threads' must be a whole number, found 'x'".replace("'m'",
+                "'merge'")), YAML.set(merge, "threads", "x"));
+        assertEquals(java.util.Optional.of("node 'merge' (Merge) has no setting 'thread' (did you mean 'threads'?); it "
+                + "has method, parameters, threads, layer_range, normalize"), YAML.set(merge, "thread", "1"));
+        assertEquals(List.of(), YAML.applyParameters(p, java.util.Map.of("t", "[0, 1]")));
+        String written = YAML.write(p);
+        assertTrue(written.contains("    parameters: {t: [0, 1], density: [0.1, 0.9], weight: 0.5}\n"), written);
+        assertTrue(written.contains("    threads: 4\n    layer_range: [2, 6]\n"), written);
+        assertEquals(List.of("the pipeline has no parameter 'u' (did you mean 't'?); it has t"),
+                YAML.applyParameters(p, java.util.Map.of("u", "1")));
     }
 }

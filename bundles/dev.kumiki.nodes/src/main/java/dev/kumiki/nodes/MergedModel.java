@@ -11,8 +11,8 @@ import dev.kumiki.tensor.DType;
 public record MergedModel(ModelSpec spec, MergeRecipe recipe) implements ModelHandle {
     @Override
     public String summary() {
-        return recipe.settings().getMethod().getLiteral() + " of " + String.join(", ", recipe.models().keySet())
-                + " (computed while it is written)";
+        return recipe.settings().getMethod().getLiteral() + " of " + recipe.base().map(b -> b.getKey() + " (base), ")
+                .orElse("") + String.join(", ", recipe.models().keySet()) + " (computed while it is read)";
     }
 
     @Override

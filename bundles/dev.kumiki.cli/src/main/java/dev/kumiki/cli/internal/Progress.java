@@ -52,6 +52,23 @@ final class Progress {
         }
     }
 
+    /** A bar of the fraction done, on a terminal only (where there are no bytes to count). */
+    synchronized void fraction(double fraction) {
+        if (!terminal) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (fraction < 1 && now - lastDraw < 100_000_000L) {
+            return;
+        }
+        lastDraw = now;
+        int width = 30;
+        int filled = (int) Math.round(Math.min(1, fraction) * width);
+        out.printf(Locale.ROOT, "\r%s [%s%s] %3d%%\u001b[K", label, "#".repeat(filled), " ".repeat(width - filled),
+                (int) (fraction * 100));
+        out.flush();
+    }
+
     synchronized void finish() {
         if (terminal) {
             out.println();

@@ -144,6 +144,8 @@ public final class PipelineYaml {
         final List<Problem> errors = new ArrayList<>();
         final List<Problem> warnings = new ArrayList<>();
         final Map<EObject, Map<String, Problem>> places = new IdentityHashMap<>();
+        /** Nodes written in the file that could not be read (their problems are reported once, at the node). */
+        final java.util.Set<String> unread = new java.util.HashSet<>();
 
         Reader(String file) {
             this.file = file;
@@ -307,6 +309,7 @@ public final class PipelineYaml {
         void nodes(Pipeline pipeline, Node node, Map<String, dev.kumiki.model.pipeline.Node> byId) {
             for (Map.Entry<String, Node> e : mapping(node, null, "nodes").entrySet()) {
                 String id = e.getKey();
+                unread.add(id);
                 if (!ID.matcher(id).matches()) {
                     error(e.getValue(), "node id '" + id + "' may only use letters, digits, '_' and '-'");
                     continue;
@@ -364,6 +367,7 @@ public final class PipelineYaml {
                     continue;
                 }
                 byId.put(id, n);
+                unread.remove(id);
                 pipeline.getNodes().add(n);
             }
         }
@@ -514,6 +518,9 @@ public final class PipelineYaml {
                 dev.kumiki.model.pipeline.Node to = byId.get(m.group(3));
                 if (from == null || to == null) {
                     String missing = from == null ? m.group(1) : m.group(3);
+                    if (unread.contains(missing)) {
+                        continue;
+                    }
                     error(item, "connection '" + line.get().trim() + "': there is no node '" + missing + "'"
                             + Names.suggestion(missing, byId.keySet()));
                     continue;
@@ -582,6 +589,113 @@ public final class PipelineYaml {
         return node;
     }
 
+    // ---------------------------------------------------------------------------------------------- settings
+
+    /**
+     * Sets one setting of {@code node} from the command line or a pipeline parameter: {@code path} is a setting's
+     * file name ({@code shard_size}), or goes through keyed lists ({@code parameters.t}, {@code models.chat.weight});
+     * {@code value} is YAML ({@code 0.5}, {@code [0, 1]}, {@code bfloat16}).
+     *
+     * @return the problem, if the path or the value is wrong
+     */
+    public Optional<String> set(dev.kumiki.model.pipeline.Node node, String path, String value) {
+        Node yaml;
+        try {
+            yaml = new Yaml().compose(new StringReader(value.isEmpty() ? "''" : value));
+        } catch (RuntimeException e) {
+            return Optional.of("'" + value + "' is not a YAML value");
+        }
+        Reader reader = new Reader("--set");
+        String[] segments = path.split("\\.");
+        EObject object = node.getSettings();
+        String what = "node '" + node.getId() + "'";
+        for (int i = 0; i < segments.length; i++) {
+            EClass type = object.eClass();
+            Optional<EStructuralFeature> f = Settings.feature(type, segments[i]);
+            Optional<EAttribute> ownKey = Settings.key(type);
+            List<EStructuralFeature> own = ownKey.map(k -> rest(type, k)).orElse(List.of());
+            if (f.isEmpty() && own.size() == 1 && own.get(0) instanceof EReference inline && inline.isMany()
+                    && Settings.key(inline.getEReferenceType()).isPresent()) {
+                // written inline in files ({chat: {weight: 1}}), so named inline here too (models.chat.weight)
+                f = Optional.of(inline);
+                i--;
+            }
+            if (f.isEmpty()) {
+                List<String> names = type.getEAllStructuralFeatures().stream().map(Settings::yamlName).toList();
+                return Optional.of(what + " (" + type.getName() + ") has no setting '" + segments[i] + "'"
+                        + Names.suggestion(segments[i], names) + "; it has " + String.join(", ", names));
+            }
+            what += ": setting '" + Settings.yamlName(f.get()) + "'";
+            if (i == segments.length - 1) {
+                if (f.get().isMany()) {
+                    ((List<?>) object.eGet(f.get())).clear();
+                }
+                reader.set(object, f.get(), yaml, what);
+                break;
+            }
+            Optional<EAttribute> key = f.get() instanceof EReference r && r.isContainment() && r.isMany()
+                    ? Settings.key(r.getEReferenceType()) : Optional.empty();
+            if (key.isEmpty()) {
+                return Optional.of(what + " has no parts to name with '." + segments[i + 1] + "'");
+            }
+            @SuppressWarnings("unchecked")
+            EList<EObject> list = (EList<EObject>) object.eGet(f.get());
+            String name = segments[++i];
+            EObject child = list.stream().filter(c -> name.equals(String.valueOf(c.eGet(key.get())))).findFirst()
+                    .orElse(null);
+            if (child == null) {
+                child = EcoreUtil.create(((EReference) f.get()).getEReferenceType());
+                child.eSet(key.get(), EcoreUtil.createFromString(key.get().getEAttributeType(), name));
+                list.add(child);
+            }
+            List<EStructuralFeature> rest = rest(child.eClass(), key.get());
+            if (i == segments.length - 1 && rest.size() == 1) {
+                reader.set(child, rest.get(0), yaml, what + " '" + name + "'");
+                break;
+            }
+            object = child;
+        }
+        return reader.errors.stream().findFirst().map(p -> p.message());
+    }
+
+    /**
+     * Writes the pipeline's parameters into the settings they are bound to, with {@code overrides} (by parameter
+     * name) taking the place of the values in the file.
+     *
+     * @return the problems: unknown parameters or bindings, values of the wrong type
+     */
+    public List<String> applyParameters(Pipeline pipeline, Map<String, String> overrides) {
+        List<String> problems = new ArrayList<>();
+        List<String> names = pipeline.getParameters().stream().map(Parameter::getName).toList();
+        for (String o : overrides.keySet()) {
+            if (!names.contains(o)) {
+                problems.add("the pipeline has no parameter '" + o + "'" + Names.suggestion(o, names)
+                        + (names.isEmpty() ? "; it has none (set a node's setting with NODE.SETTING=VALUE)"
+                                : "; it has " + String.join(", ", names)));
+            }
+        }
+        for (Parameter p : pipeline.getParameters()) {
+            String value = overrides.getOrDefault(p.getName(), p.getValue());
+            if (value == null) {
+                continue;
+            }
+            for (String bind : p.getBinds()) {
+                int dot = bind.indexOf('.');
+                String id = dot < 0 ? bind : bind.substring(0, dot);
+                Optional<dev.kumiki.model.pipeline.Node> node = pipeline.getNodes().stream()
+                        .filter(n -> n.getId().equals(id)).findFirst();
+                if (node.isEmpty() || dot < 0) {
+                    problems.add("parameter '" + p.getName() + "' is bound to '" + bind + "', which names no node's "
+                            + "setting (write NODE.SETTING)");
+                    continue;
+                }
+                set(node.get(), bind.substring(dot + 1), value)
+                        .ifPresent(m -> problems.add("parameter '" + p.getName() + "': " + m));
+            }
+        }
+        return problems;
+    }
+
     // ---------------------------------------------------------------------------------------------- writing
 
     /** The file text of {@code pipeline}: stable order, defaults left out, positions in their own section. */
@@ -606,7 +720,7 @@ public final class PipelineYaml {
                     body.add(entry("binds", new SequenceNode(Tag.SEQ, p.getBinds().stream().map(PipelineYaml::text)
                             .map(Node.class::cast).toList(), DumperOptions.FlowStyle.FLOW)));
                 }
-                params.add(entry(p.getName(), new MappingNode(Tag.MAP, body, DumperOptions.FlowStyle.FLOW)));
+                params.add(entry(p.getName(), block(body)));
             }
             top.add(entry("parameters", block(params)));
         }
@@ -638,7 +752,7 @@ public final class PipelineYaml {
         }
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-        options.setWidth(120);
+        options.setWidth(Integer.MAX_VALUE); // a setting stays on its line, so its change is a one-line diff
         options.setIndent(2);
         options.setIndicatorIndent(0);
         StringWriter out = new StringWriter();
@@ -690,17 +804,16 @@ public final class PipelineYaml {
                         : DumperOptions.FlowStyle.BLOCK);
     }
 
-    /** A mapping of plain values is written on one line; anything deeper as a block. */
+    /** A mapping of plain values and lists is written on one line; anything deeper as a block. */
     private static Node leafOrBlock(List<NodeTuple> entries) {
         return new MappingNode(Tag.MAP, entries, isLeaf(entries) ? DumperOptions.FlowStyle.FLOW
                 : DumperOptions.FlowStyle.BLOCK);
     }
 
     private static boolean isLeaf(List<NodeTuple> entries) {
+        // a mapping of mappings (models: {chat: {…}, code: {…}}) is a block, each entry on its own line
         return entries.stream().allMatch(t -> t.getValueNode() instanceof ScalarNode
-                || t.getValueNode() instanceof SequenceNode s && s.getFlowStyle() == DumperOptions.FlowStyle.FLOW
-                || t.getValueNode() instanceof MappingNode m && m.getFlowStyle() == DumperOptions.FlowStyle.FLOW
-                        && m.getValue().size() <= 4);
+                || t.getValueNode() instanceof SequenceNode s && s.getFlowStyle() == DumperOptions.FlowStyle.FLOW);
     }
 
     private static Node scalar(EAttribute a, Object value) {

@@ -1,0 +1,146 @@
+package dev.kumiki.cli.internal;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.eclipse.emf.common.util.URI;
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.emf.ecore.resource.Resource;
+import org.eclipse.emf.ecore.resource.impl.ResourceSetImpl;
+
+import dev.kumiki.engine.Configuration;
+import dev.kumiki.engine.Diagnostic;
+import dev.kumiki.engine.Engine;
+import dev.kumiki.engine.NodeKinds;
+import dev.kumiki.engine.Severity;
+import dev.kumiki.model.Names;
+import dev.kumiki.model.pipeline.Node;
+import dev.kumiki.model.pipeline.Pipeline;
+import dev.kumiki.model.yaml.PipelineResource;
+import dev.kumiki.model.yaml.Problem;
+
+/**
+ * A pipeline file as the commands use it: read, with {@code --set} values applied, configured, and its problems
+ * printed as {@code FILE:LINE:COLUMN: error: …} so editors and terminals can jump to them.
+ */
+final class PipelineFile {
+    final Path file;
+    final NodeKinds kinds;
+    final Engine engine;
+    final PipelineResource resource;
+    final Pipeline pipeline;
+
+    private PipelineFile(Path file, NodeKinds kinds, PipelineResource resource) {
+        this.file = file;
+        this.kinds = kinds;
+        this.engine = new Engine(kinds);
+        this.resource = resource;
+        this.pipeline = resource.pipeline().orElseThrow();
+    }
+
+    /**
+     * Reads {@code file} and applies {@code sets} ({@code NODE.SETTING=VALUE} or {@code PARAMETER=VALUE}).
+     *
+     * @throws IllegalArgumentException with every problem found, each at its place
+     */
+    static PipelineFile read(Path file, List<String> sets) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("there is no pipeline file " + file + (Files.isDirectory(file)
+                    ? " (that is a folder; give a *.kumiki file)" : ""));
+        }
+        NodeKinds kinds = NodeKinds.discover();
+        ResourceSetImpl set = new ResourceSetImpl();
+        set.getResourceFactoryRegistry().getExtensionToFactoryMap().put("*", kinds.resourceFactory());
+        PipelineResource resource = (PipelineResource) set.createResource(URI.createFileURI(file.toString()));
+        try {
+            resource.load(null);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+        }
+        List<String> problems = new ArrayList<>();
+        for (Resource.Diagnostic d : resource.getErrors()) {
+            problems.add(d.toString().replaceFirst("^(\\S+?:(\\d+:\\d+:)?) ", "$1 error: "));
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", problems));
+        }
+        PipelineFile p = new PipelineFile(file, kinds, resource);
+        p.apply(sets);
+        return p;
+    }
+
+    private void apply(List<String> sets) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        List<String[]> settings = new ArrayList<>();
+        for (String s : sets) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                problems.add("--set " + s + ": write NODE.SETTING=VALUE or PARAMETER=VALUE");
+                continue;
+            }
+            String key = s.substring(0, eq);
+            if (key.contains(".")) {
+                settings.add(new String[] {key, s.substring(eq + 1)});
+            } else {
+                parameters.put(key, s.substring(eq + 1));
+            }
+        }
+        kinds.yaml().applyParameters(pipeline, parameters).forEach(m -> problems.add("--set: " + m));
+        for (String[] s : settings) {
+            String id = s[0].substring(0, s[0].indexOf('.'));
+            Optional<Node> node = pipeline.getNodes().stream().filter(n -> n.getId().equals(id)).findFirst();
+            if (node.isEmpty()) {
+                List<String> ids = pipeline.getNodes().stream().map(Node::getId).toList();
+                problems.add("--set " + s[0] + ": there is no node '" + id + "'" + Names.suggestion(id, ids));
+                continue;
+            }
+            kinds.yaml().set(node.get(), s[0].substring(id.length() + 1), s[1])
+                    .ifPresent(m -> problems.add("--set " + s[0] + ": " + m));
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", problems));
+        }
+    }
+
+    Path baseDir() {
+        Path dir = file.toAbsolutePath().getParent();
+        return dir == null ? Path.of("").toAbsolutePath() : dir;
+    }
+
+    Configuration configure() {
+        return engine.configure(pipeline, baseDir());
+    }
+
+    /** Where a diagnostic points in the file: the setting, else the node, else the file. */
+    String where(Diagnostic d) {
+        Optional<Node> node = pipeline.getNodes().stream().filter(n -> n.getId().equals(d.node())).findFirst();
+        Optional<Problem> at = node.flatMap(n -> {
+            EObject settings = n.getSettings();
+            return d.settingName().flatMap(s -> resource.where(settings, s).filter(p -> p.line() > 0))
+                    .or(() -> resource.where(n, null));
+        });
+        return at.map(p -> p.file() + ":" + p.line() + ":" + p.column()).orElse(file.toString());
+    }
+
+    /** Prints every diagnostic, errors first; returns whether there were errors. */
+    boolean print(Configuration c, PrintWriter err) {
+        for (Severity s : Severity.values()) {
+            for (Diagnostic d : c.diagnostics()) {
+                if (d.severity() == s) {
+                    err.println(where(d) + ": " + (s == Severity.ERROR ? "error" : "warning") + ": "
+                            + (d.node() == null ? "" : "node '" + d.node() + "'"
+                                    + (d.setting() == null ? "" : " (" + d.setting() + ")") + ": ") + d.message());
+                }
+            }
+        }
+        err.flush();
+        return c.hasErrors();
+    }
+}
