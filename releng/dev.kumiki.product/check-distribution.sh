@@ -46,6 +46,17 @@ check_cli() { # distribution folder
     out=$("$dist/kumiki" merge "$work/ties.yml" "$work/merged" 2>&1); code=$?
     [ $code -eq 0 ] && [ -f "$work/merged/model.safetensors" ] && [ -f "$work/merged/mergekit_config.yml" ]
     check "kumiki merge of mergekit YAML writes the model: ${out##*$'\n'}" $?
+
+    # the pipelines: node kinds found through the SPI inside OSGi, the bundled examples, the cache
+    out=$(cd "$work" && "$dist/kumiki" demo 2>&1); code=$?
+    [ $code -eq 0 ] && [ "$(grep -c '^Succeeded' <<< "$out")" -eq 2 ] && [ -f "$work/kumiki-examples/out/ties.yml" ]
+    check "kumiki demo runs both example pipelines (exit $code)" $?
+    out=$("$dist/kumiki" run "$work/kumiki-examples/ties.kumiki" 2>&1); code=$?
+    [ $code -eq 0 ] && grep -Eq '^save +SaveModel +cached' <<< "$out"
+    check "kumiki run again: the saved model comes from the cache" $?
+    err=$("$dist/kumiki" run "$work/kumiki-examples/ties.kumiki" --set merge.method=tis 2>&1 >/dev/null); code=$?
+    [ $code -eq 2 ] && grep -q "'tis' is not one of" <<< "$err"
+    check "a bad --set value exits 2 naming the choices" $?
     rm -rf "$work"
 }
 

@@ -169,7 +169,27 @@ public final class Merger {
         }
     }
 
-    private void mergeOne(PlannedTensor t, ModelWriter writer) throws IOException {
+    /**
+     * Computes one output tensor in memory, as float32 values of the type it would be written in (so a model read
+     * this way equals the model written by {@link #run}), on the calling thread. For consumers that read a merge
+     * without writing it: evaluation, statistics.
+     *
+     * @throws IllegalArgumentException when the tensor has more elements than a Java array holds
+     */
+    public float[] compute(PlannedTensor t) throws IOException {
+        long n = t.shape().elements();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(t.output() + " has " + n + " elements, more than fit in memory at once");
+        }
+        java.lang.foreign.MemorySegment bytes = java.lang.foreign.Arena.ofAuto().allocate(t.outputBytes(), 64);
+        mergeOne(t, (name, offset, data) -> java.lang.foreign.MemorySegment.copy(data, 0, bytes, offset,
+                data.byteSize()));
+        float[] values = new float[(int) n];
+        kernels.load(bytes, t.type(), 0, values, 0, (int) n);
+        return values;
+    }
+
+    private void mergeOne(PlannedTensor t, dev.kumiki.tensor.io.TensorSink writer) throws IOException {
         MappedTensor base = t.base().map(b -> models.get(b.model()).tensor(b.tensor())).orElse(null);
         MappedTensor[] inputs = t.inputs().stream().map(i -> models.get(i.model()).tensor(i.tensor()))
                 .toArray(MappedTensor[]::new);

@@ -9,7 +9,7 @@ import java.util.Map;
 import dev.kumiki.tensor.MappedTensor;
 import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.kernel.CounterRandom;
-import dev.kumiki.tensor.io.ModelWriter;
+import dev.kumiki.tensor.io.TensorSink;
 import dev.kumiki.tensor.kernel.Kernels;
 
 /**
@@ -21,13 +21,13 @@ final class PlannedJob implements TensorJob {
     private final PlannedTensor tensor;
     private final MappedTensor base;
     private final MappedTensor[] inputs;
-    private final ModelWriter out;
+    private final TensorSink out;
     private MemorySegment scratch;
     private final Kernels kernels;
     private final int chunk;
     private final long seed;
 
-    PlannedJob(PlannedTensor tensor, MappedTensor base, MappedTensor[] inputs, ModelWriter out, Kernels kernels,
+    PlannedJob(PlannedTensor tensor, MappedTensor base, MappedTensor[] inputs, TensorSink out, Kernels kernels,
             int chunk, long seed) {
         this.tensor = tensor;
         this.base = base;

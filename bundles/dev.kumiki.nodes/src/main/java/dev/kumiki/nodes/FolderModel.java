@@ -2,6 +2,7 @@ package dev.kumiki.nodes;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -9,12 +10,44 @@ import dev.kumiki.engine.ExecuteContext;
 import dev.kumiki.nodes.settings.MergeMethod;
 import dev.kumiki.nodes.settings.NodesFactory;
 import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.MappedTensor;
+import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.ModelFolder;
 
 /** A model that exists as a folder; saving it elsewhere streams its tensors (converting their type if asked). */
 public record FolderModel(ModelSpec spec, Path folder) implements ModelHandle {
     @Override
     public String summary() {
         return folder.toString();
+    }
+
+    @Override
+    public TensorReader open() throws IOException {
+        ModelFolder model = ModelFolder.open(folder);
+        return new TensorReader() {
+            @Override
+            public List<TensorInfo> tensors() {
+                return spec.tensors();
+            }
+
+            @Override
+            public float[] read(String name) throws IOException {
+                MappedTensor t = model.tensor(name);
+                long n = t.info().shape().elements();
+                if (n > Integer.MAX_VALUE - 8 || !t.info().dtype().isFloatingPoint()) {
+                    throw new IOException(name + " (" + t.info().dtype() + ", " + n + " elements) cannot be read as "
+                            + "float32 values in one piece");
+                }
+                float[] values = new float[(int) n];
+                PlanWriter.kernels().load(t.data(), t.info().dtype(), 0, values, 0, (int) n);
+                return values;
+            }
+
+            @Override
+            public void close() {
+                model.close();
+            }
+        };
     }
 
     @Override

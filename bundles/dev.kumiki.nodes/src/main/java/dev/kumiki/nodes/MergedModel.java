@@ -2,10 +2,20 @@ package dev.kumiki.nodes;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.kumiki.engine.ExecuteContext;
+import dev.kumiki.merge.MergePlan;
+import dev.kumiki.merge.Merger;
+import dev.kumiki.merge.PlannedTensor;
+import dev.kumiki.merge.config.ConfigException;
 import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.ModelFolder;
 
 /** A merge's model: its recipe, computed tensor by tensor only when something reads it (e.g. SaveModel). */
 public record MergedModel(ModelSpec spec, MergeRecipe recipe) implements ModelHandle {
@@ -13,6 +23,42 @@ public record MergedModel(ModelSpec spec, MergeRecipe recipe) implements ModelHa
     public String summary() {
         return recipe.settings().getMethod().getLiteral() + " of " + recipe.base().map(b -> b.getKey() + " (base), ")
                 .orElse("") + String.join(", ", recipe.models().keySet()) + " (computed while it is read)";
+    }
+
+    @Override
+    public TensorReader open() throws IOException {
+        Map<String, ModelFolder> opened = new HashMap<>();
+        MergePlan plan;
+        try {
+            plan = recipe.plan(false, Optional.empty(), opened);
+        } catch (ConfigException e) {
+            opened.values().forEach(ModelFolder::close);
+            throw new IOException(MergeRecipe.problem(e), e);
+        }
+        Merger merger = Merger.builder(plan, opened).kernels(PlanWriter.kernels()).seed(recipe.settings().getSeed())
+                .build();
+        Map<String, PlannedTensor> byName = new LinkedHashMap<>();
+        plan.tensors().forEach(t -> byName.put(t.output(), t));
+        return new TensorReader() {
+            @Override
+            public List<TensorInfo> tensors() {
+                return spec.tensors();
+            }
+
+            @Override
+            public float[] read(String name) throws IOException {
+                PlannedTensor t = byName.get(name);
+                if (t == null) {
+                    throw new IOException("the merge has no tensor '" + name + "'");
+                }
+                return merger.compute(t);
+            }
+
+            @Override
+            public void close() {
+                opened.values().forEach(ModelFolder::close);
+            }
+        };
     }
 
     @Override

@@ -25,6 +25,24 @@ public interface ModelHandle extends PortValue {
      */
     SaveSummary save(Path out, long shardBytes, Optional<DType> dtype, ExecuteContext context) throws IOException;
 
+    /**
+     * Opens the model for reading tensor by tensor (a merge computes each one when it is read), for nodes that
+     * consume a model without writing it: evaluation, statistics. Close the reader when done.
+     */
+    TensorReader open() throws IOException;
+
+    /** Reads a model's tensors one at a time, as float32. */
+    interface TensorReader extends AutoCloseable {
+        /** The tensors, in the model's order. */
+        java.util.List<dev.kumiki.tensor.TensorInfo> tensors();
+
+        /** The values of tensor {@code name}. */
+        float[] read(String name) throws IOException;
+
+        @Override
+        void close();
+    }
+
     /** What a save wrote and how fast. */
     record SaveSummary(int tensors, long bytes, double seconds, String kernels) {
     }

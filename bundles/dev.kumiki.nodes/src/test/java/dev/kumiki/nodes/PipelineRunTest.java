@@ -119,6 +119,16 @@ class PipelineRunTest {
             }
         }
         assertTrue(Files.readString(r.recordDir().resolve("nodes/save/summary.json")).contains("\"tensors\""));
+
+        // the merge's output read in memory, tensor by tensor, equals what SaveModel wrote
+        ModelHandle merged = (ModelHandle) r.values().get("merge").get("model");
+        ModelHandle saved = (ModelHandle) r.values().get("save").get("model");
+        try (ModelHandle.TensorReader lazy = merged.open(); ModelHandle.TensorReader files = saved.open()) {
+            assertEquals(files.tensors().size(), lazy.tensors().size());
+            for (var t : files.tensors()) {
+                assertArrayEquals(files.read(t.name()), lazy.read(t.name()), t.name());
+            }
+        }
         assertTrue(Files.readString(r.recordDir().resolve("nodes/merge/mergekit_config.yml")).contains("ties"));
     }
 

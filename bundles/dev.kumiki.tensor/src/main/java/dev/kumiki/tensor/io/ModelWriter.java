@@ -24,7 +24,7 @@ import dev.kumiki.tensor.TensorInfo;
  * {@code model.safetensors.index.json}. Shards are filled under temporary names, from any number of threads;
  * {@link #commit()} checks them, renames them and writes the index last, so an interrupted write never leaves something that looks like a complete model.
  */
-public final class ModelWriter implements AutoCloseable {
+public final class ModelWriter implements AutoCloseable, TensorSink {
     /** mergekit's and Hugging Face's default shard size: 5 GB. */
     public static final long DEFAULT_SHARD_BYTES = 5_000_000_000L;
 
