@@ -24,16 +24,17 @@ import org.eclipse.emf.ecore.xmi.impl.XMIResourceFactoryImpl;
  * build. Other bundles' models a genmodel refers to are found through {@code platform:/resource/<bundle>/}, mapped to
  * the sibling bundle folders.
  *
- * <p>Arguments: the bundle's name, its folder, and the genmodel's path inside it, e.g.
- * {@code dev.kumiki.model bundles/dev.kumiki.model model/pipeline.genmodel}.
+ * <p>Arguments: the bundle's name, its folder, the genmodel's path inside it, and any further folders whose
+ * subfolders are bundles a genmodel may refer to (the bundle's own siblings always are), e.g.
+ * {@code dev.kumiki.model bundles/dev.kumiki.model model/pipeline.genmodel bundles}.
  */
 public final class GenerateModel {
     private GenerateModel() {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: GenerateModel BUNDLE BUNDLE_DIR GENMODEL_PATH");
+        if (args.length < 3) {
+            System.err.println("usage: GenerateModel BUNDLE BUNDLE_DIR GENMODEL_PATH [BUNDLES_DIR…]");
             System.exit(2);
         }
         String bundle = args[0];
@@ -41,10 +42,17 @@ public final class GenerateModel {
         String genmodelPath = args[2];
         long start = System.nanoTime();
 
-        File[] siblings = bundleDir.getParentFile().listFiles(File::isDirectory);
-        for (File sibling : siblings == null ? new File[0] : siblings) {
-            EcorePlugin.getPlatformResourceMap().put(sibling.getName(),
-                    URI.createFileURI(sibling.getPath() + File.separator));
+        java.util.List<File> bundleDirs = new java.util.ArrayList<>();
+        bundleDirs.add(bundleDir.getParentFile());
+        for (int i = 3; i < args.length; i++) {
+            bundleDirs.add(new File(args[i]).getCanonicalFile());
+        }
+        for (File dir : bundleDirs) {
+            File[] bundles = dir.listFiles(File::isDirectory);
+            for (File b : bundles == null ? new File[0] : bundles) {
+                EcorePlugin.getPlatformResourceMap().putIfAbsent(b.getName(),
+                        URI.createFileURI(b.getPath() + File.separator));
+            }
         }
         EcorePlugin.getPlatformResourceMap().put(bundle, URI.createFileURI(bundleDir.getPath() + File.separator));
 
