@@ -24,11 +24,14 @@ public record RunOptions(Path cacheDir, Path runsDir, boolean useCache, int thre
         }
     }
 
-    /** The usual options for a pipeline in {@code dir}: .kumiki/ beside it, all cores, half the heap. */
+    /**
+     * The usual options for a pipeline in {@code dir}: .kumiki/ beside it, every core for each node, as many nodes
+     * at once as there are cores (heavy nodes are held back by the memory budget), half the heap.
+     */
     public static RunOptions defaults(Path dir) {
         int cores = Runtime.getRuntime().availableProcessors();
         return new RunOptions(dir.resolve(".kumiki/cache"), dir.resolve(".kumiki/runs"), true, cores,
-                Math.max(1, cores / 2), Runtime.getRuntime().maxMemory() / 2);
+                Math.max(2, cores), Runtime.getRuntime().maxMemory() / 2);
     }
 
     public RunOptions withUseCache(boolean use) {
