@@ -7,6 +7,7 @@
 # Each check runs a distribution's own `kumiki` script, as a user would.
 set -uo pipefail
 products=${1:?usage: $0 PRODUCTS_DIR host|a64fx [JAVA]}
+products=$(cd "$products" && pwd) || exit 2
 mode=${2:?usage: $0 PRODUCTS_DIR host|a64fx [JAVA]}
 unset KUMIKI_BACKEND
 failures=0
@@ -93,6 +94,15 @@ case "$mode" in
         if [ -x "$host" ] && env -u KUMIKI_JAVA "$host" merge "$work/ties.yml" "$work/merged-host" > /dev/null 2>&1; then
             [ "$(sha256sum < "$work/merged/model.safetensors")" = "$(sha256sum < "$work/merged-host/model.safetensors")" ]
             check "the A64FX merge is bit-identical to the x86_64 one" $?
+        fi
+        # the example pipelines on the A64FX, and their TIES model against the x86_64 distribution's
+        out=$(cd "$work" && mkdir a64fx && cd a64fx && "$dist/kumiki" demo 2>&1); code=$?
+        [ $code -eq 0 ] && [ "$(grep -c '^Succeeded' <<< "$out")" -eq 2 ]
+        check "kumiki demo runs the example pipelines on the A64FX (exit $code)" $?
+        if [ -x "$host" ] && (cd "$work" && mkdir x86 && cd x86 && env -u KUMIKI_JAVA "$host" demo > /dev/null 2>&1); then
+            [ "$(cat "$work"/a64fx/kumiki-examples/out/ties/*.safetensors | sha256sum)" \
+                = "$(cat "$work"/x86/kumiki-examples/out/ties/*.safetensors | sha256sum)" ]
+            check "the A64FX pipeline's model is bit-identical to the x86_64 one" $?
         fi
         rm -rf "$work"
         ;;
