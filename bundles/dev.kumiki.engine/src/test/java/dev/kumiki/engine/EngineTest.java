@@ -154,4 +154,19 @@ class EngineTest {
         assertEquals(Map.of("slow", NodeState.CANCELLED, "after", NodeState.CANCELLED),
                 Map.of("slow", r.nodes().get("slow").state(), "after", r.nodes().get("after").state()));
     }
+
+    @Test
+    void independentNodesRunAtTheSameTimeWithinTheMemoryBudget() {
+        Configuration c = ENGINE.configure(pipeline("nodes:\n  a: {kind: Probe}\n  b: {kind: Probe}\n"
+                + "  c: {kind: Probe}\n"), dir);
+        RunOptions roomy = new RunOptions(dir.resolve("cache"), dir.resolve("runs"), true, 1, 3, 1000);
+        NumberKinds.mostAtOnce.set(0);
+        assertEquals(Execution.Status.SUCCEEDED, ENGINE.execute(c, roomy, RunListener.NONE).run().status());
+        assertEquals(3, NumberKinds.mostAtOnce.get(), "three nodes of 100 bytes fit a budget of 1000");
+
+        RunOptions tight = new RunOptions(dir.resolve("cache"), dir.resolve("runs"), true, 1, 3, 250);
+        NumberKinds.mostAtOnce.set(0);
+        assertEquals(Execution.Status.SUCCEEDED, ENGINE.execute(c, tight, RunListener.NONE).run().status());
+        assertEquals(2, NumberKinds.mostAtOnce.get(), "a budget of 250 bytes holds two of them");
+    }
 }

@@ -35,6 +35,9 @@ final class NumberKinds implements NodeKindProvider {
     static final EClass SLOW_SETTINGS = kind("Slow");
     static final EClass FAIL_SETTINGS = kind("Fail");
     static final EClass TEXT_SETTINGS = kind("Text");
+    static final EClass PROBE_SETTINGS = kind("Probe");
+    static final AtomicInteger running = new AtomicInteger();
+    static final AtomicInteger mostAtOnce = new AtomicInteger();
     static final AtomicInteger SAVES = new AtomicInteger();
     static volatile CountDownLatch slowStarted = new CountDownLatch(1);
 
@@ -181,6 +184,20 @@ final class NumberKinds implements NodeKindProvider {
             public Map<String, PortValue> execute(NodeSettings s, Inputs<PortValue> in, ExecuteContext c)
                     throws Exception {
                 throw new java.io.IOException("the disk is full (as this test pretends)");
+            }
+        }, new Kind(PROBE_SETTINGS) {
+            @Override
+            public Map<String, PortValue> execute(NodeSettings s, Inputs<PortValue> in, ExecuteContext c)
+                    throws Exception {
+                mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+                Thread.sleep(200);
+                running.decrementAndGet();
+                return Map.of("out", new Num(1));
+            }
+
+            @Override
+            public long memoryEstimate(NodeSettings s, Inputs<PortSpec> in) {
+                return 100;
             }
         }, new Kind(TEXT_SETTINGS) {
             @Override

@@ -760,6 +760,22 @@ public final class PipelineYaml {
         return out.toString();
     }
 
+    /**
+     * One setting's value as a line of YAML, as {@link #set} takes it back: {@code ties}, {@code [0, 4]},
+     * {@code {chat: {weight: 0.5}}}; empty for a setting that is not set and has no default.
+     */
+    public String valueText(EObject settings, EStructuralFeature feature) {
+        if (!settings.eIsSet(feature) && (feature.getDefaultValueLiteral() == null || feature.isMany())) {
+            return feature.isMany() ? (feature instanceof EAttribute ? "[]" : "{}") : "";
+        }
+        if (feature instanceof EAttribute a && !a.isMany() && !Settings.isYamlValued(a)) {
+            Object v = settings.eGet(a);
+            return v instanceof org.eclipse.emf.common.util.Enumerator e ? e.getName()
+                    : EcoreUtil.convertToString(a.getEAttributeType(), v);
+        }
+        return yamlText(valueNode(settings, feature));
+    }
+
     /** The set features of {@code object} (without {@code skip}), as file entries. */
     private static List<NodeTuple> features(EObject object, EStructuralFeature skip) {
         List<NodeTuple> entries = new ArrayList<>();
