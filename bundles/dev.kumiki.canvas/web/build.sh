@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the canvas (TypeScript, React Flow) into ../target/classes/web with the project's own npm packages
+# (package-lock.json); run by the Maven build. Skips work that is already done.
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v npm > /dev/null || { echo "the canvas needs Node.js 20+ and npm (e.g. apt-get install nodejs npm)" >&2; exit 1; }
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+out=../target/classes/web/index.html
+if [ -f "$out" ] && [ -z "$(find src index.html vite.config.ts tsconfig.json package-lock.json -newer "$out" -print -quit)" ]; then
+    echo "canvas: up to date"
+    exit 0
+fi
+npx --no-install tsc --noEmit
+npx --no-install vite build --logLevel warn
+echo "canvas: built into target/classes/web"

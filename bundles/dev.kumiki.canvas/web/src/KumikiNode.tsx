@@ -1,0 +1,56 @@
+import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import type { NodeInfo } from './protocol';
+
+export type KumikiNodeData = { node: NodeInfo; state: string; progress?: number };
+
+/** A node: its id and kind, its state, its typed ports; problems outline it and show on hover. */
+export function KumikiNode({ data, selected }: NodeProps<Node<KumikiNodeData>>) {
+  const { node, state, progress } = data;
+  const errors = node.diagnostics.filter((d) => d.severity === 'error');
+  const warnings = node.diagnostics.filter((d) => d.severity === 'warning');
+  const rows = Math.max(node.inputs.length, node.outputs.length, 1);
+  const title = node.diagnostics.map((d) => `${d.severity}: ${d.setting ? d.setting + ': ' : ''}${d.message}`);
+  return (
+    <div
+      className={`knode state-${state}${errors.length ? ' has-errors' : warnings.length ? ' has-warnings' : ''}${selected ? ' selected' : ''}`}
+      data-testid={`node-${node.id}`}
+      data-state={state}
+      title={title.join('\n')}
+      style={{ minHeight: 44 + rows * 22 }}
+    >
+      <div className="khead">
+        <span className="kid">{node.id}</span>
+        <span className="kkind">{node.kind}</span>
+      </div>
+      <div className="kstate">
+        {state}
+        {state === 'running' && progress !== undefined ? ` ${Math.round(progress * 100)}%` : ''}
+        {errors.length > 0 && <span className="kproblems"> · {errors.length} error{errors.length > 1 ? 's' : ''}</span>}
+      </div>
+      {node.inputs.map((p, i) => (
+        <div key={'i' + p.name} className="kport in" style={{ top: 44 + i * 22 }}>
+          <Handle
+            type="target"
+            position={Position.Left}
+            id={p.name}
+            className={`ptype-${p.type}`}
+            title={`${p.name}: ${p.type}${p.multiple ? ' (any number)' : p.optional ? ' (optional)' : ''} — ${p.doc}`}
+          />
+          <span>{p.name}</span>
+        </div>
+      ))}
+      {node.outputs.map((p, i) => (
+        <div key={'o' + p.name} className="kport out" style={{ top: 44 + i * 22 }}>
+          <span>{p.name}</span>
+          <Handle
+            type="source"
+            position={Position.Right}
+            id={p.name}
+            className={`ptype-${p.type}`}
+            title={`${p.name}: ${p.type} — ${node.specs[p.name] ?? p.doc}`}
+          />
+        </div>
+      ))}
+    </div>
+  );
+}

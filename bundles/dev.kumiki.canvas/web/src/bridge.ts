@@ -1,0 +1,48 @@
+import type { Command, Event, Reply } from './protocol';
+
+export interface Bridge {
+  send(command: Command): Promise<Reply>;
+  onEvent(listener: (event: Event) => void): void;
+  /** Where the canvas runs: the Studio's editor or a plain browser (kumiki serve). */
+  host: 'studio' | 'browser';
+}
+
+declare global {
+  interface Window {
+    kumikiSend?: (json: string) => string;
+    kumikiReceive?: (json: string) => void;
+  }
+}
+
+/** Connects to Kumiki: through the Studio's BrowserFunction when there is one, else over HTTP to kumiki serve. */
+export function connect(): Bridge {
+  const listeners: ((e: Event) => void)[] = [];
+  const early: Event[] = []; // events that arrive before the canvas listens
+  window.kumikiReceive = (json: string) => {
+    const event = JSON.parse(json) as Event;
+    if (listeners.length === 0) {
+      early.push(event);
+    }
+    listeners.forEach((l) => l(event));
+  };
+  const onEvent = (l: (e: Event) => void) => {
+    listeners.push(l);
+    early.splice(0).forEach(l);
+  };
+  if (typeof window.kumikiSend === 'function') {
+    const send = window.kumikiSend;
+    return {
+      host: 'studio',
+      send: async (command) => JSON.parse(send(JSON.stringify(command))) as Reply,
+      onEvent,
+    };
+  }
+  const events = new EventSource('api/events');
+  events.onmessage = (m) => window.kumikiReceive?.(m.data);
+  events.onopen = () => void post({ type: 'hello' });
+  async function post(command: Command): Promise<Reply> {
+    const response = await fetch('api/command', { method: 'POST', body: JSON.stringify(command) });
+    return (await response.json()) as Reply;
+  }
+  return { host: 'browser', send: post, onEvent };
+}
