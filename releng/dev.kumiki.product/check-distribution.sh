@@ -58,6 +58,20 @@ check_cli() { # distribution folder
     err=$("$dist/kumiki" run "$work/kumiki-examples/ties.kumiki" --set merge.method=tis 2>&1 >/dev/null); code=$?
     [ $code -eq 2 ] && grep -q "'tis' is not one of" <<< "$err"
     check "a bad --set value exits 2 naming the choices" $?
+
+    # the canvas served to a browser from the distribution (web app inside the bundle, HTTP server inside OSGi)
+    "$dist/kumiki" serve "$work/kumiki-examples/ties.kumiki" --port 0 > "$work/serve.log" 2>&1 &
+    local serve=$! address=""
+    for _ in $(seq 1 100); do
+        address=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/serve.log" || true)
+        [ -n "$address" ] && break
+        sleep 0.2
+    done
+    [ -n "$address" ] && curl -sf "$address" | grep -q '<div id="root">' \
+        && curl -sf -X POST -d '{"type":"hello"}' "${address}api/command" | grep -q '"ok":true'
+    check "kumiki serve serves the canvas and takes commands (${address:-no address})" $?
+    kill "$serve" 2> /dev/null
+    wait "$serve" 2> /dev/null
     rm -rf "$work"
 }
 

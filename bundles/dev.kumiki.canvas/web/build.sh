@@ -3,7 +3,9 @@
 # (package-lock.json); run by the Maven build. Skips work that is already done.
 set -euo pipefail
 cd "$(dirname "$0")"
-command -v npm > /dev/null || { echo "the canvas needs Node.js 20+ and npm (e.g. apt-get install nodejs npm)" >&2; exit 1; }
+command -v npm > /dev/null || { echo "the canvas needs Node.js 20 or newer, with npm" >&2; exit 1; }
+major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$major" -ge 20 ] || { echo "the canvas needs Node.js 20 or newer (Vite 7); this is $(node --version)" >&2; exit 1; }
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
 fi

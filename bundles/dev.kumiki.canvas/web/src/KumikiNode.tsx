@@ -1,6 +1,9 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { NodeInfo } from './protocol';
 
+const PORT_TOP = 50;
+const PORT_GAP = 22;
+
 export type KumikiNodeData = { node: NodeInfo; state: string; progress?: number };
 
 /** A node: its id and kind, its state, its typed ports; problems outline it and show on hover. */
@@ -16,7 +19,7 @@ export function KumikiNode({ data, selected }: NodeProps<Node<KumikiNodeData>>) 
       data-testid={`node-${node.id}`}
       data-state={state}
       title={title.join('\n')}
-      style={{ minHeight: 44 + rows * 22 }}
+      style={{ minHeight: PORT_TOP + rows * PORT_GAP + 6 }}
     >
       <div className="khead">
         <span className="kid">{node.id}</span>
@@ -28,25 +31,31 @@ export function KumikiNode({ data, selected }: NodeProps<Node<KumikiNodeData>>) 
         {errors.length > 0 && <span className="kproblems"> · {errors.length} error{errors.length > 1 ? 's' : ''}</span>}
       </div>
       {node.inputs.map((p, i) => (
-        <div key={'i' + p.name} className="kport in" style={{ top: 44 + i * 22 }}>
+        <div key={'i' + p.name}>
           <Handle
             type="target"
             position={Position.Left}
             id={p.name}
             className={`ptype-${p.type}`}
+            style={{ top: PORT_TOP + i * PORT_GAP + 8 }}
             title={`${p.name}: ${p.type}${p.multiple ? ' (any number)' : p.optional ? ' (optional)' : ''} — ${p.doc}`}
           />
-          <span>{p.name}</span>
+          <span className="kport in" style={{ top: PORT_TOP + i * PORT_GAP }}>
+            {p.name}
+          </span>
         </div>
       ))}
       {node.outputs.map((p, i) => (
-        <div key={'o' + p.name} className="kport out" style={{ top: 44 + i * 22 }}>
-          <span>{p.name}</span>
+        <div key={'o' + p.name}>
+          <span className="kport out" style={{ top: PORT_TOP + i * PORT_GAP }}>
+            {p.name}
+          </span>
           <Handle
             type="source"
             position={Position.Right}
             id={p.name}
             className={`ptype-${p.type}`}
+            style={{ top: PORT_TOP + i * PORT_GAP + 8 }}
             title={`${p.name}: ${p.type} — ${node.specs[p.name] ?? p.doc}`}
           />
         </div>

@@ -10,6 +10,7 @@ import dev.kumiki.cli.internal.DemoCommand;
 import dev.kumiki.cli.internal.NodesCommand;
 import dev.kumiki.cli.internal.RunCommand;
 import dev.kumiki.cli.internal.RunsCommand;
+import dev.kumiki.cli.internal.ServeCommand;
 import dev.kumiki.cli.internal.ValidateCommand;
 import dev.kumiki.cli.internal.MakeModelCommand;
 import dev.kumiki.cli.internal.MergeCommand;
@@ -31,8 +32,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "kumiki", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
         description = "Kumiki (組木): fine-tune, merge and evaluate language models as pipelines.",
         subcommands = {RunCommand.class, ValidateCommand.class, NodesCommand.class, RunsCommand.class,
-                DemoCommand.class, MergeCommand.class, MakeModelCommand.class, BackendsCommand.class,
-                BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+                ServeCommand.class, DemoCommand.class, MergeCommand.class, MakeModelCommand.class,
+                BackendsCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start the graphical workbench with: kumiki studio",
                 "Exit codes: 0 ok, 1 failed, 2 invalid input or usage."})
 public final class Kumiki implements Runnable {

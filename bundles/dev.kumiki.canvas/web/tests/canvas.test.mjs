@@ -1,0 +1,107 @@
+// The canvas in Chromium, driven as a user drives it, against a running Kumiki (kumiki serve, or the test server
+// CanvasBrowserTest starts): KUMIKI_CANVAS_URL is its address, KUMIKI_SCREENSHOTS where screenshots go.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const url = process.env.KUMIKI_CANVAS_URL;
+const shots = process.env.KUMIKI_SCREENSHOTS ?? 'target/screenshots';
+const chromiumPath = process.env.KUMIKI_CHROMIUM ?? '/usr/bin/chromium';
+
+async function center(locator) {
+  const box = await locator.boundingBox();
+  assert.ok(box, 'visible: ' + locator);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+async function drag(page, from, to) {
+  const a = await center(from);
+  const b = await center(to);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 8 });
+  await page.mouse.move(b.x, b.y, { steps: 8 });
+  await page.mouse.up();
+}
+
+const handle = (page, node, kind, port) =>
+  page.locator(`[data-testid="node-${node}"] .react-flow__handle.${kind}[data-handleid="${port}"]`);
+
+test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 120_000 }, async () => {
+  assert.ok(url, 'KUMIKI_CANVAS_URL is the canvas to test');
+  mkdirSync(shots, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.locator('[data-testid="node-merge"]').waitFor();
+    await page.waitForTimeout(300); // fitView
+    const nodes = page.locator('.react-flow__node');
+    const before = await nodes.count();
+    assert.equal(before, 4, 'the four nodes of the file');
+    await page.screenshot({ path: `${shots}/canvas-opened.png` });
+
+    // add: drag SaveModel from the palette onto an empty part of the canvas
+    const pane = page.locator('.react-flow__pane');
+    const box = await pane.boundingBox();
+    await page.locator('[data-testid="palette-SaveModel"]').dragTo(pane, {
+      targetPosition: { x: box.width * 0.55, y: box.height * 0.15 },
+    });
+    await page.locator('[data-testid="node-saveModel1"]').waitFor();
+    assert.equal(await nodes.count(), before + 1);
+    assert.equal(await page.locator('[data-testid="node-saveModel1"]').getAttribute('data-state'), 'error',
+      'a SaveModel without a path is an error');
+
+    // connect merge.model -> saveModel1.model
+    await drag(page, handle(page, 'merge', 'source', 'model'), handle(page, 'saveModel1', 'target', 'model'));
+    const edge = page.locator('[data-testid="rf__edge-merge.model->saveModel1.model"]');
+    await edge.waitFor();
+
+    // refuse: a file output into a model input, with the reason shown
+    await drag(page, handle(page, 'recipe', 'source', 'file'), handle(page, 'saveModel1', 'target', 'model'));
+    const notice = page.locator('[data-testid="notice"]');
+    await notice.waitFor();
+    assert.match(await notice.textContent(), /cannot connect recipe\.file to saveModel1\.model: it gives file but model takes model/);
+    await page.screenshot({ path: `${shots}/canvas-refused.png` });
+
+    // undo the connection, redo it
+    await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
+    await page.keyboard.press('Control+z');
+    await edge.waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+y');
+    await edge.waitFor();
+    await page.screenshot({ path: `${shots}/canvas-redone.png` });
+
+    // edit a setting in the form: the error goes away
+    await page.locator('[data-testid="node-saveModel1"] .khead').click();
+    const path = page.locator('#setting-saveModel1-path');
+    await path.waitFor();
+    await path.fill('out/from-canvas');
+    await path.press('Enter');
+    await page.locator('[data-testid="node-saveModel1"][data-state="configured"]').waitFor();
+
+    // run: states stream onto the nodes
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.locator('[data-testid="run-status"]', { hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
+    for (const id of ['a', 'b', 'merge', 'recipe', 'saveModel1']) {
+      const state = await page.locator(`[data-testid="node-${id}"]`).getAttribute('data-state');
+      assert.ok(['done', 'cached'].includes(state), `${id} is ${state}`);
+    }
+    await page.screenshot({ path: `${shots}/canvas-run.png` });
+
+    // save: the dirty marker goes
+    assert.match(await page.locator('[data-testid="title"]').textContent(), /^● /);
+    await page.keyboard.press('Control+s');
+    await page.locator('[data-testid="title"]', { hasText: /^p\.kumiki$/ }).waitFor();
+    assert.deepEqual(errors, [], 'no script errors');
+  } finally {
+    await browser.close();
+  }
+});
