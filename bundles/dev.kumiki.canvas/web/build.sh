@@ -7,7 +7,9 @@ command -v npm > /dev/null || { echo "the canvas needs Node.js 20 or newer, with
 major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$major" -ge 20 ] || { echo "the canvas needs Node.js 20 or newer (Vite 7); this is $(node --version)" >&2; exit 1; }
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+    # `npm install` installs the versions the lock pins. Not `npm ci`: npm 11 writes locks without the other
+    # platforms' optional packages (rollup's native binaries) and `npm ci` then refuses its own lock.
+    npm install --no-audit --no-fund --loglevel=error
 fi
 out=../target/classes/web/index.html
 if [ -f "$out" ] && [ -z "$(find src index.html vite.config.ts tsconfig.json package-lock.json -newer "$out" -print -quit)" ]; then
