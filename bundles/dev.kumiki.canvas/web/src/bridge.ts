@@ -29,11 +29,20 @@ export function connect(): Bridge {
     listeners.push(l);
     early.splice(0).forEach(l);
   };
-  if (typeof window.kumikiSend === 'function') {
-    const send = window.kumikiSend;
+  // the Studio loads the canvas with ?host=studio; its BrowserFunction may appear only once the page has loaded
+  if (new URLSearchParams(location.search).get('host') === 'studio' || typeof window.kumikiSend === 'function') {
+    const bridgeReady = async () => {
+      for (let i = 0; typeof window.kumikiSend !== 'function' && i < 200; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      if (typeof window.kumikiSend !== 'function') {
+        throw new Error('the Studio bridge (kumikiSend) is not there');
+      }
+      return window.kumikiSend;
+    };
     return {
       host: 'studio',
-      send: async (command) => JSON.parse(send(JSON.stringify(command))) as Reply,
+      send: async (command) => JSON.parse((await bridgeReady())(JSON.stringify(command))) as Reply,
       onEvent,
     };
   }

@@ -12,6 +12,10 @@ public final class StudioIds {
     public static final String HARDWARE_VIEW = "dev.kumiki.ui.views.hardware";
     /** Help > About Kumiki Studio. */
     public static final String ABOUT_COMMAND = "dev.kumiki.ui.commands.about";
+    /** File > Open Pipeline... */
+    public static final String OPEN_PIPELINE_COMMAND = "dev.kumiki.ui.commands.openPipeline";
+    /** The pipeline editor (*.kumiki files). */
+    public static final String PIPELINE_EDITOR = "dev.kumiki.ui.editors.pipeline";
     /** The main window's title. */
     public static final String WINDOW_TITLE = "Kumiki Studio";
 

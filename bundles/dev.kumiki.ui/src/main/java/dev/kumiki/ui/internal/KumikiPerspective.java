@@ -11,7 +11,7 @@ public final class KumikiPerspective implements IPerspectiveFactory {
     @Override
     public void createInitialLayout(IPageLayout layout) {
         layout.setEditorAreaVisible(true);
-        layout.addView(StudioIds.HARDWARE_VIEW, IPageLayout.RIGHT, 0.6f, IPageLayout.ID_EDITOR_AREA);
+        layout.addView(StudioIds.HARDWARE_VIEW, IPageLayout.RIGHT, 0.75f, IPageLayout.ID_EDITOR_AREA);
         layout.addShowViewShortcut(StudioIds.HARDWARE_VIEW);
         layout.addPerspectiveShortcut(StudioIds.PERSPECTIVE);
     }

@@ -22,6 +22,9 @@ import dev.kumiki.ui.StudioIds;
  */
 final class StudioActionBarAdvisor extends ActionBarAdvisor {
     private IWorkbenchAction quit;
+    private IWorkbenchAction save;
+    private IWorkbenchAction undo;
+    private IWorkbenchAction redo;
     private IWorkbenchAction resetPerspective;
 
     StudioActionBarAdvisor(IActionBarConfigurer configurer) {
@@ -32,6 +35,12 @@ final class StudioActionBarAdvisor extends ActionBarAdvisor {
     protected void makeActions(IWorkbenchWindow window) {
         quit = ActionFactory.QUIT.create(window);
         register(quit);
+        save = ActionFactory.SAVE.create(window);
+        register(save);
+        undo = ActionFactory.UNDO.create(window);
+        register(undo);
+        redo = ActionFactory.REDO.create(window);
+        register(redo);
         resetPerspective = ActionFactory.RESET_PERSPECTIVE.create(window);
         register(resetPerspective);
     }
@@ -41,10 +50,21 @@ final class StudioActionBarAdvisor extends ActionBarAdvisor {
         IWorkbenchWindow window = getActionBarConfigurer().getWindowConfigurer().getWindow();
 
         MenuManager file = new MenuManager("&File", IWorkbenchActionConstants.M_FILE);
+        CommandContributionItemParameter open = new CommandContributionItemParameter(window, "openPipeline",
+                StudioIds.OPEN_PIPELINE_COMMAND, CommandContributionItem.STYLE_PUSH);
+        open.label = "&Open Pipeline...";
+        file.add(new CommandContributionItem(open));
+        file.add(save);
         file.add(new GroupMarker(IWorkbenchActionConstants.MB_ADDITIONS));
         file.add(new Separator());
         file.add(quit);
         menuBar.add(file);
+
+        MenuManager edit = new MenuManager("&Edit", IWorkbenchActionConstants.M_EDIT);
+        edit.add(undo);
+        edit.add(redo);
+        edit.add(new GroupMarker(IWorkbenchActionConstants.MB_ADDITIONS));
+        menuBar.add(edit);
 
         menuBar.add(new GroupMarker(IWorkbenchActionConstants.MB_ADDITIONS));
 
