@@ -37,6 +37,7 @@ export function App({ bridge }: { bridge: Bridge }) {
   const [lines, setLines] = useState<RunLine[]>([]);
   const [runStatus, setRunStatus] = useState<string>('');
   const clipboard = useRef<string[]>([]);
+  const lastSelection = useRef('');
   const fitted = useRef(false);
 
   const show = useCallback((text: string, error = true) => {
@@ -279,7 +280,14 @@ export function App({ bridge }: { bridge: Bridge }) {
             onNodeDragStop={onNodeDragStop}
             onConnect={onConnect}
             onDelete={onDelete}
-            onSelectionChange={({ nodes: chosen }) => setSelected(chosen.map((n) => n.id))}
+            onSelectionChange={({ nodes: chosen }) => {
+              const ids = chosen.map((n) => n.id);
+              setSelected(ids);
+              if (ids.join() !== lastSelection.current) {
+                lastSelection.current = ids.join(); // the Studio shows the selection's settings in Properties
+                void bridge.send({ type: 'select', nodes: ids });
+              }
+            }}
             deleteKeyCode={['Delete', 'Backspace']}
             multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
             minZoom={0.2}
@@ -287,7 +295,7 @@ export function App({ bridge }: { bridge: Bridge }) {
             proOptions={{ hideAttribution: true }}
           >
             <Background gap={16} />
-            <MiniMap pannable zoomable />
+            <MiniMap pannable zoomable style={{ width: 150, height: 100 }} />
             <Controls />
           </ReactFlow>
           {notice && (

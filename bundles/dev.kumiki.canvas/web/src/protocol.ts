@@ -91,7 +91,8 @@ export type Command =
   | { type: 'redo' }
   | { type: 'save' }
   | { type: 'run'; to?: string }
-  | { type: 'cancel' };
+  | { type: 'cancel' }
+  | { type: 'select'; nodes: string[] };
 
 export interface Reply {
   ok: boolean;

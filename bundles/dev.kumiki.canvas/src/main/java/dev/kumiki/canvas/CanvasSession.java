@@ -66,6 +66,8 @@ public final class CanvasSession {
     private final Path baseDir;
     private final BasicCommandStack stack = new BasicCommandStack();
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<List<String>>> selectionListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> configureListeners = new CopyOnWriteArrayList<>();
     private final Map<String, NodeState> states = new LinkedHashMap<>();
     private Configuration configuration;
     private volatile Execution running;
@@ -106,6 +108,52 @@ public final class CanvasSession {
         listeners.remove(listener);
     }
 
+    /** Hears which nodes the canvas has selected (the Studio shows their settings in the Properties view). */
+    public void addSelectionListener(Consumer<List<String>> listener) {
+        selectionListeners.add(listener);
+    }
+
+    /**
+     * Whether {@code value} would be taken for setting {@code path} of node {@code id}, without changing anything:
+     * the problem, or empty.
+     */
+    public synchronized Optional<String> checkSetting(String id, String path, String value) {
+        Node copy = EcoreUtil.copy(node(id));
+        return kinds.yaml().set(copy, path, value);
+    }
+
+    /** Sets a setting as one undoable command; the problem, or empty when it was set. */
+    public synchronized Optional<String> setSettingCommand(String id, String path, String value) {
+        try {
+            setSetting(id, path, value);
+            return Optional.empty();
+        } catch (Refused e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** The node with this id, if there is one. */
+    public Optional<Node> findNode(String id) {
+        return pipeline.getNodes().stream().filter(n -> n.getId().equals(id)).findFirst();
+    }
+
+    /** Where a diagnostic points in the file as it was read: the setting's line, else the node's. */
+    public Optional<dev.kumiki.model.yaml.Problem> where(Diagnostic d) {
+        return findNode(d.node() == null ? "" : d.node()).flatMap(n -> (d.setting() == null ? Optional
+                .<dev.kumiki.model.yaml.Problem>empty() : resource.where(n.getSettings(), d.setting()))
+                .or(() -> resource.where(n, null)));
+    }
+
+    /** Called after each configure, on the thread that changed the pipeline. */
+    public void addConfigureListener(Runnable listener) {
+        configureListeners.add(listener);
+    }
+
+    /** The node kinds known to this session. */
+    public NodeKinds kinds() {
+        return kinds;
+    }
+
     private void send(ObjectNode event) {
         String text = event.toString();
         for (Consumer<String> l : listeners) {
@@ -118,6 +166,7 @@ public final class CanvasSession {
             states.clear(); // the last run's states describe a pipeline that is no more
         }
         configuration = engine.configure(pipeline, baseDir);
+        configureListeners.forEach(Runnable::run);
         send(snapshot());
     }
 
@@ -163,6 +212,10 @@ public final class CanvasSession {
                 case "save" -> save();
                 case "run" -> run(m.hasNonNull("to") ? Optional.of(m.get("to").asText()) : Optional.empty());
                 case "cancel" -> cancel();
+                case "select" -> {
+                    List<String> ids = strings(m.path("nodes"));
+                    selectionListeners.forEach(l -> l.accept(ids));
+                }
                 default -> throw new Refused("unknown command '" + type + "'");
             }
             reply.put("ok", true);

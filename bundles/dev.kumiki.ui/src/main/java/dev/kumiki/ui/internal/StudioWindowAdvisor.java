@@ -34,5 +34,10 @@ final class StudioWindowAdvisor extends WorkbenchWindowAdvisor {
     public void postWindowOpen() {
         // the workbench appends the perspective or editor name to titles it computes; Kumiki's stays fixed
         getWindowConfigurer().getWindow().getShell().setText(StudioIds.WINDOW_TITLE);
+        // the text editors' action set comes with the IDE bundles; Kumiki has no text files to convert
+        var page = getWindowConfigurer().getWindow().getActivePage();
+        if (page != null) {
+            page.hideActionSet("org.eclipse.ui.edit.text.actionSet.convertLineDelimitersTo");
+        }
     }
 }

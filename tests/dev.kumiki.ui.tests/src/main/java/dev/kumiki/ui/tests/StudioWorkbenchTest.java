@@ -15,7 +15,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.eclipse.core.resources.IFile;
+import org.eclipse.core.resources.IMarker;
+import org.eclipse.core.resources.IProject;
+import org.eclipse.core.resources.IResource;
+import org.eclipse.core.resources.ResourcesPlugin;
 import org.eclipse.equinox.app.IApplication;
+import org.eclipse.jface.viewers.IStructuredSelection;
 import org.eclipse.swt.SWT;
 import org.eclipse.swt.graphics.GC;
 import org.eclipse.swt.graphics.Image;
@@ -30,9 +36,11 @@ import org.eclipse.swt.widgets.Menu;
 import org.eclipse.swt.widgets.MenuItem;
 import org.eclipse.swt.widgets.Shell;
 import org.eclipse.swt.widgets.Text;
+import org.eclipse.ui.IPageLayout;
 import org.eclipse.ui.IWorkbenchPage;
 import org.eclipse.ui.IWorkbenchWindow;
 import org.eclipse.ui.PlatformUI;
+import org.eclipse.ui.ide.IDE;
 import org.junit.jupiter.api.Test;
 
 import dev.kumiki.tensor.hardware.HardwareProfile;
@@ -41,7 +49,7 @@ import dev.kumiki.ui.internal.AboutDialog;
 import dev.kumiki.ui.internal.HardwareView;
 import dev.kumiki.ui.internal.StudioApplication;
 import dev.kumiki.ui.internal.editor.PipelineEditor;
-import dev.kumiki.ui.internal.editor.PipelineInput;
+import dev.kumiki.ui.internal.editor.NodeProperties;
 import dev.kumiki.tensor.io.SyntheticModel;
 
 /**
@@ -100,10 +108,10 @@ class StudioWorkbenchTest {
         ui(display, () -> {
             Menu bar = PlatformUI.getWorkbench().getWorkbenchWindows()[0].getShell().getMenuBar();
             assertEquals(List.of("File", "Edit", "Window", "Help"), texts(Arrays.asList(bar.getItems())));
-            assertEquals(List.of("Open Pipeline...", "Save", "Exit"), texts(entries(bar, "File")));
+            assertEquals(List.of("Open Pipeline...", "Save", "Open File...", "Exit"), texts(entries(bar, "File")));
             assertEquals(List.of("Undo", "Redo"), texts(entries(bar, "Edit")));
             assertEquals(List.of("Show View", "Reset Perspective..."), texts(entries(bar, "Window")));
-            assertEquals(List.of("About Kumiki Studio"), texts(entries(bar, "Help")));
+            assertEquals(List.of("Show Active Keybindings...", "About Kumiki Studio"), texts(entries(bar, "Help")));
             for (String top : List.of("File", "Window", "Help")) {
                 for (MenuItem item : entries(bar, top)) {
                     String text = texts(List.of(item)).get(0);
@@ -116,8 +124,8 @@ class StudioWorkbenchTest {
         usePipelineEditor(display);
 
         // Help > About: the dialog is modal, so the click is posted and the dialog looked at while it is open
-        display.asyncExec(() -> entries(menuBar(), "Help").get(0)
-                .notifyListeners(SWT.Selection, new Event()));
+        display.asyncExec(() -> entries(menuBar(), "Help").stream().filter(i -> i.getText().contains("About"))
+                .findFirst().orElseThrow().notifyListeners(SWT.Selection, new Event()));
         Shell dialog = awaitShell(display, AboutDialog.TITLE);
         List<String> seen = ui(display, () -> {
             settle();
@@ -140,7 +148,14 @@ class StudioWorkbenchTest {
      * Edit menu undoes and redoes them, File > Save writes the file.
      */
     private static void usePipelineEditor(Display display) throws Exception {
-        Path dir = Files.createTempDirectory("kumiki-editor");
+        // a project in the Studio's workspace holding the models and the pipeline
+        IProject project = ResourcesPlugin.getWorkspace().getRoot().getProject("merging");
+        ui(display, () -> {
+            project.create(null);
+            project.open(null);
+            return null;
+        });
+        Path dir = project.getLocation().toPath();
         SyntheticModel.llama().variant(1).write(dir.resolve("models/a"));
         SyntheticModel.llama().variant(2).write(dir.resolve("models/b"));
         Path file = Files.writeString(dir.resolve("merge.kumiki"), """
@@ -159,23 +174,47 @@ class StudioWorkbenchTest {
                   b: [0, 140]
                   merge: [280, 70]
                 """);
-        PipelineEditor editor = ui(display, () -> (PipelineEditor) PlatformUI.getWorkbench().getWorkbenchWindows()[0]
-                .getActivePage().openEditor(new PipelineInput(file), StudioIds.PIPELINE_EDITOR));
+        IFile pipelineFile = project.getFile("merge.kumiki");
+        ui(display, () -> {
+            project.refreshLocal(IResource.DEPTH_INFINITE, null);
+            return null;
+        });
+        PipelineEditor editor = ui(display, () -> (PipelineEditor) IDE.openEditor(PlatformUI.getWorkbench()
+                .getWorkbenchWindows()[0].getActivePage(), pipelineFile));
         awaitCanvas(display, editor, 3);
+        assertEquals(0, markers(display, pipelineFile).size(), "a valid pipeline has no problems");
 
         // edits through the bridge, as the canvas sends them
-        for (String command : List.of("{type:'addNode',kind:'SaveModel',x:560,y:70}",
-                "{type:'setSetting',node:'saveModel1',path:'path',value:'out/merged'}",
-                "{type:'connect',from:'merge',fromPort:'model',to:'saveModel1',toPort:'model'}")) {
-            String reply = ui(display, () -> (String) editor.browser()
-                    .evaluate("return window.kumikiSend(JSON.stringify(" + command + "));"));
-            assertTrue(reply.endsWith("\"ok\":true}"), command + " -> " + reply);
-        }
+        bridge(display, editor, "{type:'addNode',kind:'SaveModel',x:560,y:70}");
+        awaitMarkers(display, pipelineFile, List.of("saveModel1 (path): 'path' is required: The output folder, "
+                + "absolute or relative to the pipeline file.", "saveModel1 (model): input 'model' is not connected; "
+                + "connect a model (the output of LoadModel, Merge or SaveModel) to it (the model to write)"));
+        // the node selected on the canvas shows its settings in the Properties view; an edit there is a command
+        bridge(display, editor, "{type:'select',nodes:['saveModel1']}");
+        ui(display, () -> {
+            settle();
+            PlatformUI.getWorkbench().getWorkbenchWindows()[0].getActivePage().showView(IPageLayout.ID_PROP_SHEET);
+            IStructuredSelection selected = (IStructuredSelection) editor.getSite().getSelectionProvider()
+                    .getSelection();
+            NodeProperties node = assertInstanceOf(NodeProperties.class, selected.getFirstElement());
+            assertEquals(List.of("path", "shard_size", "dtype", "threads"), Arrays.stream(node
+                    .getPropertyDescriptors()).filter(d -> "Settings".equals(d.getCategory()))
+                    .map(d -> d.getDisplayName()).toList());
+            assertEquals("node 'saveModel1': setting 'threads' must be a whole number, found 'x'",
+                    node.validate("threads", "x"), "a value the model cannot take is refused in the cell");
+            assertEquals(null, node.validate("threads", "4"));
+            node.setPropertyValue("path", "out/merged");
+            assertEquals("Set saveModel1.path", editor.session().commandStack().getUndoCommand().getLabel());
+            return null;
+        });
+        bridge(display, editor, "{type:'connect',from:'merge',fromPort:'model',to:'saveModel1',toPort:'model'}");
+        awaitMarkers(display, pipelineFile, List.of());
         awaitCanvas(display, editor, 4);
         ui(display, () -> {
             assertTrue(editor.isDirty(), "edited");
             assertEquals(3, editor.session().pipeline().getConnections().size());
-            // Edit > Undo takes the connection back, Edit > Redo makes it again
+            // back in the editor, Edit > Undo takes the connection back, Edit > Redo makes it again
+            PlatformUI.getWorkbench().getWorkbenchWindows()[0].getActivePage().activate(editor);
             MenuItem undo = entries(menuBar(), "Edit").get(0);
             assertEquals("Undo Connect merge to saveModel1", texts(List.of(undo)).get(0));
             undo.notifyListeners(SWT.Selection, new Event());
@@ -202,6 +241,33 @@ class StudioWorkbenchTest {
         assertTrue(saved.contains("- merge.model -> saveModel1.model\n"), saved);
         ui(display, () -> PlatformUI.getWorkbench().getWorkbenchWindows()[0].getActivePage().closeEditor(editor,
                 false));
+    }
+
+    /** Sends a command through the editor's bridge, as the canvas does, and checks that it was taken. */
+    private static void bridge(Display display, PipelineEditor editor, String command) throws Exception {
+        String reply = ui(display, () -> (String) editor.browser()
+                .evaluate("return window.kumikiSend(JSON.stringify(" + command + "));"));
+        assertTrue(reply.endsWith("\"ok\":true}"), command + " -> " + reply);
+    }
+
+    private static List<String> markers(Display display, IFile file) throws Exception {
+        return ui(display, () -> Arrays.stream(file.findMarkers(IMarker.PROBLEM, true, IResource.DEPTH_ZERO))
+                .map(m -> m.getAttribute(IMarker.MESSAGE, "")).sorted().toList());
+    }
+
+    /** Waits until the file's problem markers are {@code expected} (sorted). */
+    private static void awaitMarkers(Display display, IFile file, List<String> expected) throws Exception {
+        List<String> sorted = expected.stream().sorted().toList();
+        long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+        List<String> seen = List.of();
+        while (System.currentTimeMillis() < deadline) {
+            seen = markers(display, file);
+            if (seen.equals(sorted)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(sorted, seen, "the Problems view's markers of " + file.getName());
     }
 
     /** Waits until the canvas in {@code editor} shows {@code count} nodes. */

@@ -45,6 +45,9 @@ public final class PipelineEditor extends EditorPart {
     private Browser browser;
     private Consumer<String> toCanvas;
     private CommandStackListener stackListener;
+    private final NodeSelection selection = new NodeSelection();
+    private RunMonitor runs;
+    private org.eclipse.core.resources.IFile workspaceFile;
     private final Action undo = new Action("&Undo") {
         @Override
         public void run() {
@@ -60,13 +63,18 @@ public final class PipelineEditor extends EditorPart {
 
     @Override
     public void init(IEditorSite site, IEditorInput input) throws PartInitException {
-        if (!(input instanceof IPathEditorInput pathInput)) {
+        Path file;
+        if (input instanceof IPathEditorInput pathInput) {
+            file = pathInput.getPath().toPath();
+        } else if (input instanceof org.eclipse.ui.IURIEditorInput uriInput
+                && "file".equals(uriInput.getURI().getScheme())) {
+            file = Path.of(uriInput.getURI()); // File > Open File... outside the workspace
+        } else {
             throw new PartInitException("the pipeline editor opens files; " + input.getName() + " is not one");
         }
         setSite(site);
         setInput(input);
         setPartName(input.getName());
-        Path file = pathInput.getPath().toPath();
         NodeKinds kinds = NodeKinds.discover();
         ResourceSetImpl set = new ResourceSetImpl();
         set.getResourceFactoryRegistry().getExtensionToFactoryMap().put("*", kinds.resourceFactory());
@@ -84,6 +92,16 @@ public final class PipelineEditor extends EditorPart {
             throw new PartInitException(b.toString().strip());
         }
         session = new CanvasSession(resource, kinds);
+        workspaceFile = input.getAdapter(org.eclipse.core.resources.IFile.class);
+        site.setSelectionProvider(selection);
+        session.addSelectionListener(ids -> Display.getDefault().asyncExec(() -> selection.setSelection(
+                new org.eclipse.jface.viewers.StructuredSelection(ids.stream().map(id -> new NodeProperties(session, id))
+                        .toList()))));
+        runs = new RunMonitor(session, input.getName());
+        session.addListener(runs);
+        session.addConfigureListener(() -> Display.getDefault().asyncExec(() -> ProblemMarkers.update(workspaceFile,
+                session)));
+        ProblemMarkers.update(workspaceFile, session);
         stackListener = e -> {
             if (Display.getCurrent() != null) {
                 stackChanged(); // the Edit menu reflects the stack at once
@@ -104,6 +122,10 @@ public final class PipelineEditor extends EditorPart {
         redo.setEnabled(stack.canRedo());
         redo.setText(stack.canRedo() ? "&Redo " + stack.getRedoCommand().getLabel() : "&Redo");
         firePropertyChange(PROP_DIRTY);
+        // the Properties view shows the selected node as it is now
+        if (selection.getSelection() instanceof org.eclipse.jface.viewers.IStructuredSelection s && !s.isEmpty()) {
+            selection.setSelection(new org.eclipse.jface.viewers.StructuredSelection(s.toList()));
+        }
     }
 
     @Override
@@ -155,7 +177,10 @@ public final class PipelineEditor extends EditorPart {
     public void doSave(IProgressMonitor monitor) {
         try {
             session.save();
-        } catch (IOException e) {
+            if (workspaceFile != null) {
+                workspaceFile.refreshLocal(0, monitor);
+            }
+        } catch (IOException | org.eclipse.core.runtime.CoreException e) {
             MessageDialog.openError(getSite().getShell(), "Kumiki", "The pipeline could not be saved: "
                     + e.getMessage());
         }
@@ -189,6 +214,7 @@ public final class PipelineEditor extends EditorPart {
         if (session != null) {
             session.cancel();
             session.removeListener(toCanvas);
+            session.removeListener(runs);
             session.commandStack().removeCommandStackListener(stackListener);
         }
         if (assets != null) {
