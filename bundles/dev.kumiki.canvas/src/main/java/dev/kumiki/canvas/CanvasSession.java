@@ -71,6 +71,7 @@ public final class CanvasSession {
     private final Map<String, NodeState> states = new LinkedHashMap<>();
     private Configuration configuration;
     private volatile Execution running;
+    private volatile java.util.function.Function<Path, RunOptions> runOptions = RunOptions::defaults;
 
     public CanvasSession(PipelineResource resource, NodeKinds kinds) {
         this.resource = resource;
@@ -147,6 +148,16 @@ public final class CanvasSession {
     /** Called after each configure, on the thread that changed the pipeline. */
     public void addConfigureListener(Runnable listener) {
         configureListeners.add(listener);
+    }
+
+    /** How runs are made (cache folder, threads): the Studio's preferences; by default beside the pipeline. */
+    public void setRunOptions(java.util.function.Function<Path, RunOptions> options) {
+        this.runOptions = options;
+    }
+
+    /** The folder of the pipeline file: relative paths, .kumiki/runs and .kumiki/cache are there. */
+    public Path baseDir() {
+        return baseDir;
     }
 
     /** The node kinds known to this session. */
@@ -454,7 +465,7 @@ public final class CanvasSession {
                 send(JSON.createObjectNode().put("type", "log").put("node", node).put("line", line));
             }
         };
-        Execution execution = engine.execute(partConfig, RunOptions.defaults(baseDir), events);
+        Execution execution = engine.execute(partConfig, runOptions.apply(baseDir), events);
         running = execution;
         Thread t = new Thread(() -> {
             Execution.Result r;

@@ -19,15 +19,19 @@ import dev.kumiki.tensor.kernel.Kernels;
 /** Writes a model given as a mergekit recipe, streaming, with progress and cancellation from the node's context. */
 final class PlanWriter {
     private static volatile Kernels kernels;
+    private static volatile String chosenWith;
 
     private PlanWriter() {
     }
 
+    /** The kernels of the detected backend; detected again when the backend setting (kumiki.backend) changes. */
     static Kernels kernels() {
+        String setting = String.valueOf(System.getProperty("kumiki.backend"));
         Kernels k = kernels;
-        if (k == null) {
+        if (k == null || !setting.equals(chosenWith)) {
             k = Kernels.of(HardwareProfile.detect());
             kernels = k;
+            chosenWith = setting;
         }
         return k;
     }

@@ -16,6 +16,14 @@ public final class StudioIds {
     public static final String OPEN_PIPELINE_COMMAND = "dev.kumiki.ui.commands.openPipeline";
     /** The pipeline editor (*.kumiki files). */
     public static final String PIPELINE_EDITOR = "dev.kumiki.ui.editors.pipeline";
+    /** The Run History view: the runs of the pipeline being edited. */
+    public static final String RUN_HISTORY_VIEW = "dev.kumiki.ui.views.runHistory";
+    /** The Results view: what a run produced. */
+    public static final String RESULTS_VIEW = "dev.kumiki.ui.views.results";
+    /** File > New > Pipeline. */
+    public static final String NEW_PIPELINE_WIZARD = "dev.kumiki.ui.wizards.newPipeline";
+    /** Window > Preferences > Kumiki. */
+    public static final String PREFERENCE_PAGE = "dev.kumiki.ui.preferences";
     /** The main window's title. */
     public static final String WINDOW_TITLE = "Kumiki Studio";
 

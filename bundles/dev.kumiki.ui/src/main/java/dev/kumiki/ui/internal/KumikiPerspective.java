@@ -23,12 +23,17 @@ public final class KumikiPerspective implements IPerspectiveFactory {
         bottom.addView(IPageLayout.ID_PROBLEM_VIEW);
         bottom.addView(IConsoleConstants.ID_CONSOLE_VIEW);
         bottom.addView(IPageLayout.ID_PROGRESS_VIEW);
+        bottom.addView(StudioIds.RESULTS_VIEW);
+        bottom.addView(StudioIds.RUN_HISTORY_VIEW);
         layout.addView(StudioIds.HARDWARE_VIEW, IPageLayout.RIGHT, 0.78f, editors);
         for (String view : new String[] {IPageLayout.ID_PROJECT_EXPLORER, IPageLayout.ID_PROP_SHEET,
             IPageLayout.ID_PROBLEM_VIEW, IConsoleConstants.ID_CONSOLE_VIEW, IPageLayout.ID_PROGRESS_VIEW,
-            StudioIds.HARDWARE_VIEW}) {
+            StudioIds.HARDWARE_VIEW, StudioIds.RESULTS_VIEW, StudioIds.RUN_HISTORY_VIEW}) {
             layout.addShowViewShortcut(view);
         }
+        layout.addNewWizardShortcut(StudioIds.NEW_PIPELINE_WIZARD);
+        layout.addNewWizardShortcut("org.eclipse.ui.wizards.new.project");
+        layout.addNewWizardShortcut("org.eclipse.ui.wizards.new.folder");
         layout.addPerspectiveShortcut(StudioIds.PERSPECTIVE);
     }
 }

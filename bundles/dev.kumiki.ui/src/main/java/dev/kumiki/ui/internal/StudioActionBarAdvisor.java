@@ -26,6 +26,8 @@ final class StudioActionBarAdvisor extends ActionBarAdvisor {
     private IWorkbenchAction undo;
     private IWorkbenchAction redo;
     private IWorkbenchAction resetPerspective;
+    private IWorkbenchAction preferences;
+    private IWorkbenchAction newOther;
 
     StudioActionBarAdvisor(IActionBarConfigurer configurer) {
         super(configurer);
@@ -43,6 +45,10 @@ final class StudioActionBarAdvisor extends ActionBarAdvisor {
         register(redo);
         resetPerspective = ActionFactory.RESET_PERSPECTIVE.create(window);
         register(resetPerspective);
+        preferences = ActionFactory.PREFERENCES.create(window);
+        register(preferences);
+        newOther = ActionFactory.NEW.create(window);
+        register(newOther);
     }
 
     @Override
@@ -50,6 +56,9 @@ final class StudioActionBarAdvisor extends ActionBarAdvisor {
         IWorkbenchWindow window = getActionBarConfigurer().getWindowConfigurer().getWindow();
 
         MenuManager file = new MenuManager("&File", IWorkbenchActionConstants.M_FILE);
+        MenuManager newMenu = new MenuManager("&New", ActionFactory.NEW.getId());
+        newMenu.add(ContributionItemFactory.NEW_WIZARD_SHORTLIST.create(window));
+        file.add(newMenu);
         CommandContributionItemParameter open = new CommandContributionItemParameter(window, "openPipeline",
                 StudioIds.OPEN_PIPELINE_COMMAND, CommandContributionItem.STYLE_PUSH);
         open.label = "&Open Pipeline...";
@@ -73,6 +82,8 @@ final class StudioActionBarAdvisor extends ActionBarAdvisor {
         showView.add(ContributionItemFactory.VIEWS_SHORTLIST.create(window));
         windowMenu.add(showView);
         windowMenu.add(resetPerspective);
+        windowMenu.add(new Separator());
+        windowMenu.add(preferences);
         windowMenu.add(new GroupMarker(IWorkbenchActionConstants.MB_ADDITIONS));
         menuBar.add(windowMenu);
 

@@ -50,6 +50,16 @@ import dev.kumiki.ui.internal.HardwareView;
 import dev.kumiki.ui.internal.StudioApplication;
 import dev.kumiki.ui.internal.editor.PipelineEditor;
 import dev.kumiki.ui.internal.editor.NodeProperties;
+import dev.kumiki.ui.internal.prefs.KumikiPreferencePage;
+import dev.kumiki.ui.internal.prefs.StudioPreferences;
+import dev.kumiki.ui.internal.runs.ResultsView;
+import dev.kumiki.ui.internal.runs.RunHistoryView;
+import dev.kumiki.ui.internal.wizards.NewPipelineWizard;
+import dev.kumiki.canvas.Examples;
+import org.eclipse.jface.viewers.StructuredSelection;
+import org.eclipse.jface.wizard.WizardDialog;
+import org.eclipse.ui.dialogs.PreferencesUtil;
+import org.eclipse.ui.dialogs.WizardNewFileCreationPage;
 import dev.kumiki.tensor.io.SyntheticModel;
 
 /**
@@ -108,9 +118,10 @@ class StudioWorkbenchTest {
         ui(display, () -> {
             Menu bar = PlatformUI.getWorkbench().getWorkbenchWindows()[0].getShell().getMenuBar();
             assertEquals(List.of("File", "Edit", "Window", "Help"), texts(Arrays.asList(bar.getItems())));
-            assertEquals(List.of("Open Pipeline...", "Save", "Open File...", "Exit"), texts(entries(bar, "File")));
+            assertEquals(List.of("New", "Open Pipeline...", "Save", "Open File...", "Exit"),
+                    texts(entries(bar, "File")));
             assertEquals(List.of("Undo", "Redo"), texts(entries(bar, "Edit")));
-            assertEquals(List.of("Show View", "Reset Perspective..."), texts(entries(bar, "Window")));
+            assertEquals(List.of("Show View", "Reset Perspective...", "Preferences..."), texts(entries(bar, "Window")));
             assertEquals(List.of("Show Active Keybindings...", "About Kumiki Studio"), texts(entries(bar, "Help")));
             for (String top : List.of("File", "Window", "Help")) {
                 for (MenuItem item : entries(bar, top)) {
@@ -230,7 +241,8 @@ class StudioWorkbenchTest {
             settle();
             screenshot("studio-editor.png");
             // File > Save
-            MenuItem save = entries(menuBar(), "File").get(1);
+            MenuItem save = entries(menuBar(), "File").stream().filter(i -> texts(List.of(i)).get(0).equals("Save"))
+                    .findFirst().orElseThrow();
             assertTrue(save.isEnabled(), "Save is enabled for the edited pipeline");
             save.notifyListeners(SWT.Selection, new Event());
             assertTrue(!editor.isDirty(), "saved");
@@ -239,8 +251,97 @@ class StudioWorkbenchTest {
         String saved = Files.readString(file);
         assertTrue(saved.contains("  saveModel1:\n    kind: SaveModel\n    path: out/merged\n"), saved);
         assertTrue(saved.contains("- merge.model -> saveModel1.model\n"), saved);
+
+        // run from the canvas: a Job while it runs, the Results and Run History views afterwards
+        bridge(display, editor, "{type:'run'}");
+        ResultsView results = ui(display, () -> (ResultsView) PlatformUI.getWorkbench().getWorkbenchWindows()[0]
+                .getActivePage().showView(StudioIds.RESULTS_VIEW));
+        long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+        while (ui(display, () -> results.shown() == null || !results.shown().status().equals("succeeded"))) {
+            assertTrue(System.currentTimeMillis() < deadline, "the run shows up in the Results view");
+            Thread.sleep(100);
+        }
+        List<List<String>> rows = ui(display, results::rows);
+        assertEquals(List.of("a", "b", "merge", "saveModel1"), rows.stream().map(r -> r.get(0)).toList());
+        assertEquals("done", rows.get(3).get(2));
+        assertTrue(rows.get(3).get(4).startsWith("21 tensors, 11.4 kB in "), rows.get(3).toString());
+        assertTrue(Files.isDirectory(dir.resolve("out/merged")), "the run wrote the model");
+        ui(display, () -> {
+            IWorkbenchPage page = PlatformUI.getWorkbench().getWorkbenchWindows()[0].getActivePage();
+            RunHistoryView history = (RunHistoryView) page.showView(StudioIds.RUN_HISTORY_VIEW);
+            assertEquals(1, history.runs().size());
+            page.showView(StudioIds.RESULTS_VIEW);
+            settle();
+            screenshot("studio-results.png");
+            return null;
+        });
+        String console = "";
+        for (long until = System.currentTimeMillis() + 10_000; System.currentTimeMillis() < until;) {
+            console = ui(display, RunMonitorAccess::consoleText);
+            if (console.contains("run succeeded")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(console.contains("run of merge.kumiki started") && console.contains("run succeeded"), console);
         ui(display, () -> PlatformUI.getWorkbench().getWorkbenchWindows()[0].getActivePage().closeEditor(editor,
                 false));
+
+        // File > New > Pipeline from the TIES example, with its models; it opens in the editor
+        ui(display, () -> {
+            NewPipelineWizard wizard = new NewPipelineWizard();
+            wizard.init(PlatformUI.getWorkbench(), new StructuredSelection(project));
+            WizardDialog dialog = new WizardDialog(PlatformUI.getWorkbench().getWorkbenchWindows()[0].getShell(),
+                    wizard);
+            dialog.setBlockOnOpen(false);
+            dialog.open();
+            wizard.chooseTemplate(2, true);
+            ((WizardNewFileCreationPage) wizard.getPages()[0]).setFileName("ties.kumiki");
+            assertTrue(wizard.canFinish());
+            settle();
+            screenshot("studio-new-pipeline.png");
+            assertTrue(wizard.performFinish());
+            dialog.close();
+            return null;
+        });
+        assertEquals(Examples.ALL.get(1).text(), Files.readString(dir.resolve("ties.kumiki")));
+        assertTrue(Files.isDirectory(dir.resolve("models/math")), "the example models are there");
+        PipelineEditor ties = ui(display, () -> (PipelineEditor) PlatformUI.getWorkbench().getWorkbenchWindows()[0]
+                .getActivePage().getActiveEditor());
+        awaitCanvas(display, ties, 7);
+        awaitMarkers(display, project.getFile("ties.kumiki"), List.of());
+        ui(display, () -> PlatformUI.getWorkbench().getWorkbenchWindows()[0].getActivePage().closeEditor(ties,
+                false));
+
+        // Window > Preferences > Kumiki: the run options follow it
+        ui(display, () -> {
+            StudioPreferences.store().setValue(StudioPreferences.THREADS, 1);
+            StudioPreferences.store().setValue(StudioPreferences.BACKEND, "scalar");
+            assertEquals(1, StudioPreferences.runOptions(dir).threads());
+            assertEquals("scalar", System.getProperty("kumiki.backend"));
+            StudioPreferences.store().setToDefault(StudioPreferences.THREADS);
+            StudioPreferences.store().setToDefault(StudioPreferences.BACKEND);
+            StudioPreferences.runOptions(dir);
+            assertEquals(null, System.getProperty("kumiki.backend"));
+            var dialog = PreferencesUtil.createPreferenceDialogOn(PlatformUI.getWorkbench().getWorkbenchWindows()[0]
+                    .getShell(), StudioIds.PREFERENCE_PAGE, null, null);
+            dialog.create();
+            assertInstanceOf(KumikiPreferencePage.class, dialog.getSelectedPage());
+            dialog.close();
+            return null;
+        });
+    }
+
+    /** The Kumiki console's text. */
+    private static final class RunMonitorAccess {
+        static String consoleText() {
+            for (var c : org.eclipse.ui.console.ConsolePlugin.getDefault().getConsoleManager().getConsoles()) {
+                if (c instanceof org.eclipse.ui.console.MessageConsole m && c.getName().equals("Kumiki")) {
+                    return m.getDocument().get();
+                }
+            }
+            return "";
+        }
     }
 
     /** Sends a command through the editor's bridge, as the canvas does, and checks that it was taken. */

@@ -92,6 +92,7 @@ public final class PipelineEditor extends EditorPart {
             throw new PartInitException(b.toString().strip());
         }
         session = new CanvasSession(resource, kinds);
+        session.setRunOptions(dev.kumiki.ui.internal.prefs.StudioPreferences::runOptions);
         workspaceFile = input.getAdapter(org.eclipse.core.resources.IFile.class);
         site.setSelectionProvider(selection);
         session.addSelectionListener(ids -> Display.getDefault().asyncExec(() -> selection.setSelection(

@@ -1,0 +1,66 @@
+package dev.kumiki.canvas;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.io.SyntheticModel;
+
+/**
+ * The example pipelines shipped inside Kumiki (the project's examples/ folder) and the small models they use:
+ * what `kumiki demo` runs and what the Studio's New Pipeline wizard offers as templates.
+ */
+public final class Examples {
+    /** A bundled example: its file name and its first line of description. */
+    public record Example(String file, String description) {
+        /** The pipeline's text. */
+        public String text() {
+            try (InputStream in = Examples.class.getResourceAsStream("/examples/" + file)) {
+                if (in == null) {
+                    throw new IllegalStateException("this Kumiki has no copy of the example " + file);
+                }
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** The examples, simplest first. */
+    public static final List<Example> ALL = List.of(
+            new Example("slerp.kumiki", "SLERP of two models, with a layer gradient (the first pipeline to run)"),
+            new Example("ties.kumiki", "TIES of three fine-tunes onto their base, per-layer gradients, recipe export"));
+
+    /** The example models: names, each a variant of one base (variant 0 is the base itself). */
+    public static final List<String> MODELS = List.of("base", "chat", "code", "math");
+
+    /** What the example models are, written beside them so they are made only once per version. */
+    public static final String MODELS_STAMP = "layers 4, hidden 64, intermediate 176, vocab 320, bf16, base seed 1234";
+
+    private Examples() {
+    }
+
+    /**
+     * Writes the example models into {@code dir} unless they are there already: small Llama-shaped models with
+     * seeded weights, the same bytes on every machine.
+     *
+     * @return whether they were written now
+     */
+    public static boolean writeModels(Path dir) throws IOException {
+        Path stamp = dir.resolve(".demo-models");
+        if (Files.isRegularFile(stamp) && Files.readString(stamp).equals(MODELS_STAMP)) {
+            return false;
+        }
+        for (int i = 0; i < MODELS.size(); i++) {
+            SyntheticModel.llama().layers(4).hidden(64).intermediate(176).vocab(320).dtype(DType.BF16).baseSeed(1234)
+                    .variant(i).write(dir.resolve(MODELS.get(i)));
+        }
+        Files.writeString(stamp, MODELS_STAMP);
+        return true;
+    }
+}

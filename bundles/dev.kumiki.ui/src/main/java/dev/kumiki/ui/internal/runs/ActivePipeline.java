@@ -1,0 +1,76 @@
+package dev.kumiki.ui.internal.runs;
+
+import java.util.function.Consumer;
+
+import org.eclipse.swt.widgets.Display;
+import org.eclipse.ui.IPartListener2;
+import org.eclipse.ui.IWorkbenchPage;
+import org.eclipse.ui.IWorkbenchPart;
+import org.eclipse.ui.IWorkbenchPartReference;
+
+import dev.kumiki.canvas.CanvasSession;
+import dev.kumiki.ui.internal.editor.PipelineEditor;
+
+/**
+ * Follows the pipeline editor the user works in, for views that show its runs: calls back with its session when
+ * another pipeline editor becomes active and whenever a run of it finishes.
+ */
+final class ActivePipeline implements IPartListener2 {
+    private final Consumer<CanvasSession> onChange;
+    private final Consumer<String> runs = this::event;
+    private CanvasSession session;
+
+    ActivePipeline(IWorkbenchPage page, Consumer<CanvasSession> onChange) {
+        this.onChange = onChange;
+        page.addPartListener(this);
+        if (page.getActiveEditor() instanceof PipelineEditor e) {
+            follow(e.session());
+        }
+    }
+
+    CanvasSession session() {
+        return session;
+    }
+
+    private void follow(CanvasSession s) {
+        if (s == session) {
+            return;
+        }
+        if (session != null) {
+            session.removeListener(runs);
+        }
+        session = s;
+        if (s != null) {
+            s.addListener(runs);
+        }
+        onChange.accept(s);
+    }
+
+    private void event(String json) {
+        if (json.contains("\"type\":\"runFinished\"")) {
+            Display.getDefault().asyncExec(() -> onChange.accept(session));
+        }
+    }
+
+    @Override
+    public void partActivated(IWorkbenchPartReference ref) {
+        IWorkbenchPart part = ref.getPart(false);
+        if (part instanceof PipelineEditor e) {
+            follow(e.session());
+        }
+    }
+
+    @Override
+    public void partClosed(IWorkbenchPartReference ref) {
+        if (ref.getPart(false) instanceof PipelineEditor e && e.session() == session) {
+            follow(null);
+        }
+    }
+
+    void dispose(IWorkbenchPage page) {
+        page.removePartListener(this);
+        if (session != null) {
+            session.removeListener(runs);
+        }
+    }
+}
