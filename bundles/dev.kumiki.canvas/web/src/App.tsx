@@ -1,13 +1,15 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Background,
   Controls,
   MiniMap,
   ReactFlow,
+  applyEdgeChanges,
   applyNodeChanges,
   useReactFlow,
   type Connection,
   type Edge,
+  type EdgeChange,
   type Node,
   type NodeChange,
 } from '@xyflow/react';
@@ -38,6 +40,7 @@ export function App({ bridge }: { bridge: Bridge }) {
   const [runStatus, setRunStatus] = useState<string>('');
   const clipboard = useRef<string[]>([]);
   const lastSelection = useRef('');
+  const toSelect = useRef<Set<string>>(new Set());
   const fitted = useRef(false);
 
   const show = useCallback((text: string, error = true) => {
@@ -96,12 +99,20 @@ export function App({ bridge }: { bridge: Bridge }) {
       return;
     }
     setNodes((current) => {
-      const selectedIds = new Set(current.filter((n) => n.selected).map((n) => n.id));
+      const byId = new Map(current.map((n) => [n.id, n]));
+      const select = toSelect.current;
+      if (snapshot.nodes.some((n) => select.has(n.id))) {
+        toSelect.current = new Set();
+      }
+      // keep what React Flow knows of a node (its measured size, selection); without it the node is hidden until
+      // measured again, which does not happen when its size has not changed
       return snapshot.nodes.map((n: NodeInfo) => ({
+        ...byId.get(n.id),
         id: n.id,
         type: 'kumiki',
         position: { x: n.x, y: n.y },
-        selected: selectedIds.has(n.id),
+        selected: select.size > 0 && snapshot.nodes.some((x) => select.has(x.id)) ? select.has(n.id)
+          : byId.get(n.id)?.selected ?? false,
         data: { node: n, state: states[n.id] ?? n.state, progress: progress[n.id] },
       }));
     });
@@ -111,18 +122,23 @@ export function App({ bridge }: { bridge: Bridge }) {
     }
   }, [snapshot, states, progress, flow]);
 
-  const edges: Edge[] = useMemo(
-    () =>
-      (snapshot?.connections ?? []).map((c) => ({
+  const [edges, setEdges] = useState<Edge[]>([]);
+  useEffect(() => {
+    setEdges((current) => {
+      const byId = new Map(current.map((e) => [e.id, e]));
+      return (snapshot?.connections ?? []).map((c) => ({
+        ...byId.get(c.id),
         id: c.id,
         source: c.from,
         sourceHandle: c.fromPort,
         target: c.to,
         targetHandle: c.toPort,
         animated: states[c.from] === 'running' || states[c.to] === 'running',
-      })),
-    [snapshot, states],
-  );
+      }));
+    });
+  }, [snapshot, states]);
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => setEdges((es) => applyEdgeChanges(changes, es)), []);
 
   const onNodesChange = useCallback((changes: NodeChange<Node<KumikiNodeData>>[]) => {
     setNodes((ns) => applyNodeChanges(changes, ns));
@@ -148,12 +164,14 @@ export function App({ bridge }: { bridge: Bridge }) {
     [send],
   );
 
-  const onDelete = useCallback(
-    ({ nodes: gone, edges: cut }: { nodes: Node[]; edges: Edge[] }) => {
-      void send({ type: 'removeNodes', nodes: gone.map((n) => n.id), connections: cut.map((e) => e.id) });
-    },
-    [send],
-  );
+  // Delete: the selected nodes (with their connections) and the selected connections, as one command
+  const deleteSelection = useCallback(() => {
+    const gone = nodes.filter((n) => n.selected).map((n) => n.id);
+    const cut = edges.filter((e) => e.selected).map((e) => e.id);
+    if (gone.length > 0 || cut.length > 0) {
+      void send({ type: 'removeNodes', nodes: gone, connections: cut });
+    }
+  }, [nodes, edges, send]);
 
   const addAt = useCallback(
     (kind: string, screen?: { x: number; y: number }) => {
@@ -177,11 +195,21 @@ export function App({ bridge }: { bridge: Bridge }) {
   // keys: undo/redo/save/copy/paste; Delete is React Flow's
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === 's') {
+        e.preventDefault(); // saves wherever the focus is
+        void send({ type: 'save' });
+        return;
+      }
       const target = e.target as HTMLElement;
       if (target.closest('input, textarea, select')) {
         return;
       }
-      const mod = e.ctrlKey || e.metaKey;
+      if (!mod && (e.key === 'Delete' || e.key === 'Backspace')) {
+        deleteSelection();
+        e.preventDefault();
+        return;
+      }
       if (!mod) {
         return;
       }
@@ -190,12 +218,17 @@ export function App({ bridge }: { bridge: Bridge }) {
         void send({ type: 'undo' });
       } else if ((key === 'z' && e.shiftKey) || key === 'y') {
         void send({ type: 'redo' });
-      } else if (key === 's') {
-        void send({ type: 'save' });
       } else if (key === 'c') {
         clipboard.current = selected;
       } else if (key === 'v' && clipboard.current.length > 0) {
-        void send({ type: 'duplicate', nodes: clipboard.current });
+        void send({ type: 'duplicate', nodes: clipboard.current }).then((reply) => {
+          // the copies are selected (and so on top), ready to be dragged into place; the snapshot with them may
+          // arrive before or after this reply
+          const pasted = new Set(reply.ids ?? []);
+          toSelect.current = pasted;
+          setNodes((ns) => (ns.some((n) => pasted.has(n.id))
+            ? ns.map((n) => ({ ...n, selected: pasted.has(n.id) })) : ns));
+        });
       } else {
         return;
       }
@@ -203,7 +236,7 @@ export function App({ bridge }: { bridge: Bridge }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [send, selected]);
+  }, [send, selected, deleteSelection]);
 
   const selectedNode = snapshot?.nodes.find((n) => selected.length === 1 && n.id === selected[0]);
   const running = snapshot?.running || runStatus === 'running';
@@ -279,7 +312,7 @@ export function App({ bridge }: { bridge: Bridge }) {
             onNodesChange={onNodesChange}
             onNodeDragStop={onNodeDragStop}
             onConnect={onConnect}
-            onDelete={onDelete}
+            onEdgesChange={onEdgesChange}
             onSelectionChange={({ nodes: chosen }) => {
               const ids = chosen.map((n) => n.id);
               setSelected(ids);
@@ -288,7 +321,7 @@ export function App({ bridge }: { bridge: Bridge }) {
                 void bridge.send({ type: 'select', nodes: ids });
               }
             }}
-            deleteKeyCode={['Delete', 'Backspace']}
+            deleteKeyCode={null}
             multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
             minZoom={0.2}
             maxZoom={2.5}

@@ -96,6 +96,37 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     }
     await page.screenshot({ path: `${shots}/canvas-run.png` });
 
+    // copy and paste a node, then delete the copy
+    await page.locator('[data-testid="rf__node-merge"]').click({ position: { x: 40, y: 12 } });
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    const copy = page.locator('[data-testid="node-merge1"]');
+    await copy.waitFor();
+    await page.locator('[data-testid="node-merge1"].selected').waitFor(); // the copy is selected
+    await page.keyboard.press('Delete');
+    await copy.waitFor({ state: 'detached' });
+
+    // auto-layout moves the nodes; one undo puts them all back
+    const where = async () => page.locator('.react-flow__node').evaluateAll((ns) =>
+      ns.map((n) => n.getAttribute('data-id') + ' ' + n.style.transform).sort().join('; '));
+    const placed = await where();
+    await page.getByRole('button', { name: 'Layout', exact: true }).click();
+    await page.waitForFunction((b) => [...document.querySelectorAll('.react-flow__node')]
+      .map((n) => n.getAttribute('data-id') + ' ' + n.style.transform).sort().join('; ') !== b, placed);
+    await page.screenshot({ path: `${shots}/canvas-layout.png` });
+    await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction((b) => [...document.querySelectorAll('.react-flow__node')]
+      .map((n) => n.getAttribute('data-id') + ' ' + n.style.transform).sort().join('; ') === b, placed);
+
+    // search the palette and filter it by port type
+    await page.getByLabel('Search nodes').fill('export');
+    assert.deepEqual(await page.locator('.pitem b').allTextContents(), ['ExportMergekitYaml']);
+    await page.getByLabel('Search nodes').fill('');
+    await page.getByLabel('Port type').selectOption('file');
+    assert.deepEqual(await page.locator('.pitem b').allTextContents(), ['ExportMergekitYaml']);
+    await page.getByLabel('Port type').selectOption('');
+
     // save: the dirty marker goes
     assert.match(await page.locator('[data-testid="title"]').textContent(), /^● /);
     await page.keyboard.press('Control+s');

@@ -406,8 +406,8 @@ public final class CanvasSession {
                 c.setId(freshId(o.getSettings().eClass().getName()));
                 c.setComment(o.getComment());
                 c.setSettings(EcoreUtil.copy(o.getSettings()));
-                c.setX(o.getX() + 40);
-                c.setY(o.getY() + 40);
+                c.setX(o.getX() + 60);
+                c.setY(o.getY() + 60);
                 pipeline.getNodes().add(c);
                 copies.put(o, c);
                 created.add(c.getId());

@@ -145,7 +145,7 @@ class CanvasSessionTest {
         JsonNode snap = s.snapshot();
         assertEquals(6, snap.get("nodes").size());
         assertTrue(snap.get("connections").toString().contains("\"id\":\"loadModel1.model->merge1.models\""));
-        assertEquals(40, node(snap, "loadModel1").get("x").asInt());
+        assertEquals(60, node(snap, "loadModel1").get("x").asInt());
         send(s, "{\"type\":\"removeNodes\",\"nodes\":[\"merge1\"],\"connections\":[]}");
         assertEquals(5, s.snapshot().get("nodes").size());
         assertFalse(s.snapshot().get("connections").toString().contains("merge1"));
