@@ -106,6 +106,18 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     await page.keyboard.press('Delete');
     await copy.waitFor({ state: 'detached' });
 
+    // multi-select with Shift, delete both at once, and get both back with one undo
+    await page.locator('[data-testid="rf__node-a"]').click({ position: { x: 40, y: 12 } });
+    await page.locator('[data-testid="rf__node-b"]').click({ position: { x: 40, y: 12 }, modifiers: ['Shift'] });
+    await page.locator('[data-testid="node-a"].selected').waitFor();
+    await page.locator('[data-testid="node-b"].selected').waitFor();
+    await page.keyboard.press('Delete');
+    await page.locator('[data-testid="node-b"]').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('[data-testid="node-a"]').count(), 0);
+    await page.keyboard.press('Control+z');
+    await page.locator('[data-testid="node-a"]').waitFor();
+    await page.locator('[data-testid="rf__edge-b.model->merge.models"]').waitFor();
+
     // auto-layout moves the nodes; one undo puts them all back
     const where = async () => page.locator('.react-flow__node').evaluateAll((ns) =>
       ns.map((n) => n.getAttribute('data-id') + ' ' + n.style.transform).sort().join('; '));

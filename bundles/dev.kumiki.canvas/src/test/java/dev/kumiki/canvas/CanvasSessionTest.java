@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.emf.common.util.URI;
-import org.eclipse.emf.ecore.resource.impl.ResourceSetImpl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,9 +50,7 @@ class CanvasSessionTest {
         SyntheticModel.llama().variant(1).write(dir.resolve("models/a"));
         SyntheticModel.llama().variant(2).write(dir.resolve("models/b"));
         Path file = Files.writeString(dir.resolve("p.kumiki"), PIPELINE);
-        ResourceSetImpl set = new ResourceSetImpl();
-        set.getResourceFactoryRegistry().getExtensionToFactoryMap().put("kumiki", KINDS.resourceFactory());
-        PipelineResource r = (PipelineResource) set.getResource(URI.createFileURI(file.toString()), true);
+        PipelineResource r = KINDS.open(file);
         assertEquals(List.of(), r.getErrors());
         return new CanvasSession(r, KINDS);
     }

@@ -11,6 +11,10 @@ import java.util.ServiceLoader;
 import org.eclipse.emf.ecore.EClass;
 
 import dev.kumiki.model.Settings;
+import org.eclipse.emf.common.util.URI;
+import org.eclipse.emf.ecore.resource.impl.ResourceSetImpl;
+
+import dev.kumiki.model.yaml.PipelineResource;
 import dev.kumiki.model.yaml.PipelineResourceFactory;
 import dev.kumiki.model.yaml.PipelineYaml;
 
@@ -87,6 +91,19 @@ public final class NodeKinds {
     /** A reader and writer of pipeline files that knows these kinds. */
     public PipelineYaml yaml() {
         return new PipelineYaml(settingsClasses(), Migrations.ALL);
+    }
+
+    /**
+     * Reads a pipeline file into a resource of its own ResourceSet. Problems in the file are in the resource's
+     * errors (with line and column); the pipeline is there as far as it could be read.
+     */
+    public PipelineResource open(java.nio.file.Path file) throws java.io.IOException {
+        ResourceSetImpl set = new ResourceSetImpl();
+        set.getResourceFactoryRegistry().getExtensionToFactoryMap().put("*", resourceFactory());
+        PipelineResource resource = (PipelineResource) set.createResource(URI.createFileURI(file.toAbsolutePath()
+                .toString()));
+        resource.load(null);
+        return resource;
     }
 
     /** An EMF resource factory for *.kumiki files with these kinds. */

@@ -9,10 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.eclipse.emf.common.util.URI;
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.resource.Resource;
-import org.eclipse.emf.ecore.resource.impl.ResourceSetImpl;
 
 import dev.kumiki.engine.Configuration;
 import dev.kumiki.engine.Diagnostic;
@@ -55,11 +53,9 @@ final class PipelineFile {
                     ? " (that is a folder; give a *.kumiki file)" : ""));
         }
         NodeKinds kinds = NodeKinds.discover();
-        ResourceSetImpl set = new ResourceSetImpl();
-        set.getResourceFactoryRegistry().getExtensionToFactoryMap().put("*", kinds.resourceFactory());
-        PipelineResource resource = (PipelineResource) set.createResource(URI.createFileURI(file.toString()));
+        PipelineResource resource;
         try {
-            resource.load(null);
+            resource = kinds.open(file);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
         }

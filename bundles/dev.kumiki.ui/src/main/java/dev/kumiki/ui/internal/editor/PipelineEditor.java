@@ -6,9 +6,7 @@ import java.util.function.Consumer;
 
 import org.eclipse.core.runtime.IProgressMonitor;
 import org.eclipse.emf.common.command.CommandStackListener;
-import org.eclipse.emf.common.util.URI;
 import org.eclipse.emf.ecore.resource.Resource;
-import org.eclipse.emf.ecore.resource.impl.ResourceSetImpl;
 import org.eclipse.jface.action.Action;
 import org.eclipse.jface.dialogs.MessageDialog;
 import org.eclipse.swt.SWT;
@@ -76,11 +74,9 @@ public final class PipelineEditor extends EditorPart {
         setInput(input);
         setPartName(input.getName());
         NodeKinds kinds = NodeKinds.discover();
-        ResourceSetImpl set = new ResourceSetImpl();
-        set.getResourceFactoryRegistry().getExtensionToFactoryMap().put("*", kinds.resourceFactory());
-        PipelineResource resource = (PipelineResource) set.createResource(URI.createFileURI(file.toString()));
+        PipelineResource resource;
         try {
-            resource.load(null);
+            resource = kinds.open(file);
         } catch (IOException e) {
             throw new PartInitException("cannot read " + file + ": " + e.getMessage(), e);
         }
