@@ -322,7 +322,7 @@ export function App({ bridge }: { bridge: Bridge }) {
               }
             }}
             deleteKeyCode={null}
-            multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+            multiSelectionKeyCode={['Control', 'Meta']}
             minZoom={0.2}
             maxZoom={2.5}
             proOptions={{ hideAttribution: true }}

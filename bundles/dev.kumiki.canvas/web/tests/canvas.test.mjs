@@ -106,9 +106,9 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     await page.keyboard.press('Delete');
     await copy.waitFor({ state: 'detached' });
 
-    // multi-select with Shift, delete both at once, and get both back with one undo
+    // multi-select with Ctrl, delete both at once, and get both back with one undo
     await page.locator('[data-testid="rf__node-a"]').click({ position: { x: 40, y: 12 } });
-    await page.locator('[data-testid="rf__node-b"]').click({ position: { x: 40, y: 12 }, modifiers: ['Shift'] });
+    await page.locator('[data-testid="rf__node-b"]').click({ position: { x: 40, y: 12 }, modifiers: ['Control'] });
     await page.locator('[data-testid="node-a"].selected').waitFor();
     await page.locator('[data-testid="node-b"].selected').waitFor();
     await page.keyboard.press('Delete');
