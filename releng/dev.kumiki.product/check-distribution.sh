@@ -61,15 +61,25 @@ check_cli() { # distribution folder
 
     # the canvas served to a browser from the distribution (web app inside the bundle, HTTP server inside OSGi)
     "$dist/kumiki" serve "$work/kumiki-examples/ties.kumiki" --port 0 > "$work/serve.log" 2>&1 &
-    local serve=$! address=""
+    local serve=$! address="" base="" token="" refused=""
     for _ in $(seq 1 100); do
-        address=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/serve.log" || true)
+        address=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$work/serve.log" || true)
         [ -n "$address" ] && break
         sleep 0.2
     done
+    base=${address%%\?*} token=${address#*token=}
     [ -n "$address" ] && curl -sf "$address" | grep -q '<div id="root">' \
-        && curl -sf -X POST -d '{"type":"hello"}' "${address}api/command" | grep -q '"ok":true'
-    check "kumiki serve serves the canvas and takes commands (${address:-no address})" $?
+        && curl -sf -X POST -H 'Content-Type: application/json' -H "X-Kumiki-Token: $token" -d '{"type":"hello"}' \
+            "${base}api/command" | grep -q '"ok":true'
+    check "kumiki serve serves the canvas and takes commands with its token (${address:-no address})" $?
+    # the token, the origin, the host name and the content type are checked: each request below is refused
+    post() { curl -s -o /dev/null -w '%{http_code}' -X POST -d '{"type":"save"}' "$@" "${base}api/command"; }
+    local json='Content-Type: application/json' key="X-Kumiki-Token: $token"
+    [ -n "$address" ] && refused="$(post -H "$json" -H 'X-Kumiki-Token: wrong') $(post -H "$json") $(post -H "$json" \
+        -H "$key" -H 'Origin: http://evil.example') $(post -H "$json" -H "$key" -H 'Host: evil.example') $(post \
+        -H 'Content-Type: text/plain' -H "$key")"
+    [ "$refused" = "403 401 403 403 415" ]
+    check "kumiki serve refuses a wrong token, no token, another site, another Host, text/plain ($refused)" $?
     kill "$serve" 2> /dev/null
     wait "$serve" 2> /dev/null
     rm -rf "$work"

@@ -6,11 +6,18 @@ import { App } from './App';
 import { connect } from './bridge';
 
 const bridge = connect();
-createRoot(document.getElementById('root')!).render(
-  <ReactFlowProvider>
-    <App bridge={bridge} />
-  </ReactFlowProvider>,
-);
+const root = document.getElementById('root')!;
+if (bridge.problem) {
+  root.className = 'problem';
+  root.setAttribute('data-testid', 'problem');
+  root.textContent = bridge.problem;
+} else {
+  createRoot(root).render(
+    <ReactFlowProvider>
+      <App bridge={bridge} />
+    </ReactFlowProvider>,
+  );
+}
 if (bridge.host === 'studio') {
   void bridge.send({ type: 'hello' });
 }

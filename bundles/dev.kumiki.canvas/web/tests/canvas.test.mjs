@@ -40,7 +40,25 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // opened without its token, the page edits nothing and says which address to open
+    const bare = new URL(url);
+    bare.search = '';
+    const stranger = await browser.newPage();
+    await stranger.goto(bare.href);
+    assert.match(await stranger.locator('[data-testid="problem"]').textContent(), /opened without its token/);
+    const refusal = await stranger.evaluate(async () => {
+      const r = await fetch('api/command', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type: 'save' }) });
+      return `${r.status} ${(await r.json()).message}`;
+    });
+    assert.match(refusal, /^401 refused: no token/);
+    await stranger.close();
+
+    assert.match(url, /\?token=[0-9a-f]{64}$/, 'the printed address carries the token');
     await page.goto(url);
+    await page.locator('[data-testid="node-merge"]').waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the token is taken out of the address bar');
+    await page.reload(); // the tab keeps the token
     await page.locator('[data-testid="node-merge"]').waitFor();
     await page.waitForTimeout(300); // fitView
     const nodes = page.locator('.react-flow__node');

@@ -4,74 +4,59 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
-import org.eclipse.emf.common.command.BasicCommandStack;
-import org.eclipse.emf.common.command.Command;
 import org.eclipse.emf.common.command.CommandStack;
-import org.eclipse.emf.ecore.EAttribute;
-import org.eclipse.emf.ecore.EEnum;
-import org.eclipse.emf.ecore.EEnumLiteral;
-import org.eclipse.emf.ecore.EStructuralFeature;
 import org.eclipse.emf.ecore.util.EcoreUtil;
-import org.eclipse.emf.edit.command.ChangeCommand;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.kumiki.engine.Configuration;
 import dev.kumiki.engine.Diagnostic;
 import dev.kumiki.engine.Engine;
 import dev.kumiki.engine.Execution;
-import dev.kumiki.engine.NodeKind;
 import dev.kumiki.engine.NodeKinds;
-import dev.kumiki.engine.NodeState;
-import dev.kumiki.engine.Port;
-import dev.kumiki.engine.RunListener;
 import dev.kumiki.engine.RunOptions;
-import dev.kumiki.model.Names;
-import dev.kumiki.model.Settings;
-import dev.kumiki.model.pipeline.Connection;
 import dev.kumiki.model.pipeline.Node;
-import dev.kumiki.model.pipeline.NodeSettings;
 import dev.kumiki.model.pipeline.Pipeline;
-import dev.kumiki.model.pipeline.PipelineFactory;
 import dev.kumiki.model.yaml.PipelineResource;
 
 /**
  * One pipeline being edited on a canvas. Java owns the model: the canvas sends commands as JSON messages
- * ({@link #handle}) and receives snapshots and run events ({@link #addListener}). Every edit is an EMF
- * {@link ChangeCommand} on one {@link CommandStack}, so undo and redo cover everything, in the Studio's Edit menu as
- * on the canvas. After each change the pipeline is configured again, so diagnostics stay live.
+ * ({@link #handle}) and receives snapshots and run events as JSON ({@link #addListener}); Java code hears runs as
+ * {@link RunEvent} objects ({@link #addRunListener}). Every edit is an EMF command on one {@link CommandStack}, so undo
+ * and redo cover everything, in the Studio's Edit menu as on the canvas; a refused edit leaves nothing on it. After
+ * each change the pipeline is configured again, so diagnostics stay live.
  *
  * <p>The protocol: commands {@code addNode, removeNodes, moveNodes, connect, setSetting, duplicate, undo, redo, save,
- * run, cancel, hello}; replies {@code {ok: true}} or {@code {ok: false, message}}; events {@code palette, snapshot,
- * nodeState, progress, log, runFinished}.
+ * run, cancel, select, hello}; replies {@code {ok: true}} or {@code {ok: false, message}}, to every command, also one
+ * that is malformed or fails; events {@code palette, snapshot, nodeState, progress, log, runFinished}.
  */
 public final class CanvasSession {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The commands the canvas may send. */
+    static final Set<String> COMMANDS = Set.of("hello", "addNode", "removeNodes", "moveNodes", "connect",
+            "setSetting", "duplicate", "undo", "redo", "save", "run", "cancel", "select");
 
     private final PipelineResource resource;
     private final Pipeline pipeline;
     private final NodeKinds kinds;
     private final Engine engine;
     private final Path baseDir;
-    private final BasicCommandStack stack = new BasicCommandStack();
+    private final Editing editing;
+    private final Runs runs;
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<RunEvent>> runListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<List<String>>> selectionListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> configureListeners = new CopyOnWriteArrayList<>();
-    private final Map<String, NodeState> states = new LinkedHashMap<>();
-    private Configuration configuration;
-    private volatile Execution running;
-    private volatile java.util.function.Function<Path, RunOptions> runOptions = RunOptions::defaults;
+    private volatile Configuration configuration;
+    private volatile Function<Path, RunOptions> runOptions = RunOptions::defaults;
 
     public CanvasSession(PipelineResource resource, NodeKinds kinds) {
         this.resource = resource;
@@ -80,12 +65,14 @@ public final class CanvasSession {
         this.engine = new Engine(kinds);
         Path file = Path.of(resource.getURI().toFileString()).toAbsolutePath();
         this.baseDir = file.getParent();
-        stack.addCommandStackListener(e -> changed());
+        this.editing = new Editing(pipeline, kinds);
+        this.runs = new Runs(engine, this::runEvent);
+        editing.stack().addCommandStackListener(e -> changed());
         configuration = engine.configure(pipeline, baseDir);
     }
 
     public CommandStack commandStack() {
-        return stack;
+        return editing.stack();
     }
 
     public Pipeline pipeline() {
@@ -97,16 +84,25 @@ public final class CanvasSession {
     }
 
     public boolean isDirty() {
-        return stack.isSaveNeeded();
+        return editing.stack().isSaveNeeded();
     }
 
-    /** Receives every event (palette, snapshots, run events) as a JSON text. */
+    /** Receives every event for the canvas (palette, snapshots, run events) as a JSON text. */
     public void addListener(Consumer<String> listener) {
         listeners.add(listener);
     }
 
     public void removeListener(Consumer<String> listener) {
         listeners.remove(listener);
+    }
+
+    /** Receives the events of runs as objects, on the run's thread. */
+    public void addRunListener(Consumer<RunEvent> listener) {
+        runListeners.add(listener);
+    }
+
+    public void removeRunListener(Consumer<RunEvent> listener) {
+        runListeners.remove(listener);
     }
 
     /** Hears which nodes the canvas has selected (the Studio shows their settings in the Properties view). */
@@ -119,23 +115,28 @@ public final class CanvasSession {
      * the problem, or empty.
      */
     public synchronized Optional<String> checkSetting(String id, String path, String value) {
-        Node copy = EcoreUtil.copy(node(id));
-        return kinds.yaml().set(copy, path, value);
+        try {
+            return editing.checkSetting(id, path, value);
+        } catch (Editing.Refused e) {
+            return Optional.of(e.getMessage());
+        }
     }
 
-    /** Sets a setting as one undoable command; the problem, or empty when it was set. */
+    /** Sets a setting as one undoable command; the problem (and nothing on the command stack), or empty. */
     public synchronized Optional<String> setSettingCommand(String id, String path, String value) {
         try {
-            setSetting(id, path, value);
+            editing.setSetting(id, path, value);
             return Optional.empty();
-        } catch (Refused e) {
+        } catch (Editing.Refused e) {
             return Optional.of(e.getMessage());
+        } catch (RuntimeException | StackOverflowError e) {
+            return Optional.of("the value was not set: " + e.getMessage());
         }
     }
 
     /** The node with this id, if there is one. */
     public Optional<Node> findNode(String id) {
-        return pipeline.getNodes().stream().filter(n -> n.getId().equals(id)).findFirst();
+        return editing.find(id);
     }
 
     /** Where a diagnostic points in the file as it was read: the setting's line, else the node's. */
@@ -151,7 +152,7 @@ public final class CanvasSession {
     }
 
     /** How runs are made (cache folder, threads): the Studio's preferences; by default beside the pipeline. */
-    public void setRunOptions(java.util.function.Function<Path, RunOptions> options) {
+    public void setRunOptions(Function<Path, RunOptions> options) {
         this.runOptions = options;
     }
 
@@ -172,337 +173,213 @@ public final class CanvasSession {
         }
     }
 
-    private void changed() {
-        synchronized (states) {
-            states.clear(); // the last run's states describe a pipeline that is no more
+    private void runEvent(RunEvent event) {
+        for (Consumer<RunEvent> l : runListeners) {
+            l.accept(event);
         }
+        send(Snapshots.json(event));
+        if (event instanceof RunEvent.Finished) {
+            send(snapshot()); // the states of the run, and "running" no more
+        }
+    }
+
+    private void changed() {
+        runs.clearStates(); // the last run's states describe a pipeline that is no more
         configuration = engine.configure(pipeline, baseDir);
         configureListeners.forEach(Runnable::run);
         send(snapshot());
     }
 
-    /** Saves the pipeline to its file and marks the command stack saved. */
-    public void save() throws IOException {
+    /**
+     * Saves the pipeline to its file and marks the command stack saved. The file is replaced only by a complete
+     * text ({@link PipelineResource} writes a temporary file and renames it): when saving fails, the file on disk is
+     * as it was.
+     */
+    public synchronized void save() throws IOException {
         resource.save(null);
-        stack.saveIsDone();
+        editing.stack().saveIsDone();
         send(snapshot());
     }
 
     // ---------------------------------------------------------------------------------------------- commands
 
-    /** Handles one command (a JSON text) and returns the reply (a JSON text). */
-    public synchronized String handle(String message) {
-        ObjectNode reply = JSON.createObjectNode();
-        try {
-            JsonNode m = JSON.readTree(message);
-            String type = m.path("type").asText();
-            switch (type) {
-                case "hello" -> {
-                    send(palette());
-                    send(snapshot());
-                }
-                case "addNode" -> reply.put("id", addNode(m.path("kind").asText(), m.path("x").asDouble(),
-                        m.path("y").asDouble()));
-                case "removeNodes" -> remove(strings(m.path("nodes")), m.path("connections"));
-                case "moveNodes" -> move(m.path("moves"));
-                case "connect" -> connect(m.path("from").asText(), m.path("fromPort").asText(), m.path("to").asText(),
-                        m.path("toPort").asText());
-                case "setSetting" -> setSetting(m.path("node").asText(), m.path("path").asText(),
-                        m.path("value").asText());
-                case "duplicate" -> reply.set("ids", JSON.valueToTree(duplicate(strings(m.path("nodes")))));
-                case "undo" -> {
-                    if (stack.canUndo()) {
-                        stack.undo();
-                    }
-                }
-                case "redo" -> {
-                    if (stack.canRedo()) {
-                        stack.redo();
-                    }
-                }
-                case "save" -> save();
-                case "run" -> run(m.hasNonNull("to") ? Optional.of(m.get("to").asText()) : Optional.empty());
-                case "cancel" -> cancel();
-                case "select" -> {
-                    List<String> ids = strings(m.path("nodes"));
-                    selectionListeners.forEach(l -> l.accept(ids));
-                }
-                default -> throw new Refused("unknown command '" + type + "'");
-            }
-            reply.put("ok", true);
-        } catch (Refused e) {
-            reply.put("ok", false);
-            reply.put("message", e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            reply.put("ok", false);
-            reply.put("message", e.getMessage() == null ? e.toString() : e.getMessage());
-        }
-        return reply.toString();
+    /**
+     * The answer to one command: its HTTP status ({@code 200} for an answer of the session, a refusal included;
+     * {@code 400} for a message that is not a command; {@code 500} when Kumiki failed) and the reply (a JSON text).
+     */
+    public record Reply(int status, String json) {
     }
 
-    /** A command the model does not accept, with the reason for users. */
-    static final class Refused extends RuntimeException {
+    /** A message that is not a well-formed command. */
+    private static final class Malformed extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        Refused(String message) {
+        Malformed(String message) {
             super(message);
         }
     }
 
-    private static List<String> strings(JsonNode array) {
+    /** Handles one command (a JSON text) and returns the reply (a JSON text); every command gets one. */
+    public String handle(String message) {
+        return answer(message).json();
+    }
+
+    /** Handles one command (a JSON text) and returns the answer; every command gets one, also when it fails. */
+    public synchronized Reply answer(String message) {
+        ObjectNode reply = Snapshots.JSON.createObjectNode();
+        String type = "?";
+        int status = 200;
+        try {
+            JsonNode m;
+            try {
+                m = Snapshots.JSON.readTree(message);
+            } catch (JsonProcessingException e) {
+                throw new Malformed("a command is a JSON object, e.g. {\"type\": \"undo\"}; this is not JSON: "
+                        + e.getOriginalMessage());
+            }
+            if (m == null || !m.isObject()) {
+                throw new Malformed("a command is a JSON object, e.g. {\"type\": \"undo\"}");
+            }
+            type = text(m, "type", "?");
+            if (!COMMANDS.contains(type)) {
+                throw new Malformed("unknown command '" + type + "'" + dev.kumiki.model.Names.suggestion(type,
+                        COMMANDS) + "; the commands are " + String.join(", ", COMMANDS.stream().sorted().toList()));
+            }
+            execute(type, m, reply);
+            reply.put("ok", true);
+        } catch (Malformed e) {
+            status = 400;
+            reply.removeAll().put("ok", false).put("message", e.getMessage());
+        } catch (Editing.Refused e) {
+            reply.removeAll().put("ok", false).put("message", e.getMessage());
+        } catch (IOException e) {
+            reply.removeAll().put("ok", false).put("message", "could not save " + resource.getURI().lastSegment()
+                    + ": " + e.getMessage());
+        } catch (RuntimeException | StackOverflowError e) {
+            status = 500;
+            reply.removeAll().put("ok", false).put("message", "Kumiki failed on the command '" + type + "': " + e
+                    + " (the pipeline is as it was before it; please report this)");
+        }
+        return new Reply(status, reply.toString());
+    }
+
+    private void execute(String type, JsonNode m, ObjectNode reply) throws IOException {
+        switch (type) {
+            case "hello" -> {
+                send(palette());
+                send(snapshot());
+            }
+            case "addNode" -> reply.put("id", editing.addNode(text(m, "kind", type), number(m, "x", type),
+                    number(m, "y", type)));
+            case "removeNodes" -> editing.remove(strings(m, "nodes", type), strings(m, "connections", type));
+            case "moveNodes" -> editing.move(moves(m, type));
+            case "connect" -> editing.connect(text(m, "from", type), text(m, "fromPort", type), text(m, "to", type),
+                    text(m, "toPort", type));
+            case "setSetting" -> editing.setSetting(text(m, "node", type), text(m, "path", type), value(m, type));
+            case "duplicate" -> reply.set("ids", Snapshots.JSON.valueToTree(editing.duplicate(strings(m, "nodes",
+                    type))));
+            case "undo" -> editing.undo();
+            case "redo" -> editing.redo();
+            case "save" -> save();
+            case "run" -> run(m.hasNonNull("to") ? Optional.of(text(m, "to", type)) : Optional.empty());
+            case "cancel" -> cancel();
+            case "select" -> {
+                List<String> ids = strings(m, "nodes", type);
+                selectionListeners.forEach(l -> l.accept(ids));
+            }
+            default -> throw new Malformed("unknown command '" + type + "'");
+        }
+    }
+
+    private static String text(JsonNode m, String field, String command) {
+        JsonNode v = m.get(field);
+        if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+            throw new Malformed(field.equals("type") ? "a command has a \"type\", e.g. {\"type\": \"undo\"}"
+                    : "command '" + command + "' needs \"" + field + "\", a text; found " + v);
+        }
+        return v.asText();
+    }
+
+    private static double number(JsonNode m, String field, String command) {
+        JsonNode v = m.get(field);
+        if (v == null || !v.isNumber() || !Double.isFinite(v.asDouble())) {
+            throw new Malformed("command '" + command + "' needs \"" + field + "\", a number; found " + v);
+        }
+        return v.asDouble();
+    }
+
+    /** A setting's value: YAML text; a JSON number or true/false is taken as its text. */
+    private static String value(JsonNode m, String command) {
+        JsonNode v = m.get("value");
+        if (v == null || !(v.isTextual() || v.isNumber() || v.isBoolean())) {
+            throw new Malformed("command '" + command + "' needs \"value\", the setting's value as YAML text; found "
+                    + v);
+        }
+        return v.asText();
+    }
+
+    /** A list of texts; a missing one is empty. */
+    private static List<String> strings(JsonNode m, String field, String command) {
+        JsonNode v = m.get(field);
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw new Malformed("command '" + command + "' needs \"" + field + "\", a list of texts; found " + v);
+        }
         List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
+        for (JsonNode n : v) {
+            if (!n.isTextual()) {
+                throw new Malformed("command '" + command + "': \"" + field + "\" holds texts only; found " + n);
+            }
+            out.add(n.asText());
+        }
         return out;
     }
 
-    private void execute(String label, Runnable change) {
-        Command c = new ChangeCommand(pipeline) {
-            @Override
-            protected void doExecute() {
-                change.run();
+    private static List<Editing.Move> moves(JsonNode m, String command) {
+        JsonNode v = m.get("moves");
+        if (v == null || !v.isArray()) {
+            throw new Malformed("command '" + command + "' needs \"moves\", a list of {id, x, y}; found " + v);
+        }
+        List<Editing.Move> out = new ArrayList<>();
+        for (JsonNode move : v) {
+            if (!move.isObject()) {
+                throw new Malformed("command '" + command + "': a move is {id, x, y}; found " + move);
             }
-        };
-        ((ChangeCommand) c).setLabel(label);
-        stack.execute(c);
-    }
-
-    private Node node(String id) {
-        return pipeline.getNodes().stream().filter(n -> n.getId().equals(id)).findFirst()
-                .orElseThrow(() -> new Refused("there is no node '" + id + "'"));
-    }
-
-    private NodeKind<?> kindOf(Node n) {
-        return kinds.of(n.getSettings().eClass()).orElseThrow(() -> new Refused("node '" + n.getId()
-                + "' has an unknown kind"));
-    }
-
-    private String freshId(String kind) {
-        Set<String> used = new HashSet<>();
-        pipeline.getNodes().forEach(n -> used.add(n.getId()));
-        String base = Character.toLowerCase(kind.charAt(0)) + kind.substring(1);
-        for (int i = 1;; i++) {
-            String id = base + i;
-            if (!used.contains(id)) {
-                return id;
-            }
+            out.add(new Editing.Move(text(move, "id", command), number(move, "x", command), number(move, "y",
+                    command)));
         }
-    }
-
-    String addNode(String kind, double x, double y) {
-        NodeKind<?> k = kinds.get(kind).orElseThrow(() -> new Refused("there is no node kind '" + kind + "'"
-                + Names.suggestion(kind, kinds.settingsClasses().keySet())));
-        String id = freshId(kind);
-        execute("Add " + kind, () -> {
-            Node n = PipelineFactory.eINSTANCE.createNode();
-            n.setId(id);
-            n.setSettings((NodeSettings) EcoreUtil.create(k.settingsClass()));
-            n.setX(Math.round(x));
-            n.setY(Math.round(y));
-            pipeline.getNodes().add(n);
-        });
-        return id;
-    }
-
-    void remove(List<String> ids, JsonNode connections) {
-        List<Node> nodes = ids.stream().map(this::node).toList();
-        List<Connection> gone = new ArrayList<>();
-        for (Connection c : pipeline.getConnections()) {
-            if (nodes.contains(c.getFrom()) || nodes.contains(c.getTo())) {
-                gone.add(c);
-            }
-        }
-        for (JsonNode c : connections) {
-            pipeline.getConnections().stream().filter(x -> id(x).equals(c.asText())).findFirst().ifPresent(gone::add);
-        }
-        if (nodes.isEmpty() && gone.isEmpty()) {
-            return;
-        }
-        execute(nodes.isEmpty() ? "Delete connection" : "Delete " + String.join(", ", ids), () -> {
-            pipeline.getConnections().removeAll(gone);
-            pipeline.getNodes().removeAll(nodes);
-        });
-    }
-
-    void move(JsonNode moves) {
-        if (moves.isEmpty()) {
-            return;
-        }
-        execute(moves.size() == 1 ? "Move " + moves.get(0).path("id").asText() : "Move " + moves.size() + " nodes",
-                () -> {
-                    for (JsonNode m : moves) {
-                        Node n = node(m.path("id").asText());
-                        n.setX(Math.round(m.path("x").asDouble()));
-                        n.setY(Math.round(m.path("y").asDouble()));
-                    }
-                });
-    }
-
-    void connect(String from, String fromPort, String to, String toPort) {
-        Node a = node(from);
-        Node b = node(to);
-        Port out = kindOf(a).outputs().stream().filter(p -> p.name().equals(fromPort)).findFirst()
-                .orElseThrow(() -> new Refused(a.getId() + " has no output '" + fromPort + "'"));
-        Port in = kindOf(b).inputs().stream().filter(p -> p.name().equals(toPort)).findFirst()
-                .orElseThrow(() -> new Refused(b.getId() + " has no input '" + toPort + "'"));
-        if (!out.type().equals(in.type())) {
-            throw new Refused("cannot connect " + from + "." + fromPort + " to " + to + "." + toPort + ": it gives "
-                    + out.type().name() + " but " + toPort + " takes " + in.type().name());
-        }
-        if (a == b || reaches(b, a)) {
-            throw new Refused("cannot connect " + from + "." + fromPort + " to " + to + "." + toPort
-                    + ": it would make a cycle");
-        }
-        List<Connection> existing = pipeline.getConnections().stream()
-                .filter(c -> c.getTo() == b && c.getToPort().equals(toPort)).toList();
-        if (existing.stream().anyMatch(c -> c.getFrom() == a && c.getFromPort().equals(fromPort))) {
-            throw new Refused(from + "." + fromPort + " is already connected to " + to + "." + toPort);
-        }
-        execute("Connect " + from + " to " + to, () -> {
-            if (!in.multiple()) {
-                pipeline.getConnections().removeAll(existing); // a single input takes the new connection
-            }
-            Connection c = PipelineFactory.eINSTANCE.createConnection();
-            c.setFrom(a);
-            c.setFromPort(fromPort);
-            c.setTo(b);
-            c.setToPort(toPort);
-            pipeline.getConnections().add(c);
-        });
-    }
-
-    /** Whether {@code target} is downstream of {@code start}. */
-    private boolean reaches(Node start, Node target) {
-        List<Node> todo = new ArrayList<>(List.of(start));
-        Set<Node> seen = new HashSet<>();
-        while (!todo.isEmpty()) {
-            Node n = todo.remove(todo.size() - 1);
-            if (n == target) {
-                return true;
-            }
-            if (seen.add(n)) {
-                pipeline.getConnections().stream().filter(c -> c.getFrom() == n).forEach(c -> todo.add(c.getTo()));
-            }
-        }
-        return false;
-    }
-
-    void setSetting(String id, String path, String value) {
-        Node n = node(id);
-        String[] problem = new String[1];
-        execute("Set " + id + "." + path, () -> kinds.yaml().set(n, path, value).ifPresent(p -> problem[0] = p));
-        if (problem[0] != null) {
-            stack.undo(); // nothing half-set stays behind
-            throw new Refused(problem[0]);
-        }
-    }
-
-    List<String> duplicate(List<String> ids) {
-        List<Node> originals = ids.stream().map(this::node).toList();
-        List<String> created = new ArrayList<>();
-        execute("Paste " + ids.size() + " node" + (ids.size() == 1 ? "" : "s"), () -> {
-            Map<Node, Node> copies = new LinkedHashMap<>();
-            for (Node o : originals) {
-                Node c = PipelineFactory.eINSTANCE.createNode();
-                c.setId(freshId(o.getSettings().eClass().getName()));
-                c.setComment(o.getComment());
-                c.setSettings(EcoreUtil.copy(o.getSettings()));
-                c.setX(o.getX() + 60);
-                c.setY(o.getY() + 60);
-                pipeline.getNodes().add(c);
-                copies.put(o, c);
-                created.add(c.getId());
-            }
-            for (Connection x : List.copyOf(pipeline.getConnections())) {
-                if (copies.containsKey(x.getFrom()) && copies.containsKey(x.getTo())) {
-                    Connection c = PipelineFactory.eINSTANCE.createConnection();
-                    c.setFrom(copies.get(x.getFrom()));
-                    c.setFromPort(x.getFromPort());
-                    c.setTo(copies.get(x.getTo()));
-                    c.setToPort(x.getToPort());
-                    pipeline.getConnections().add(c);
-                }
-            }
-        });
-        return created;
+        return out;
     }
 
     // ---------------------------------------------------------------------------------------------- running
 
     /** Runs the pipeline (or only what {@code to} needs) on a thread of its own; events report the states. */
     public synchronized void run(Optional<String> to) {
-        if (running != null) {
-            throw new Refused("a run is in progress; cancel it first");
+        if (runs.isRunning()) {
+            throw new Editing.Refused("a run is in progress; cancel it first");
         }
         Configuration c = engine.configure(pipeline, baseDir);
         if (c.hasErrors()) {
-            throw new Refused("the pipeline has " + c.errors().size() + " error" + (c.errors().size() == 1 ? "" : "s")
-                    + "; the first: " + c.errors().get(0));
+            throw new Editing.Refused("the pipeline has " + c.errors().size() + " error"
+                    + (c.errors().size() == 1 ? "" : "s") + "; the first: " + c.errors().get(0));
         }
-        Pipeline part = to.map(id -> upstream(node(id))).orElse(pipeline);
-        Configuration partConfig = part == pipeline ? c : engine.configure(part, baseDir);
-        states.clear();
-        RunListener events = new RunListener() {
-            @Override
-            public void nodeState(String node, NodeState state, String message) {
-                synchronized (states) {
-                    states.put(node, state);
-                }
-                ObjectNode e = JSON.createObjectNode().put("type", "nodeState").put("node", node)
-                        .put("state", state.label());
-                if (message != null) {
-                    e.put("message", message);
-                }
-                send(e);
-            }
-
-            @Override
-            public void nodeProgress(String node, double fraction, String message) {
-                send(JSON.createObjectNode().put("type", "progress").put("node", node).put("fraction", fraction));
-            }
-
-            @Override
-            public void log(String node, String line) {
-                send(JSON.createObjectNode().put("type", "log").put("node", node).put("line", line));
-            }
-        };
-        Execution execution = engine.execute(partConfig, runOptions.apply(baseDir), events);
-        running = execution;
-        Thread t = new Thread(() -> {
-            Execution.Result r;
-            try {
-                r = execution.run();
-            } finally {
-                running = null;
-            }
-            ObjectNode done = JSON.createObjectNode().put("type", "runFinished")
-                    .put("status", r.status().name().toLowerCase()).put("record", r.recordDir().toString())
-                    .put("seconds", r.seconds());
-            ObjectNode outputs = done.putObject("outputs");
-            r.nodes().forEach((id, nr) -> outputs.set(id, JSON.valueToTree(nr.outputs())));
-            lastRun = r;
-            send(done);
-            send(snapshot());
-        }, "kumiki-canvas-run");
-        t.setDaemon(true);
-        t.start();
+        Pipeline part = to.map(id -> upstream(editing.node(id))).orElse(pipeline);
+        runs.start(part == pipeline ? c : engine.configure(part, baseDir), runOptions.apply(baseDir));
     }
-
-    private volatile Execution.Result lastRun;
 
     /** The result of the last finished run, if any. */
     public Optional<Execution.Result> lastRun() {
-        return Optional.ofNullable(lastRun);
+        return runs.lastRun();
     }
 
     public boolean isRunning() {
-        return running != null;
+        return runs.isRunning();
     }
 
     public void cancel() {
-        Execution e = running;
-        if (e != null) {
-            e.cancel();
-        }
+        runs.cancel();
     }
 
     /** A copy of the pipeline with only {@code target} and what it depends on. */
@@ -523,93 +400,14 @@ public final class CanvasSession {
 
     // ---------------------------------------------------------------------------------------------- events
 
-    static String id(Connection c) {
-        return c.getFrom().getId() + "." + c.getFromPort() + "->" + c.getTo().getId() + "." + c.getToPort();
-    }
-
-    private static ArrayNode ports(List<Port> ports) {
-        ArrayNode a = JSON.createArrayNode();
-        for (Port p : ports) {
-            a.addObject().put("name", p.name()).put("type", p.type().name()).put("doc", p.description())
-                    .put("optional", p.optional()).put("multiple", p.multiple());
-        }
-        return a;
-    }
-
     /** The node kinds for the palette: name, category, documentation, ports. */
     public ObjectNode palette() {
-        ObjectNode p = JSON.createObjectNode().put("type", "palette");
-        ArrayNode list = p.putArray("kinds");
-        for (NodeKind<?> k : kinds.all()) {
-            ObjectNode o = list.addObject().put("kind", k.name()).put("category", Settings.category(k.settingsClass()))
-                    .put("doc", Settings.documentation(k.settingsClass()));
-            o.set("inputs", ports(k.inputs()));
-            o.set("outputs", ports(k.outputs()));
-        }
-        return p;
+        return Snapshots.palette(kinds);
     }
 
     /** The whole pipeline as the canvas shows it: nodes with ports, settings, diagnostics and states. */
     public synchronized ObjectNode snapshot() {
-        ObjectNode s = JSON.createObjectNode().put("type", "snapshot");
-        s.put("file", resource.getURI().lastSegment());
-        s.put("dirty", stack.isSaveNeeded());
-        s.put("canUndo", stack.canUndo());
-        s.put("canRedo", stack.canRedo());
-        s.put("undoLabel", stack.canUndo() ? stack.getUndoCommand().getLabel() : "");
-        s.put("redoLabel", stack.canRedo() ? stack.getRedoCommand().getLabel() : "");
-        s.put("running", running != null);
-        ArrayNode nodes = s.putArray("nodes");
-        for (Node n : pipeline.getNodes()) {
-            Optional<NodeKind<?>> kind = kinds.of(n.getSettings().eClass());
-            ObjectNode o = nodes.addObject().put("id", n.getId()).put("kind", n.getSettings().eClass().getName())
-                    .put("x", n.getX()).put("y", n.getY());
-            o.set("inputs", ports(kind.map(NodeKind::inputs).orElse(List.of())));
-            o.set("outputs", ports(kind.map(NodeKind::outputs).orElse(List.of())));
-            ArrayNode diagnostics = o.putArray("diagnostics");
-            boolean error = false;
-            for (Diagnostic d : configuration.of(n.getId())) {
-                diagnostics.addObject().put("severity", d.severity().name().toLowerCase())
-                        .put("setting", d.setting() == null ? "" : d.setting()).put("message", d.message());
-                error |= d.severity() == dev.kumiki.engine.Severity.ERROR;
-            }
-            NodeState state;
-            synchronized (states) {
-                state = states.get(n.getId());
-            }
-            o.put("state", state != null ? state.label() : error ? "error"
-                    : configuration.specs().containsKey(n.getId()) ? "configured" : "idle");
-            ObjectNode outputs = o.putObject("specs");
-            configuration.specs().getOrDefault(n.getId(), Map.of()).forEach((p, spec) -> outputs.put(p,
-                    spec.summary()));
-            ArrayNode settings = o.putArray("settings");
-            for (EStructuralFeature f : n.getSettings().eClass().getEAllStructuralFeatures()) {
-                ObjectNode x = settings.addObject().put("name", Settings.yamlName(f))
-                        .put("doc", Settings.documentation(f)).put("required", f.getLowerBound() > 0)
-                        .put("value", kinds.yaml().valueText(n.getSettings(), f));
-                Settings.defaultText(f).ifPresent(d -> x.put("default", d));
-                Settings.min(f).ifPresent(v -> x.put("min", v));
-                Settings.max(f).ifPresent(v -> x.put("max", v));
-                if (f instanceof EAttribute a && a.getEAttributeType() instanceof EEnum e) {
-                    x.put("type", "choice");
-                    ArrayNode choices = x.putArray("choices");
-                    e.getELiterals().stream().map(EEnumLiteral::getName).forEach(choices::add);
-                } else if (f instanceof EAttribute a && !a.isMany() && !Settings.isYamlValued(a)) {
-                    Class<?> c = a.getEAttributeType().getInstanceClass();
-                    x.put("type", c == int.class || c == long.class || c == double.class ? "number"
-                            : c == boolean.class ? "boolean" : "text");
-                } else {
-                    x.put("type", "yaml");
-                }
-            }
-        }
-        ArrayNode connections = s.putArray("connections");
-        for (Connection c : pipeline.getConnections()) {
-            connections.addObject().put("id", id(c)).put("from", c.getFrom().getId()).put("fromPort", c.getFromPort())
-                    .put("to", c.getTo().getId()).put("toPort", c.getToPort());
-        }
-        ArrayNode general = s.putArray("diagnostics");
-        configuration.diagnostics().stream().filter(d -> d.node() == null).forEach(d -> general.add(d.message()));
-        return s;
+        return Snapshots.snapshot(resource.getURI().lastSegment(), pipeline, kinds, editing.stack(), configuration,
+                runs.isRunning(), runs::state);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kumiki.canvas;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -134,6 +135,84 @@ class CanvasSessionTest {
     }
 
     @Test
+    void aRefusedEditLeavesNoUndoOrRedoEntry(@TempDir Path dir) throws Exception {
+        CanvasSession s = open(dir);
+        send(s, "{\"type\":\"moveNodes\",\"moves\":[{\"id\":\"a\",\"x\":10,\"y\":0}]}");
+        for (String bad : List.of("{\"type\":\"setSetting\",\"node\":\"merge\",\"path\":\"method\",\"value\":\"tiez\"}",
+                "{\"type\":\"setSetting\",\"node\":\"merge\",\"path\":\"no_such\",\"value\":\"1\"}",
+                "{\"type\":\"moveNodes\",\"moves\":[{\"id\":\"a\",\"x\":99,\"y\":0},{\"id\":\"nope\",\"x\":1,"
+                        + "\"y\":1}]}",
+                "{\"type\":\"connect\",\"from\":\"merge\",\"fromPort\":\"model\",\"to\":\"a\",\"toPort\":\"model\"}")) {
+            assertFalse(send(s, bad).get("ok").asBoolean(), bad);
+            assertEquals("Move a", s.commandStack().getUndoCommand().getLabel(), "nothing new to undo after " + bad);
+            assertFalse(s.commandStack().canRedo(), "nothing to redo after " + bad);
+        }
+        assertEquals(10, node(s.snapshot(), "a").get("x").asInt(), "the refused move moved nothing");
+    }
+
+    /**
+     * The bug: a value that contains itself ({@code &a [*a]}) overflowed the stack in the YAML reader; the error
+     * escaped handle() (the browser got no answer) and left a parameter without a value in the model, so the next
+     * Save failed halfway and left a 0-byte pipeline file.
+     */
+    @Test
+    void aValueThatContainsItselfIsRefusedAndTheNextSaveWritesTheWholeFile(@TempDir Path dir) throws Exception {
+        CanvasSession s = open(dir);
+        for (String[] v : new String[][] {{"parameters", "{weight: &a [*a]}"}, {"parameters.weight", "&a [*a]"},
+                {"parameters.weight", "&a {x: *a}"}}) {
+            JsonNode reply = send(s, JSON.createObjectNode().put("type", "setSetting").put("node", "merge")
+                    .put("path", v[0]).put("value", v[1]).toString());
+            assertFalse(reply.get("ok").asBoolean(), v[1]);
+            assertEquals("'" + v[1] + "' contains itself through a YAML alias (an anchor '&' used inside itself with "
+                    + "'*'); write the value out", reply.get("message").asText());
+            assertFalse(s.commandStack().canUndo() || s.commandStack().canRedo(), "nothing on the stack");
+        }
+        assertTrue(send(s, "{\"type\":\"save\"}").get("ok").asBoolean());
+        PipelineResource again = KINDS.open(dir.resolve("p.kumiki"));
+        assertEquals(List.of(), again.getErrors());
+        assertTrue(Files.readString(dir.resolve("p.kumiki")).contains("    parameters: {weight: 0.5}\n"),
+                Files.readString(dir.resolve("p.kumiki")));
+    }
+
+    @Test
+    void aSaveThatCannotMakeTheTextLeavesTheFileAsItWas(@TempDir Path dir) throws Exception {
+        CanvasSession s = open(dir);
+        byte[] before = Files.readAllBytes(dir.resolve("p.kumiki"));
+        // a connection from nowhere cannot be written: the writer fails halfway through the text
+        s.pipeline().getConnections().add(dev.kumiki.model.pipeline.PipelineFactory.eINSTANCE.createConnection());
+        JsonNode reply = send(s, "{\"type\":\"save\"}");
+        assertFalse(reply.get("ok").asBoolean());
+        assertTrue(reply.get("message").asText().startsWith("could not save p.kumiki: cannot write the pipeline as "
+                + "YAML (java.lang.NullPointerException"), reply.toString());
+        assertTrue(reply.get("message").asText().endsWith("p.kumiki is as it was"), reply.toString());
+        assertArrayEquals(before, Files.readAllBytes(dir.resolve("p.kumiki")), "the file is untouched");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().endsWith(".saving")).toList(),
+                    "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void malformedCommandsAreAnsweredWithTheReason(@TempDir Path dir) throws Exception {
+        CanvasSession s = open(dir);
+        assertEquals(new CanvasSession.Reply(400, "{\"ok\":false,\"message\":\"unknown command 'pwn' (did you mean "
+                + "'run'?); the commands are addNode, cancel, connect, duplicate, hello, moveNodes, redo, removeNodes, run, save, select, "
+                + "setSetting, undo\"}"), s.answer("{\"type\":\"pwn\"}"));
+        assertEquals(400, s.answer("{\"type\":").status());
+        assertTrue(JSON.readTree(s.answer("{\"type\":").json()).get("message").asText()
+                .startsWith("a command is a JSON object, e.g. {\"type\": \"undo\"}; this is not JSON: "));
+        assertEquals("command 'setSetting' needs \"value\", the setting's value as YAML text; found null",
+                JSON.readTree(s.handle("{\"type\":\"setSetting\",\"node\":\"merge\",\"path\":\"method\"}"))
+                        .get("message").asText());
+        assertEquals("command 'addNode' needs \"x\", a number; found \"1e400\"", JSON.readTree(s.handle(
+                "{\"type\":\"addNode\",\"kind\":\"Merge\",\"x\":\"1e400\",\"y\":0}")).get("message").asText());
+        assertEquals(400, s.answer("[]").status());
+        assertEquals(400, s.answer("").status());
+        assertEquals(4, s.pipeline().getNodes().size(), "nothing changed");
+        assertFalse(s.commandStack().canUndo());
+    }
+
+    @Test
     void copyPasteAndDeleteKeepTheConnectionsBetweenThem(@TempDir Path dir) throws Exception {
         CanvasSession s = open(dir);
         JsonNode pasted = send(s, "{\"type\":\"duplicate\",\"nodes\":[\"a\",\"merge\"]}");
@@ -160,6 +239,8 @@ class CanvasSessionTest {
                 throw new AssertionError(x);
             }
         });
+        List<RunEvent> typed = new CopyOnWriteArrayList<>();
+        s.addRunListener(typed::add);
         assertTrue(send(s, "{\"type\":\"run\"}").get("ok").asBoolean());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (events.stream().noneMatch(e -> e.get("type").asText().equals("runFinished"))) {
@@ -171,6 +252,15 @@ class CanvasSessionTest {
         JsonNode finished = events.stream().filter(e -> e.get("type").asText().equals("runFinished")).findFirst()
                 .orElseThrow();
         assertEquals("succeeded", finished.get("status").asText());
+        // the same run as objects, for Java listeners (the Studio)
+        while (typed.stream().noneMatch(e -> e instanceof RunEvent.Finished)) {
+            Thread.sleep(20);
+        }
+        assertTrue(typed.contains(new RunEvent.NodeStateChanged("recipe", dev.kumiki.engine.NodeState.RUNNING,
+                null)), typed.toString());
+        RunEvent.Finished done = (RunEvent.Finished) typed.get(typed.size() - 1);
+        assertEquals(dev.kumiki.engine.Execution.Status.SUCCEEDED, done.result().status());
+        assertEquals(finished.get("record").asText(), done.result().recordDir().toString());
         assertEquals("done", node(s.snapshot(), "recipe").get("state").asText());
         assertTrue(Files.readString(dir.resolve("out/recipe.yml")).contains("merge_method: linear"));
         // run to here: only the node and what it needs

@@ -3,7 +3,14 @@ package dev.kumiki.model.yaml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
 
@@ -45,6 +52,62 @@ public class PipelineResource extends ResourceImpl {
         getErrors().addAll(lastRead.errors());
         getWarnings().addAll(lastRead.warnings());
         getContents().add(lastRead.pipeline());
+    }
+
+    /**
+     * Saves the pipeline. A file is replaced whole or not at all: the text is made first (when that fails, nothing
+     * is written), then written to a temporary file beside it, which is renamed over the file. So a failed save
+     * leaves the file as it was, never empty or cut short.
+     */
+    @Override
+    public void save(Map<?, ?> options) throws IOException {
+        if (!getURI().isFile()) {
+            super.save(options);
+            return;
+        }
+        Path file = Path.of(getURI().toFileString()).toAbsolutePath();
+        byte[] text;
+        try {
+            text = yaml.write(pipeline().orElseThrow(() -> new IOException("no pipeline to save in " + file)))
+                    .getBytes(StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot write the pipeline as YAML (" + e + "); " + file + " is as it was", e);
+        }
+        if (text.length == 0) {
+            throw new IOException("the pipeline came out empty; " + file + " is as it was");
+        }
+        Path target = Files.exists(file) ? file.toRealPath() : file; // a link stays a link to the saved file
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".saving");
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(text);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+                out.force(true); // on disk before it takes the file's name
+            }
+            if (Files.exists(target)) {
+                try {
+                    Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
+                } catch (UnsupportedOperationException e) {
+                    // not a POSIX file system: the temporary file's permissions stay
+                }
+            } else {
+                try {
+                    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException e) {
+                    // as above
+                }
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + target + " (" + e.getMessage() + "); it is as it was", e);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        setModified(false);
     }
 
     @Override

@@ -182,6 +182,11 @@ public final class PipelineYaml {
                 errors.add(new Problem(file, 0, 0, "not valid YAML: " + e.getMessage()));
                 return result(pipeline);
             }
+            if (selfContaining(root).orElse(null) instanceof Node loop) {
+                errors.add(at(loop, "this value contains itself through a YAML alias (an anchor '&' used inside "
+                        + "itself with '*'); write the value out"));
+                return result(pipeline);
+            }
             if (!(root instanceof MappingNode top)) {
                 errors.add(new Problem(file, 0, 0, "a pipeline file is a YAML mapping starting with 'kumiki: "
                         + FORMAT_VERSION + "'; this file " + (root == null ? "is empty" : "is not a mapping")));
@@ -564,6 +569,35 @@ public final class PipelineYaml {
                 .toList();
     }
 
+    /**
+     * The collection that contains itself through an alias ({@code &a [*a]}), if there is one: reading or writing
+     * such a value would never end.
+     */
+    static Optional<Node> selfContaining(Node root) {
+        return selfContaining(root, java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    private static Optional<Node> selfContaining(Node n, java.util.Set<Node> path) {
+        if (n == null || n instanceof ScalarNode) {
+            return Optional.empty();
+        }
+        if (!path.add(n)) {
+            return Optional.of(n);
+        }
+        List<Node> children = n instanceof SequenceNode s ? s.getValue() : n instanceof MappingNode m
+                ? m.getValue().stream().flatMap(t -> java.util.stream.Stream.of(t.getKeyNode(), t.getValueNode()))
+                        .toList()
+                : List.of();
+        for (Node c : children) {
+            Optional<Node> loop = selfContaining(c, path);
+            if (loop.isPresent()) {
+                return loop;
+            }
+        }
+        path.remove(n);
+        return Optional.empty();
+    }
+
     /** A YAML value as one line of flow YAML: {@code 0.5}, {@code [0, 0.5, 1]}, {@code [{filter: mlp, value: 1}]}. */
     static String yamlText(Node node) {
         if (node instanceof ScalarNode s && !s.getTag().equals(Tag.STR)) {
@@ -604,6 +638,10 @@ public final class PipelineYaml {
             yaml = new Yaml().compose(new StringReader(value.isEmpty() ? "''" : value));
         } catch (RuntimeException e) {
             return Optional.of("'" + value + "' is not a YAML value");
+        }
+        if (selfContaining(yaml).isPresent()) {
+            return Optional.of("'" + value + "' contains itself through a YAML alias (an anchor '&' used inside itself"
+                    + " with '*'); write the value out");
         }
         Reader reader = new Reader("--set");
         String[] segments = path.split("\\.");

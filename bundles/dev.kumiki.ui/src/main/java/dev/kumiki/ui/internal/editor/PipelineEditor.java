@@ -95,7 +95,7 @@ public final class PipelineEditor extends EditorPart {
                 new org.eclipse.jface.viewers.StructuredSelection(ids.stream().map(id -> new NodeProperties(session, id))
                         .toList()))));
         runs = new RunMonitor(session, input.getName());
-        session.addListener(runs);
+        session.addRunListener(runs);
         session.addConfigureListener(() -> Display.getDefault().asyncExec(() -> ProblemMarkers.update(workspaceFile,
                 session)));
         ProblemMarkers.update(workspaceFile, session);
@@ -211,7 +211,7 @@ public final class PipelineEditor extends EditorPart {
         if (session != null) {
             session.cancel();
             session.removeListener(toCanvas);
-            session.removeListener(runs);
+            session.removeRunListener(runs);
             session.commandStack().removeCommandStackListener(stackListener);
         }
         if (assets != null) {

@@ -13,18 +13,17 @@ import org.eclipse.ui.console.IConsole;
 import org.eclipse.ui.console.MessageConsole;
 import org.eclipse.ui.console.MessageConsoleStream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.kumiki.canvas.CanvasSession;
+import dev.kumiki.canvas.RunEvent;
+import dev.kumiki.engine.Execution;
+import dev.kumiki.engine.NodeState;
 
 /**
  * Runs of one editor's pipeline in the workbench: each run is an Eclipse Job (Progress view, cancel there or on the
  * canvas), and every message goes to the Kumiki console.
  */
-final class RunMonitor implements Consumer<String> {
+final class RunMonitor implements Consumer<RunEvent> {
     static final String CONSOLE = "Kumiki";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CanvasSession session;
     private final String name;
@@ -48,16 +47,9 @@ final class RunMonitor implements Consumer<String> {
     }
 
     @Override
-    public void accept(String event) {
-        JsonNode e;
-        try {
-            e = JSON.readTree(event);
-        } catch (java.io.IOException x) {
-            return;
-        }
-        String type = e.path("type").asText();
-        switch (type) {
-            case "nodeState" -> {
+    public void accept(RunEvent event) {
+        switch (event) {
+            case RunEvent.NodeStateChanged e -> {
                 RunJob j = job;
                 if (j == null || j.done.getCount() == 0) {
                     j = new RunJob();
@@ -65,21 +57,20 @@ final class RunMonitor implements Consumer<String> {
                     print("run of " + name + " started");
                     j.schedule();
                 }
-                j.states.put(e.path("node").asText(), e.path("state").asText());
-                print(e.path("node").asText() + ": " + e.path("state").asText()
-                        + (e.has("message") ? " (" + e.path("message").asText() + ")" : ""));
+                j.states.put(e.node(), e.state());
+                print(e.node() + ": " + e.state().label() + (e.message() != null ? " (" + e.message() + ")" : ""));
             }
-            case "log" -> print(e.path("node").asText() + ": " + e.path("line").asText());
-            case "runFinished" -> {
-                print("run " + e.path("status").asText() + " in " + String.format("%.2f s", e.path("seconds").asDouble())
-                        + "; record: " + e.path("record").asText());
+            case RunEvent.Log e -> print(e.node() + ": " + e.line());
+            case RunEvent.Finished e -> {
+                print("run " + e.status() + " in " + String.format("%.2f s", e.result().seconds()) + "; record: "
+                        + e.result().recordDir());
                 RunJob j = job;
                 if (j != null) {
-                    j.status = e.path("status").asText();
+                    j.status = e.result().status();
                     j.done.countDown();
                 }
             }
-            default -> { }
+            case RunEvent.Progress e -> { }
         }
     }
 
@@ -93,9 +84,9 @@ final class RunMonitor implements Consumer<String> {
 
     /** The run as a Job: it reports node states as progress and cancels the run when cancelled. */
     private final class RunJob extends Job {
-        final Map<String, String> states = new java.util.concurrent.ConcurrentHashMap<>();
+        final Map<String, NodeState> states = new java.util.concurrent.ConcurrentHashMap<>();
         final CountDownLatch done = new CountDownLatch(1);
-        volatile String status = "";
+        volatile Execution.Status status;
 
         RunJob() {
             super("Running " + name);
@@ -111,13 +102,12 @@ final class RunMonitor implements Consumer<String> {
                     if (monitor.isCanceled()) {
                         session.cancel();
                     }
-                    long finished = states.values().stream().filter(s -> !s.equals("queued") && !s.equals("running"))
-                            .count();
+                    long finished = states.values().stream().filter(NodeState::finished).count();
                     if (finished > reported) {
                         monitor.worked((int) finished - reported);
                         reported = (int) finished;
                     }
-                    states.entrySet().stream().filter(s -> s.getValue().equals("running")).findFirst()
+                    states.entrySet().stream().filter(s -> s.getValue() == NodeState.RUNNING).findFirst()
                             .ifPresent(s -> monitor.subTask(s.getKey()));
                 }
             } catch (InterruptedException e) {
@@ -125,11 +115,10 @@ final class RunMonitor implements Consumer<String> {
             } finally {
                 monitor.done();
             }
-            return switch (status) {
-                case "succeeded" -> Status.OK_STATUS;
-                case "cancelled" -> Status.CANCEL_STATUS;
-                default -> Status.info(name + ": the run " + status + "; see the Kumiki console");
-            };
+            Execution.Status s = status;
+            return s == Execution.Status.SUCCEEDED ? Status.OK_STATUS : s == Execution.Status.CANCELLED
+                    ? Status.CANCEL_STATUS : Status.info(name + ": the run " + (s == null ? "ended" : s.name()
+                            .toLowerCase(java.util.Locale.ROOT)) + "; see the Kumiki console");
         }
     }
 }

@@ -9,6 +9,7 @@ import org.eclipse.ui.IWorkbenchPart;
 import org.eclipse.ui.IWorkbenchPartReference;
 
 import dev.kumiki.canvas.CanvasSession;
+import dev.kumiki.canvas.RunEvent;
 import dev.kumiki.ui.internal.editor.PipelineEditor;
 
 /**
@@ -17,7 +18,7 @@ import dev.kumiki.ui.internal.editor.PipelineEditor;
  */
 final class ActivePipeline implements IPartListener2 {
     private final Consumer<CanvasSession> onChange;
-    private final Consumer<String> runs = this::event;
+    private final Consumer<RunEvent> runs = this::event;
     private CanvasSession session;
 
     ActivePipeline(IWorkbenchPage page, Consumer<CanvasSession> onChange) {
@@ -37,17 +38,17 @@ final class ActivePipeline implements IPartListener2 {
             return;
         }
         if (session != null) {
-            session.removeListener(runs);
+            session.removeRunListener(runs);
         }
         session = s;
         if (s != null) {
-            s.addListener(runs);
+            s.addRunListener(runs);
         }
         onChange.accept(s);
     }
 
-    private void event(String json) {
-        if (json.contains("\"type\":\"runFinished\"")) {
+    private void event(RunEvent event) {
+        if (event instanceof RunEvent.Finished) {
             Display.getDefault().asyncExec(() -> onChange.accept(session));
         }
     }
@@ -70,7 +71,7 @@ final class ActivePipeline implements IPartListener2 {
     void dispose(IWorkbenchPage page) {
         page.removePartListener(this);
         if (session != null) {
-            session.removeListener(runs);
+            session.removeRunListener(runs);
         }
     }
 }
