@@ -46,6 +46,7 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     const stranger = await browser.newPage();
     await stranger.goto(bare.href);
     assert.match(await stranger.locator('[data-testid="problem"]').textContent(), /opened without its token/);
+    await stranger.screenshot({ path: `${shots}/canvas-no-token.png` });
     const refusal = await stranger.evaluate(async () => {
       const r = await fetch('api/command', { method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ type: 'save' }) });

@@ -196,8 +196,8 @@ class CanvasSessionTest {
     void malformedCommandsAreAnsweredWithTheReason(@TempDir Path dir) throws Exception {
         CanvasSession s = open(dir);
         assertEquals(new CanvasSession.Reply(400, "{\"ok\":false,\"message\":\"unknown command 'pwn' (did you mean "
-                + "'run'?); the commands are addNode, cancel, connect, duplicate, hello, moveNodes, redo, removeNodes, run, save, select, "
-                + "setSetting, undo\"}"), s.answer("{\"type\":\"pwn\"}"));
+                + "'run'?); the commands are addNode, cancel, connect, duplicate, hello, moveNodes, redo, removeNodes, "
+                + "run, save, select, setSetting, undo\"}"), s.answer("{\"type\":\"pwn\"}"));
         assertEquals(400, s.answer("{\"type\":").status());
         assertTrue(JSON.readTree(s.answer("{\"type\":").json()).get("message").asText()
                 .startsWith("a command is a JSON object, e.g. {\"type\": \"undo\"}; this is not JSON: "));
