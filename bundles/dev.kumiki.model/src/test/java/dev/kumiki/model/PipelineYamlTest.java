@@ -222,6 +222,47 @@ class PipelineYamlTest {
         assertEquals(List.of("+    comment: the merge"), diff(FILE, Files.readString(file)));
     }
 
+    /** A file is replaced whole or not at all: a save that cannot make the text leaves the file as it was. */
+    @Test
+    void aFailedSaveLeavesTheFileAsItWas(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("p.kumiki"), FILE);
+        ResourceSet set = new ResourceSetImpl();
+        set.getResourceFactoryRegistry().getExtensionToFactoryMap().put(PipelineResourceFactory.EXTENSION,
+                new PipelineResourceFactory(YAML));
+        PipelineResource r = (PipelineResource) set.getResource(URI.createFileURI(file.toString()), true);
+        // a connection from nowhere cannot be written: the writer fails halfway (EMF's save had truncated the file)
+        r.pipeline().orElseThrow().getConnections().add(dev.kumiki.model.pipeline.PipelineFactory.eINSTANCE
+                .createConnection());
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> r.save(null));
+        assertTrue(e.getMessage().startsWith("cannot write the pipeline as YAML (java.lang.NullPointerException"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith(file + " is as it was"), e.getMessage());
+        assertEquals(FILE, Files.readString(file));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList(), "no temporary file is left");
+        }
+        r.pipeline().orElseThrow().getConnections().removeIf(c -> c.getFrom() == null);
+        r.pipeline().orElseThrow().getNodes().get(2).setComment("saved");
+        r.save(null);
+        assertEquals(List.of("+    comment: saved"), diff(FILE, Files.readString(file)));
+    }
+
+    /** The bug: {@code &a [*a]} overflowed the stack in the reader, from a file as from the canvas. */
+    @Test
+    void aValueThatContainsItselfIsAnErrorNotAStackOverflow() {
+        List<String> e = errors("kumiki: 1\nnodes:\n  m: {kind: Merge, parameters: {weight: &a [*a]}}\n");
+        assertEquals(List.of("p.kumiki:3:41: this value contains itself through a YAML alias (an anchor '&' used "
+                + "inside itself with '*'); write the value out"), e);
+        Node merge = read("kumiki: 1\nnodes:\n  m: {kind: Merge}\n").pipeline().getNodes().get(0);
+        for (String v : List.of("&a [*a]", "&a {x: [*a]}", "{w: &a [1, *a]}")) {
+            assertEquals(java.util.Optional.of("'" + v + "' contains itself through a YAML alias (an anchor '&' used "
+                    + "inside itself with '*'); write the value out"), YAML.set(merge, "parameters.weight", v));
+        }
+        assertEquals(java.util.Optional.empty(), YAML.set(merge, "parameters", "{t: &x [0, 1], weight: *x}"),
+                "an alias of another value is fine");
+    }
+
     @Test
     void settingsAreSetByPathAndParametersWriteTheSettingsTheyAreBoundTo() {
         Pipeline p = read(FILE).pipeline();
