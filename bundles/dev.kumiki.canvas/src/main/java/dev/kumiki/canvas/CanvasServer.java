@@ -63,9 +63,12 @@ public final class CanvasServer implements AutoCloseable {
     private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8", "js",
             "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8", "svg", "image/svg+xml", "png",
             "image/png", "json", "application/json");
-    /** React Flow positions nodes with inline styles; everything else comes from this server. */
+    /**
+     * React Flow positions nodes with inline styles; everything else comes from this server. In the Studio the page
+     * also reaches its session through SWT's BrowserFunction, which WebKitGTK carries as requests to {@code swt:}.
+     */
     private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+            + "img-src 'self' data:; connect-src 'self'%s; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
     private final HttpServer server;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -146,7 +149,7 @@ public final class CanvasServer implements AutoCloseable {
                 }
                 x.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
                 x.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-                x.getResponseHeaders().set("Content-Security-Policy", CSP);
+                x.getResponseHeaders().set("Content-Security-Policy", CSP.formatted(session == null ? " swt:" : ""));
                 x.getResponseHeaders().set("X-Frame-Options", "DENY");
                 x.getResponseHeaders().set("Cache-Control", "no-store");
                 handler.handle(x);
