@@ -237,7 +237,7 @@ class StudioWorkbenchTest {
         for (String model : Examples.MODELS) {
             assertTrue(Files.isRegularFile(dir.resolve("models").resolve(model).resolve("config.json")), model);
         }
-        awaitCanvas(editor, 5);
+        awaitCanvas(editor, 4);
         awaitMarkers(opened, List.of());
         ui(() -> {
             settle();

@@ -84,6 +84,14 @@ public final class NewPipelineWizard extends Wizard implements INewWizard {
             setFileName("pipeline.kumiki");
         }
 
+        @Override
+        public void createControl(Composite parent) {
+            super.createControl(parent); // which clears the page's messages for a clean start
+            if (project != null) {
+                setPageComplete(validatePage()); // say at once that Finish creates the project
+            }
+        }
+
         /**
          * As the file page validates; in a workspace without an open project (nothing to choose from), the page's
          * project field is checked instead of the folder: Finish creates the project.
