@@ -148,7 +148,10 @@ class StudioWorkbenchTest {
             for (String[] row : view.rows()) {
                 shown.put(row[0], row[1]);
             }
-            assertEquals(HardwareProfile.detect().describe(), shown, "the Hardware view shows the detected profile");
+            Map<String, String> detected = new LinkedHashMap<>();
+            HardwareProfile.detect().describe().forEach((k, v) -> detected.put(k, steady(v)));
+            shown.replaceAll((k, v) -> steady(v));
+            assertEquals(detected, shown, "the Hardware view shows the detected profile");
             screenshot("studio-workbench.png");
             return null;
         });
@@ -271,9 +274,9 @@ class StudioWorkbenchTest {
             assertEquals("pipeline.kumiki", page.getFileName());
             assertTrue(page.isPageComplete(), "Finish is possible: " + page.getErrorMessage());
             assertEquals("There is no project yet: Finish creates 'pipelines' for the pipeline.", page.getMessage());
-            wizard.projectName("bad*name");
+            wizard.projectName("my/merges");
             assertTrue(!page.isPageComplete(), "a name a project cannot have is refused");
-            assertTrue(page.getErrorMessage() != null && page.getErrorMessage().contains("*"),
+            assertTrue(page.getErrorMessage() != null && page.getErrorMessage().contains("/"),
                     page.getErrorMessage());
             wizard.projectName("");
             assertEquals("Name the project the pipeline goes into.", page.getErrorMessage());
@@ -503,8 +506,17 @@ class StudioWorkbenchTest {
         String details = seen.stream().filter(t -> t.contains("Backend")).findFirst().orElse("");
         assertTrue(details.startsWith("Java " + Runtime.version()), details);
         for (Map.Entry<String, String> row : HardwareProfile.detect().describe().entrySet()) {
-            assertTrue(details.contains(row.getKey()) && details.contains(row.getValue()), row + " in\n" + details);
+            assertTrue(details.contains(row.getKey()) && steady(details).contains(steady(row.getValue())),
+                    row + " in\n" + details);
         }
+    }
+
+    /**
+     * A hardware description without what changes from one moment to the next: the free memory of the NUMA nodes
+     * (the view shows it as detected when the Studio started, and other tests use memory since).
+     */
+    private static String steady(String text) {
+        return text.replaceAll("(cpus [^\n]*?) [\\d.]+ [KMGT]?i?B", "$1");
     }
 
     /** Help > Welcome, through the menu; hands back the page. */
