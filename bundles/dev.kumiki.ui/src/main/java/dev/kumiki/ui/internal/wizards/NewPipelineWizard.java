@@ -210,7 +210,10 @@ public final class NewPipelineWizard extends Wizard implements INewWizard {
     @Override
     public boolean performFinish() {
         IProject project = page.newProject();
+        IFile file;
         if (project != null) {
+            // the file page's folder chooser knows no project made after it opened: the file is made here
+            IFile target = project.getFile(page.getFileName());
             try {
                 getContainer().run(true, false, new WorkspaceModifyOperation() {
                     @Override
@@ -221,17 +224,23 @@ public final class NewPipelineWizard extends Wizard implements INewWizard {
                         if (!project.isOpen()) {
                             project.open(monitor);
                         }
+                        if (target.exists()) {
+                            throw new CoreException(Status.error(target.getFullPath() + " exists already; choose "
+                                    + "another file name"));
+                        }
+                        target.create(page.getInitialContents(), false, monitor);
                     }
                 });
             } catch (InvocationTargetException | InterruptedException e) {
-                MessageDialog.openError(getShell(), "New Pipeline", "The project '" + project.getName()
-                        + "' could not be created: " + (e.getCause() != null ? e.getCause().getMessage()
-                                : e.getMessage()));
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                page.setErrorMessage("The pipeline could not be created in the project '" + project.getName() + "': "
+                        + cause.getMessage());
                 return false;
             }
-            page.setContainerFullPath(project.getFullPath()); // it exists now: the file goes into it
+            file = target;
+        } else {
+            file = page.createNewFile();
         }
-        IFile file = page.createNewFile();
         if (file == null) {
             return false;
         }
