@@ -272,6 +272,7 @@ class StudioWorkbenchTest {
             WizardNewFileCreationPage page = (WizardNewFileCreationPage) dialog.getCurrentPage();
             NewPipelineWizard wizard = (NewPipelineWizard) page.getWizard();
             assertEquals("pipeline.kumiki", page.getFileName());
+            assertTrue(!anyVisibleTree(shell), "no folder chooser with nothing to choose from");
             assertTrue(page.isPageComplete(), "Finish is possible: " + page.getErrorMessage());
             assertEquals("There is no project yet: Finish creates 'pipelines' for the pipeline.", page.getMessage());
             wizard.projectName("my/merges");
@@ -553,6 +554,14 @@ class StudioWorkbenchTest {
             return null;
         });
         return project.getFile(name);
+    }
+
+    private static boolean anyVisibleTree(Control control) {
+        if (!control.isVisible()) {
+            return false;
+        }
+        return control instanceof org.eclipse.swt.widgets.Tree || control instanceof Composite c
+                && Arrays.stream(c.getChildren()).anyMatch(StudioWorkbenchTest::anyVisibleTree);
     }
 
     private static Button button(Shell shell, String label) {

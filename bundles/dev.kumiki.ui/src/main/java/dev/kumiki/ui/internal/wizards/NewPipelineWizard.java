@@ -25,8 +25,10 @@ import org.eclipse.swt.layout.GridLayout;
 import org.eclipse.swt.widgets.Button;
 import org.eclipse.swt.widgets.Combo;
 import org.eclipse.swt.widgets.Composite;
+import org.eclipse.swt.widgets.Control;
 import org.eclipse.swt.widgets.Label;
 import org.eclipse.swt.widgets.Text;
+import org.eclipse.swt.widgets.Tree;
 import org.eclipse.ui.INewWizard;
 import org.eclipse.ui.IWorkbench;
 import org.eclipse.ui.PartInitException;
@@ -88,8 +90,48 @@ public final class NewPipelineWizard extends Wizard implements INewWizard {
         public void createControl(Composite parent) {
             super.createControl(parent); // which clears the page's messages for a clean start
             if (project != null) {
+                hideFolderChooser();
                 setPageComplete(validatePage()); // say at once that Finish creates the project
             }
+        }
+
+        /**
+         * With no project there is no folder to choose: the file page's (empty) folder chooser would only confuse,
+         * so it is hidden. It is the group holding the page's first text field and a tree; anything else is left.
+         */
+        private void hideFolderChooser() {
+            Text field = firstText(getControl());
+            if (field == null || field == project || !hasTree(field.getParent())) {
+                return;
+            }
+            Composite group = field.getParent();
+            group.setVisible(false);
+            GridData data = group.getLayoutData() instanceof GridData g ? g : new GridData();
+            data.exclude = true;
+            group.setLayoutData(data);
+            group.getParent().layout(true, true);
+        }
+
+        private static Text firstText(Control control) {
+            if (control instanceof Text t) {
+                return t;
+            }
+            if (control instanceof Composite c) {
+                for (Control child : c.getChildren()) {
+                    Text t = firstText(child);
+                    if (t != null) {
+                        return t;
+                    }
+                }
+            }
+            return null;
+        }
+
+        private static boolean hasTree(Control control) {
+            if (control instanceof Tree) {
+                return true;
+            }
+            return control instanceof Composite c && Arrays.stream(c.getChildren()).anyMatch(Page::hasTree);
         }
 
         /**
