@@ -3,15 +3,27 @@ import type { NodeInfo } from './protocol';
 
 const PORT_TOP = 50;
 const PORT_GAP = 22;
+const KEY_ROW = 16;
+const KEY_CHARS = 28;
+
+/** A value for a node's face: long values (paths) keep their end, which names the thing; the tooltip has it all. */
+export function shortValue(value: string): string {
+  return value.length <= KEY_CHARS ? value : '…' + value.slice(value.length - KEY_CHARS + 1);
+}
 
 export type KumikiNodeData = { node: NodeInfo; state: string; progress?: number };
 
-/** A node: its id and kind, its state, its typed ports; problems outline it and show on hover. */
+/**
+ * A node: its id and kind, its key settings (those its kind marks onNode: a merge's method, a path), its state, its
+ * typed ports; problems outline it and show on hover.
+ */
 export function KumikiNode({ data, selected }: NodeProps<Node<KumikiNodeData>>) {
   const { node, state, progress } = data;
   const errors = node.diagnostics.filter((d) => d.severity === 'error');
   const warnings = node.diagnostics.filter((d) => d.severity === 'warning');
   const rows = Math.max(node.inputs.length, node.outputs.length, 1);
+  const keys = node.settings.filter((s) => s.onNode);
+  const portTop = PORT_TOP + keys.length * KEY_ROW;
   const title = node.diagnostics.map((d) => `${d.severity}: ${d.setting ? d.setting + ': ' : ''}${d.message}`);
   return (
     <div
@@ -19,12 +31,25 @@ export function KumikiNode({ data, selected }: NodeProps<Node<KumikiNodeData>>) 
       data-testid={`node-${node.id}`}
       data-state={state}
       title={title.join('\n')}
-      style={{ minHeight: PORT_TOP + rows * PORT_GAP + 6 }}
+      style={{ minHeight: portTop + rows * PORT_GAP + 6 }}
     >
       <div className="khead">
         <span className="kid">{node.id}</span>
         <span className="kkind">{node.kind}</span>
       </div>
+      {keys.map((s) => {
+        const value = s.value !== '' ? s.value : s.default ?? '';
+        return (
+          <div
+            key={'k' + s.name}
+            className={`kkey${value === '' ? ' unset' : ''}${s.required ? ' required' : ''}`}
+            data-testid={`key-${node.id}-${s.name}`}
+            title={`${s.name}: ${value === '' ? '(not set)' : value}${s.value === '' && value !== '' ? ' (default)' : ''}`}
+          >
+            <span className="kkname">{s.name}</span> <span className="kkvalue">{value === '' ? '—' : shortValue(value)}</span>
+          </div>
+        );
+      })}
       <div className="kstate">
         {state}
         {state === 'running' && progress !== undefined ? ` ${Math.round(progress * 100)}%` : ''}
@@ -37,17 +62,17 @@ export function KumikiNode({ data, selected }: NodeProps<Node<KumikiNodeData>>) 
             position={Position.Left}
             id={p.name}
             className={`ptype-${p.type}`}
-            style={{ top: PORT_TOP + i * PORT_GAP + 8 }}
+            style={{ top: portTop + i * PORT_GAP + 8 }}
             title={`${p.name}: ${p.type}${p.multiple ? ' (any number)' : p.optional ? ' (optional)' : ''} — ${p.doc}`}
           />
-          <span className="kport in" style={{ top: PORT_TOP + i * PORT_GAP }}>
+          <span className="kport in" style={{ top: portTop + i * PORT_GAP }}>
             {p.name}
           </span>
         </div>
       ))}
       {node.outputs.map((p, i) => (
         <div key={'o' + p.name}>
-          <span className="kport out" style={{ top: PORT_TOP + i * PORT_GAP }}>
+          <span className="kport out" style={{ top: portTop + i * PORT_GAP }}>
             {p.name}
           </span>
           <Handle
@@ -55,7 +80,7 @@ export function KumikiNode({ data, selected }: NodeProps<Node<KumikiNodeData>>) 
             position={Position.Right}
             id={p.name}
             className={`ptype-${p.type}`}
-            style={{ top: PORT_TOP + i * PORT_GAP + 8 }}
+            style={{ top: portTop + i * PORT_GAP + 8 }}
             title={`${p.name}: ${p.type} — ${node.specs[p.name] ?? p.doc}`}
           />
         </div>

@@ -28,6 +28,8 @@ export interface SettingInfo {
   max?: number;
   type: 'text' | 'number' | 'boolean' | 'choice' | 'yaml';
   choices?: string[];
+  /** A key setting of its kind, shown on the node itself. */
+  onNode: boolean;
 }
 
 export interface DiagnosticInfo {

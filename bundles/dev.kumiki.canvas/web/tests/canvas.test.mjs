@@ -65,6 +65,12 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     const nodes = page.locator('.react-flow__node');
     const before = await nodes.count();
     assert.equal(before, 4, 'the four nodes of the file');
+    // key settings at a glance: a merge's method (its default here), the paths
+    const key = (node, setting) => page.locator(`[data-testid="key-${node}-${setting}"]`);
+    assert.equal(await key('merge', 'method').textContent(), 'method linear');
+    assert.equal(await key('a', 'path').textContent(), 'path models/a');
+    assert.equal(await key('recipe', 'path').textContent(), 'path out/recipe.yml');
+    assert.equal(await page.locator('[data-testid="node-merge"] .kkey').count(), 1, 'only the key settings');
     await page.screenshot({ path: `${shots}/canvas-opened.png` });
 
     // add: drag SaveModel from the palette onto an empty part of the canvas
@@ -102,9 +108,26 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     await page.locator('[data-testid="node-saveModel1"] .khead').click();
     const path = page.locator('#setting-saveModel1-path');
     await path.waitFor();
+    assert.equal(await key('saveModel1', 'path').textContent(), 'path —', 'a required path not set yet');
+    const long = 'out/a/rather/deep/folder/for/the/merged/model';
+    await path.fill(long);
+    await path.press('Enter');
+    await key('saveModel1', 'path').filter({ hasText: 'path …' }).waitFor();
+    assert.equal(await key('saveModel1', 'path').textContent(), 'path …' + long.slice(-27), 'long paths keep their end');
+    assert.equal(await key('saveModel1', 'path').getAttribute('title'), 'path: ' + long, 'the tooltip has it all');
     await path.fill('out/from-canvas');
     await path.press('Enter');
+    await key('saveModel1', 'path').filter({ hasText: /^path out\/from-canvas$/ }).waitFor();
     await page.locator('[data-testid="node-saveModel1"][data-state="configured"]').waitFor();
+
+    // a choice: the node shows the method chosen in the form, and the default again after undo
+    await page.locator('[data-testid="node-merge"] .khead').click();
+    await page.locator('#setting-merge-method').selectOption('ties');
+    await key('merge', 'method').filter({ hasText: 'method ties' }).waitFor();
+    await page.screenshot({ path: `${shots}/canvas-key-settings.png` });
+    await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
+    await page.keyboard.press('Control+z');
+    await key('merge', 'method').filter({ hasText: 'method linear' }).waitFor();
 
     // run: states stream onto the nodes
     await page.getByRole('button', { name: 'Run', exact: true }).click();

@@ -93,6 +93,7 @@ final class Snapshots {
                         .put("doc", Settings.documentation(f)).put("required", f.getLowerBound() > 0)
                         .put("value", kinds.yaml().valueText(n.getSettings(), f));
                 Settings.defaultText(f).ifPresent(d -> x.put("default", d));
+                x.put("onNode", Settings.isShownOnNode(f));
                 Settings.min(f).ifPresent(v -> x.put("min", v));
                 Settings.max(f).ifPresent(v -> x.put("max", v));
                 if (f instanceof EAttribute a && a.getEAttributeType() instanceof EEnum e) {

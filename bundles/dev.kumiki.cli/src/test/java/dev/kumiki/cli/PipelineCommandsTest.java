@@ -115,6 +115,37 @@ class PipelineCommandsTest {
     }
 
     @Test
+    void anExampleValidatedBeforeTheDemoSaysThatTheDemoMakesItsModels() throws IOException {
+        Path fresh = dir.resolve("fresh");
+        Files.createDirectories(fresh);
+        Path ties = Files.copy(Path.of("../../examples/ties.kumiki"), fresh.resolve("ties.kumiki"));
+        Cli.Result r = Cli.kumiki("validate", ties.toString());
+        assertEquals(2, r.code());
+        String hint = "hint: the example models (base, chat, code, math) are made, not downloaded: `kumiki demo "
+                + fresh + "` writes them into " + fresh.resolve("models") + " and runs the examples; `kumiki "
+                + "make-model FOLDER` makes one small model.\n";
+        assertTrue(r.err().contains("error: node 'base' (path): there is no folder " + fresh.resolve("models/base")),
+                r.err());
+        assertTrue(r.err().endsWith(hint), r.err());
+        assertEquals(1, r.err().split("hint: ").length - 1, "one hint for the four missing models");
+        assertEquals(hint.substring("hint: ".length(), hint.length() - 1), new ObjectMapper().readTree(Cli.kumiki(
+                "validate", ties.toString(), "--json").out()).get("hint").asText());
+
+        // the demo it names makes them, and the pipeline is ready
+        assertEquals(0, Cli.kumiki("demo", fresh.toString()).code());
+        Cli.Result after = Cli.kumiki("validate", ties.toString());
+        assertEquals(0, after.code(), after.err());
+        assertTrue(!after.err().contains("hint:"), after.err());
+
+        // a missing model folder of the user's own gets no such hint
+        Path own = Files.writeString(fresh.resolve("own.kumiki"), "kumiki: 1\nnodes:\n  m: {kind: LoadModel, path: "
+                + "models/mine}\n");
+        Cli.Result mine = Cli.kumiki("validate", own.toString());
+        assertEquals(2, mine.code());
+        assertTrue(mine.err().contains("there is no folder") && !mine.err().contains("hint:"), mine.err());
+    }
+
+    @Test
     void theNodeReferenceComesFromTheModel() {
         Cli.Result all = Cli.kumiki("nodes");
         assertEquals(0, all.code());

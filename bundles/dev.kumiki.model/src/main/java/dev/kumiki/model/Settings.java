@@ -16,7 +16,8 @@ import dev.kumiki.model.pipeline.PipelinePackage;
  *
  * <p>Bounds and the other Kumiki-specific facts are EAnnotations with source {@value #ANNOTATION} on a feature:
  * {@code min} and {@code max} (inclusive numbers), {@code yaml=true} for a string that holds a YAML value (written
- * into the file as YAML, not as a quoted string), and on a settings EClass {@code category} for the palette.
+ * into the file as YAML, not as a quoted string), {@code onNode=true} for a key setting that node editors show on
+ * the node itself (a merge's method, a model's path), and on a settings EClass {@code category} for the palette.
  */
 public final class Settings {
     /** Source of the EAnnotations with bounds and Kumiki-specific facts. */
@@ -81,6 +82,14 @@ public final class Settings {
     /** Whether a string setting holds a YAML value (a number, a list, filters), written into files as YAML. */
     public static boolean isYamlValued(EStructuralFeature feature) {
         return detail(feature, "yaml").map(Boolean::parseBoolean).orElse(false);
+    }
+
+    /**
+     * Whether a setting is one of its kind's key settings, shown on the node itself on the canvas so that a pipeline
+     * reads at a glance (a merge's method, a folder's path); a node kind of any bundle marks its own.
+     */
+    public static boolean isShownOnNode(EStructuralFeature feature) {
+        return detail(feature, "onNode").map(Boolean::parseBoolean).orElse(false);
     }
 
     /** The palette category of a node kind, e.g. "Models" or "Merging". */

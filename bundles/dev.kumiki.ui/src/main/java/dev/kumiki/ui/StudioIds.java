@@ -12,6 +12,10 @@ public final class StudioIds {
     public static final String HARDWARE_VIEW = "dev.kumiki.ui.views.hardware";
     /** Help > About Kumiki Studio. */
     public static final String ABOUT_COMMAND = "dev.kumiki.ui.commands.about";
+    /** Help > Welcome: the Welcome page, also shown when the Studio starts on a workspace without projects. */
+    public static final String WELCOME_COMMAND = "dev.kumiki.ui.commands.welcome";
+    /** The Welcome page (an editor). */
+    public static final String WELCOME_EDITOR = "dev.kumiki.ui.editors.welcome";
     /** File > Open Pipeline... */
     public static final String OPEN_PIPELINE_COMMAND = "dev.kumiki.ui.commands.openPipeline";
     /** The pipeline editor (*.kumiki files). */

@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.eclipse.emf.ecore.EObject;
+import org.eclipse.emf.ecore.EStructuralFeature;
 import org.eclipse.emf.ecore.resource.Resource;
 
+import dev.kumiki.canvas.Examples;
 import dev.kumiki.engine.Configuration;
 import dev.kumiki.engine.Diagnostic;
 import dev.kumiki.engine.Engine;
@@ -136,7 +138,44 @@ final class PipelineFile {
                 }
             }
         }
+        exampleModelsHint(c).ifPresent(h -> err.println("hint: " + h));
         err.flush();
         return c.hasErrors();
+    }
+
+    /**
+     * A hint when the pipeline reads example models that are not made yet (an example run before {@code kumiki demo}):
+     * a model folder that is missing and is one of {@link Examples#MODELS} in the {@code models} folder beside the
+     * pipeline, which is where {@code kumiki demo} writes them. Users otherwise look for a download.
+     */
+    Optional<String> exampleModelsHint(Configuration c) {
+        Path models = baseDir().resolve("models").normalize();
+        for (Diagnostic d : c.errors()) {
+            Optional<Node> node = pipeline.getNodes().stream().filter(n -> n.getId().equals(d.node())).findFirst();
+            Optional<EStructuralFeature> path = node.flatMap(n -> d.settingName()
+                    .flatMap(s -> dev.kumiki.model.Settings.feature(n.getSettings().eClass(), s)))
+                    .filter(f -> f.getName().equals("path"));
+            if (path.isEmpty()) {
+                continue;
+            }
+            Object value = node.get().getSettings().eGet(path.get());
+            if (!(value instanceof String text) || text.isBlank()) {
+                continue;
+            }
+            Path folder;
+            try {
+                folder = baseDir().resolve(text).normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                continue;
+            }
+            if (!Files.exists(folder) && models.equals(folder.getParent())
+                    && Examples.MODELS.contains(folder.getFileName().toString())) {
+                Path dir = file.getParent() == null ? Path.of(".") : file.getParent();
+                return Optional.of("the example models (" + String.join(", ", Examples.MODELS) + ") are made, not "
+                        + "downloaded: `kumiki demo " + dir + "` writes them into " + dir.resolve("models")
+                        + " and runs the examples; `kumiki make-model FOLDER` makes one small model.");
+            }
+        }
+        return Optional.empty();
     }
 }

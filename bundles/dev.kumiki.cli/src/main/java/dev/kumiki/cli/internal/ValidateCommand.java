@@ -65,6 +65,7 @@ public final class ValidateCommand implements Callable<Integer> {
                 }
                 x.put("message", d.message());
             }
+            p.exampleModelsHint(c).ifPresent(h -> o.put("hint", h));
             out.println(RunCommand.JSON.writeValueAsString(o));
             return c.hasErrors() ? Kumiki.USAGE : Kumiki.OK;
         }

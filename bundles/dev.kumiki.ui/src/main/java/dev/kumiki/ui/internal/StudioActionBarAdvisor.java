@@ -88,6 +88,11 @@ final class StudioActionBarAdvisor extends ActionBarAdvisor {
         menuBar.add(windowMenu);
 
         MenuManager help = new MenuManager("&Help", IWorkbenchActionConstants.M_HELP);
+        CommandContributionItemParameter welcome = new CommandContributionItemParameter(window, "welcome",
+                StudioIds.WELCOME_COMMAND, CommandContributionItem.STYLE_PUSH);
+        welcome.label = "&Welcome";
+        help.add(new CommandContributionItem(welcome));
+        help.add(new Separator());
         help.add(new GroupMarker(IWorkbenchActionConstants.MB_ADDITIONS));
         help.add(new Separator());
         CommandContributionItemParameter about = new CommandContributionItemParameter(window, "about",

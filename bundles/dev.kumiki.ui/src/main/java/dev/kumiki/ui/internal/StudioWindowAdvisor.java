@@ -1,12 +1,16 @@
 package dev.kumiki.ui.internal;
 
+import org.eclipse.core.resources.ResourcesPlugin;
+import org.eclipse.core.runtime.ILog;
 import org.eclipse.swt.graphics.Point;
+import org.eclipse.ui.PartInitException;
 import org.eclipse.ui.application.ActionBarAdvisor;
 import org.eclipse.ui.application.IActionBarConfigurer;
 import org.eclipse.ui.application.IWorkbenchWindowConfigurer;
 import org.eclipse.ui.application.WorkbenchWindowAdvisor;
 
 import dev.kumiki.ui.StudioIds;
+import dev.kumiki.ui.internal.welcome.WelcomeEditor;
 
 final class StudioWindowAdvisor extends WorkbenchWindowAdvisor {
 
@@ -38,6 +42,14 @@ final class StudioWindowAdvisor extends WorkbenchWindowAdvisor {
         var page = getWindowConfigurer().getWindow().getActivePage();
         if (page != null) {
             page.hideActionSet("org.eclipse.ui.edit.text.actionSet.convertLineDelimitersTo");
+        }
+        // a first start (no projects yet): the Welcome page says where to begin
+        if (page != null && ResourcesPlugin.getWorkspace().getRoot().getProjects().length == 0) {
+            try {
+                WelcomeEditor.open(page);
+            } catch (PartInitException e) {
+                ILog.of(StudioWindowAdvisor.class).error("the Welcome page could not be opened", e);
+            }
         }
     }
 }
