@@ -149,6 +149,14 @@ public final class MergePlanner {
     }
 
     private MergePlan plan() throws ConfigException {
+        try {
+            return planTensors();
+        } catch (ConfigException e) {
+            throw e.withWarnings(warnings);
+        }
+    }
+
+    private MergePlan planTensors() throws ConfigException {
         Optional<String> base = config.baseModel();
         if (method.baseUse() == MergeMethod.BaseUse.REQUIRED && base.isEmpty()
                 && config.slices().stream().allMatch(s -> s.baseModel().isEmpty())) {

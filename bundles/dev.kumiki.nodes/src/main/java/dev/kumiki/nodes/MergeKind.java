@@ -21,6 +21,7 @@ import dev.kumiki.engine.Port;
 import dev.kumiki.engine.PortSpec;
 import dev.kumiki.engine.PortValue;
 import dev.kumiki.merge.MergePlan;
+import dev.kumiki.merge.MergePlanner;
 import dev.kumiki.merge.config.ConfigException;
 import dev.kumiki.model.Names;
 import dev.kumiki.nodes.settings.DataType;
@@ -29,7 +30,6 @@ import dev.kumiki.nodes.settings.ModelParameters;
 import dev.kumiki.nodes.settings.NodesPackage;
 import dev.kumiki.nodes.settings.SliceSource;
 import dev.kumiki.tensor.TensorInfo;
-import dev.kumiki.tensor.io.ModelFolder;
 
 /**
  * Merge: every method of the merge library over the models at its inputs, planned from headers at configure time.
@@ -90,6 +90,10 @@ public final class MergeKind implements NodeKind<Merge> {
             }
         }
         for (var slice : s.getSlices()) {
+            if (slice.getSources().isEmpty()) {
+                c.error("slices", "a slice needs at least one source: {model: NODE, layer_range: [FROM, TO]}");
+                ok = false;
+            }
             for (SliceSource src : slice.getSources()) {
                 if (!connected.contains(src.getModel())) {
                     c.error("slices", "a slice takes layers from '" + src.getModel() + "', which is not connected"
@@ -121,67 +125,84 @@ public final class MergeKind implements NodeKind<Merge> {
         return spec.folder();
     }
 
-    /** Plans the recipe from headers, reporting the planner's problems; the output's spec. */
-    static Optional<ModelSpec> plan(MergeRecipe recipe, ConfigureContext c) {
-        Map<String, ModelFolder> opened = new HashMap<>();
+    /** What each connected input node gives, by node id. */
+    private static Map<String, ModelSpec> specs(Inputs<? extends Object> inputs) {
+        Map<String, ModelSpec> specs = new HashMap<>();
+        for (String port : List.of("models", "base")) {
+            for (var in : inputs.all(port)) {
+                specs.put(in.fromNode(), in.value() instanceof ModelHandle h ? h.spec() : (ModelSpec) in.value());
+            }
+        }
+        return specs;
+    }
+
+    /**
+     * Plans the recipe from headers, reporting the planner's problems at the settings they concern; the output's
+     * spec, which carries the recipe with its plan (execute runs that plan, it does not plan again).
+     */
+    static Optional<ModelSpec> plan(MergeRecipe recipe, Map<String, ModelSpec> inputs, ConfigureContext c) {
         try {
-            MergePlan plan = recipe.plan(true, Optional.empty(), opened);
-            plan.warnings().forEach(w -> c.warning(null, MergeRecipe.problem(new ConfigException(w))));
-            String filesFrom = plan.baseForFiles();
+            MergePlan plan = MergePlanner.plan(recipe.config());
+            plan.problems().forEach(p -> c.warning(MergeRecipe.setting(p.location()), p.message()));
             List<TensorInfo> tensors = plan.tensors().stream()
                     .map(t -> new TensorInfo(t.output(), t.type(), t.shape())).toList();
-            ModelFolder from = opened.get(filesFrom);
-            Optional<Integer> layers = plan.outputLayers().or(() -> from.config()
-                    .filter(x -> x.layers().isPresent()).map(x -> x.layers().getAsInt()));
-            return Optional.of(new ModelSpec(from.config(), layers, tensors, Optional.empty(), Optional.of(recipe)));
+            ModelSpec from = inputs.get(plan.baseForFiles());
+            Optional<Integer> layers = plan.outputLayers().or(() -> from.layers());
+            return Optional.of(new ModelSpec(from.config(), layers, tensors, Optional.empty(),
+                    Optional.of(recipe.withPlan(plan))));
         } catch (ConfigException e) {
-            c.error(null, MergeRecipe.problem(e));
+            e.warnings().forEach(p -> c.warning(MergeRecipe.setting(p.location()), p.message()));
+            c.error(MergeRecipe.setting(e.location()), e.problem());
             return Optional.empty();
         } catch (IOException e) {
             c.error(null, "an input model cannot be read: " + e.getMessage());
             return Optional.empty();
-        } finally {
-            opened.values().forEach(ModelFolder::close);
         }
     }
 
     @Override
     public Map<String, PortSpec> configure(Merge s, Inputs<PortSpec> inputs, ConfigureContext c) {
-        return recipe(s, inputs, c).flatMap(r -> plan(r, c)).<Map<String, PortSpec>>map(spec -> Map.of("model", spec))
-                .orElse(Map.of());
+        return recipe(s, inputs, c).flatMap(r -> plan(r, specs(inputs), c))
+                .<Map<String, PortSpec>>map(spec -> Map.of("model", spec)).orElse(Map.of());
     }
 
     @Override
     public Map<String, PortValue> execute(Merge s, Inputs<PortValue> inputs, ExecuteContext c) throws IOException {
-        List<String> problems = new ArrayList<>();
-        ConfigureContext collect = new ConfigureContext() {
-            @Override
-            public String node() {
-                return c.node();
-            }
-
-            @Override
-            public Path baseDir() {
-                return c.baseDir();
-            }
-
-            @Override
-            public void error(String setting, String message) {
-                problems.add(message);
-            }
-
-            @Override
-            public void warning(String setting, String message) {
-                c.log("warning: " + message);
-            }
-        };
-        Optional<ModelSpec> spec = recipe(s, inputs, collect).flatMap(r -> plan(r, collect));
+        // the plan made when the pipeline was configured; planned again only for a caller that did not configure
+        Optional<ModelSpec> spec = c.configured("model").filter(ModelSpec.class::isInstance).map(ModelSpec.class::cast)
+                .filter(m -> m.recipe().flatMap(MergeRecipe::planned).isPresent());
         if (spec.isEmpty()) {
-            throw new IOException(String.join("; ", problems));
+            List<String> problems = new ArrayList<>();
+            ConfigureContext collect = new ConfigureContext() {
+                @Override
+                public String node() {
+                    return c.node();
+                }
+
+                @Override
+                public Path baseDir() {
+                    return c.baseDir();
+                }
+
+                @Override
+                public void error(String setting, String message) {
+                    problems.add(setting == null ? message : setting + ": " + message);
+                }
+
+                @Override
+                public void warning(String setting, String message) {
+                    c.log("warning: " + message);
+                }
+            };
+            spec = recipe(s, inputs, collect).flatMap(r -> plan(r, specs(inputs), collect));
+            if (spec.isEmpty()) {
+                throw new IOException(String.join("; ", problems));
+            }
         }
-        c.log("planned " + s.getMethod().getLiteral() + ": " + spec.get().summary());
+        MergeRecipe recipe = spec.get().recipe().orElseThrow();
+        c.log("planned " + recipe.settings().getMethod().getLiteral() + ": " + spec.get().summary());
         Files.writeString(Files.createDirectories(c.recordDir()).resolve("mergekit_config.yml"),
-                spec.get().recipe().orElseThrow().portableText(Optional.of(DataType.AUTO)));
-        return Map.of("model", new MergedModel(spec.get(), spec.get().recipe().orElseThrow()));
+                recipe.portableText(Optional.of(DataType.AUTO)));
+        return Map.of("model", new MergedModel(spec.get(), recipe));
     }
 }

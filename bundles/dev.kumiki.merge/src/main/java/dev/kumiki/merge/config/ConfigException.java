@@ -12,6 +12,7 @@ public class ConfigException extends Exception {
 
     private final transient Location location;
     private final String problem;
+    private transient java.util.List<Problem> warnings = java.util.List.of();
 
     /** A problem at {@code location}. */
     public ConfigException(Location location, String problem) {
@@ -30,6 +31,20 @@ public class ConfigException extends Exception {
     /** Where the problem is. */
     public Location location() {
         return location == null ? Location.NONE : location;
+    }
+
+    /**
+     * Warnings found before the problem (a misspelt parameter often explains a missing one), for front ends that
+     * show both.
+     */
+    public java.util.List<Problem> warnings() {
+        return warnings == null ? java.util.List.of() : warnings;
+    }
+
+    /** This exception, with the warnings found before it. */
+    public ConfigException withWarnings(java.util.List<Problem> found) {
+        this.warnings = java.util.List.copyOf(found);
+        return this;
     }
 
     /** The problem without its place. */
