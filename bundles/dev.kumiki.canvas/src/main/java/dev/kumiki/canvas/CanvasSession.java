@@ -549,6 +549,44 @@ public final class CanvasSession {
         return p;
     }
 
+    /**
+     * The fields a node's kind offers beyond its settings (a Merge's method parameters, from the merge library's
+     * definitions), with the ids of the nodes connected to each input port.
+     */
+    public synchronized List<dev.kumiki.engine.ParameterField> fields(String id) {
+        Optional<Node> n = findNode(id);
+        if (n.isEmpty()) {
+            return List.of();
+        }
+        Map<String, List<String>> connected = new java.util.LinkedHashMap<>();
+        for (Connection c : pipeline.getConnections()) {
+            if (c.getTo() == n.get()) {
+                connected.computeIfAbsent(c.getToPort(), p -> new ArrayList<>()).add(c.getFrom().getId());
+            }
+        }
+        return kinds.of(n.get().getSettings().eClass()).map(k -> fields(k, n.get().getSettings(), connected))
+                .orElse(List.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends NodeSettings> List<dev.kumiki.engine.ParameterField> fields(NodeKind<S> kind,
+            NodeSettings settings, Map<String, List<String>> connected) {
+        return kind.parameterFields((S) settings, connected);
+    }
+
+    /** {@link #fields} for the snapshot: path, label, doc, kind, value, default, bounds. */
+    private ArrayNode parameterFields(Node n) {
+        ArrayNode list = JSON.createArrayNode();
+        for (dev.kumiki.engine.ParameterField f : fields(n.getId())) {
+            ObjectNode x = list.addObject().put("path", f.path()).put("label", f.label()).put("doc", f.doc())
+                    .put("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT)).put("value", f.value());
+            f.defaultValue().ifPresent(d -> x.put("default", d));
+            f.min().ifPresent(v -> x.put("min", v));
+            f.max().ifPresent(v -> x.put("max", v));
+        }
+        return list;
+    }
+
     /** The whole pipeline as the canvas shows it: nodes with ports, settings, diagnostics and states. */
     public synchronized ObjectNode snapshot() {
         ObjectNode s = JSON.createObjectNode().put("type", "snapshot");
@@ -602,6 +640,9 @@ public final class CanvasSession {
                     x.put("type", "yaml");
                 }
             }
+        }
+        for (int i = 0; i < pipeline.getNodes().size(); i++) {
+            ((ObjectNode) nodes.get(i)).set("parameters", parameterFields(pipeline.getNodes().get(i)));
         }
         ArrayNode connections = s.putArray("connections");
         for (Connection c : pipeline.getConnections()) {

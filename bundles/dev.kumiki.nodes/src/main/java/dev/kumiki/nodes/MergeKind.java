@@ -17,15 +17,21 @@ import dev.kumiki.engine.ConfigureContext;
 import dev.kumiki.engine.ExecuteContext;
 import dev.kumiki.engine.Inputs;
 import dev.kumiki.engine.NodeKind;
+import dev.kumiki.engine.ParameterField;
 import dev.kumiki.engine.Port;
 import dev.kumiki.engine.PortSpec;
 import dev.kumiki.engine.PortValue;
+import dev.kumiki.merge.MergeMethod;
+import dev.kumiki.merge.MergeMethods;
 import dev.kumiki.merge.MergePlan;
 import dev.kumiki.merge.MergePlanner;
+import dev.kumiki.merge.ParameterDef;
 import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.merge.config.ParameterValue;
 import dev.kumiki.model.Names;
 import dev.kumiki.nodes.settings.DataType;
 import dev.kumiki.nodes.settings.Merge;
+import dev.kumiki.nodes.settings.MergeParameter;
 import dev.kumiki.nodes.settings.ModelParameters;
 import dev.kumiki.nodes.settings.NodesPackage;
 import dev.kumiki.nodes.settings.SliceSource;
@@ -51,6 +57,55 @@ public final class MergeKind implements NodeKind<Merge> {
     @Override
     public List<Port> outputs() {
         return List.of(Port.of("model", ModelPorts.MODEL, "the merged model, computed while it is read"));
+    }
+
+    /**
+     * The parameters of the selected method, from the merge library's definitions: each parameter given once
+     * ({@code parameters.NAME}); each parameter per model for all models ({@code parameters.NAME}, mergekit's
+     * fallback) and for each model connected to {@code models} ({@code models.ID.NAME}). Slices keep their
+     * parameters in the {@code slices} setting.
+     */
+    @Override
+    public List<ParameterField> parameterFields(Merge s, Map<String, List<String>> connected) {
+        Optional<MergeMethod> method = MergeMethods.byName(s.getMethod().getLiteral());
+        if (method.isEmpty()) {
+            return List.of();
+        }
+        List<ParameterField> fields = new ArrayList<>();
+        for (ParameterDef p : method.get().parameters()) {
+            fields.add(field("parameters." + p.name(), p.name(), p.doc(), p, value(s.getParameters(), p.name()),
+                    defaultText(p)));
+        }
+        for (ParameterDef p : method.get().modelParameters()) {
+            String all = value(s.getParameters(), p.name());
+            fields.add(field("parameters." + p.name(), p.name() + " (all models)", p.doc()
+                    + "; for every model that does not give its own", p, all, defaultText(p)));
+            if (s.getSlices().isEmpty()) {
+                for (String id : connected.getOrDefault("models", List.of())) {
+                    String own = s.getModels().stream().filter(m -> m.getModel().equals(id)).findFirst()
+                            .map(m -> value(m.getParameters(), p.name())).orElse("");
+                    fields.add(field("models." + id + "." + p.name(), p.name() + " · " + id, p.doc() + " (model '" + id
+                            + "')", p, own, all.isEmpty() ? defaultText(p) : Optional.of(all)));
+                }
+            }
+        }
+        return fields;
+    }
+
+    private static ParameterField field(String path, String label, String doc, ParameterDef p, String value,
+            Optional<String> defaultValue) {
+        return new ParameterField(path, label, doc, p.kind() == ParameterDef.Kind.FLAG ? ParameterField.Kind.FLAG
+                : ParameterField.Kind.NUMBER, value, defaultValue, p.min(), p.max());
+    }
+
+    private static String value(List<MergeParameter> params, String name) {
+        return params.stream().filter(p -> p.getName().equals(name) && p.getValue() != null).findFirst()
+                .map(p -> p.getValue().toString()).orElse("");
+    }
+
+    private static Optional<String> defaultText(ParameterDef p) {
+        return p.defaultValue().map(v -> v instanceof Double d ? (d.isNaN() ? "none" : ParameterValue.of(d)
+                .toString()) : v.toString());
     }
 
     /** The recipe of this node, or empty after reporting why there is none. */

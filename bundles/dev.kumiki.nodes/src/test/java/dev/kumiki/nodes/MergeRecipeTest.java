@@ -16,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.kumiki.engine.Configuration;
 import dev.kumiki.engine.Diagnostic;
+import dev.kumiki.engine.Engine;
+import dev.kumiki.engine.NodeKinds;
 import dev.kumiki.engine.Execution;
 import dev.kumiki.engine.RunListener;
 import dev.kumiki.engine.RunOptions;
@@ -29,8 +31,17 @@ import dev.kumiki.tensor.io.SyntheticModel;
 
 /** A Merge node's settings as the merge library's typed recipe: methods, values, problems at settings, one plan. */
 class MergeRecipeTest {
+    static final NodeKinds KINDS = NodeKinds.discover();
+    static final Engine ENGINE = new Engine(KINDS);
+
     @TempDir
     static Path dir;
+
+    static dev.kumiki.model.pipeline.Pipeline pipeline(String text) {
+        PipelineYaml.Result r = KINDS.yaml().read(text, "p.kumiki");
+        assertEquals(List.of(), r.errors());
+        return r.pipeline();
+    }
 
     @BeforeAll
     static void models() throws IOException {
@@ -70,24 +81,24 @@ class MergeRecipeTest {
 
     @Test
     void parameterValuesAreTypedInTheModelAndWrittenBackAsTheyWereRead() {
-        PipelineYaml.Result r = PipelineRunTest.KINDS.yaml().read(TIES, "p.kumiki");
+        PipelineYaml.Result r = KINDS.yaml().read(TIES, "p.kumiki");
         assertEquals(List.of(), r.errors());
         Merge merge = (Merge) r.pipeline().getNodes().stream().filter(n -> n.getId().equals("merge")).findFirst()
                 .orElseThrow().getSettings();
         assertEquals(ParameterValue.gradient(0.2, 0.8), merge.getModels().get(0).getParameters().get(0).getValue());
         assertEquals(ParameterValue.of(true), merge.getParameters().get(0).getValue());
-        String written = PipelineRunTest.KINDS.yaml().write(r.pipeline());
+        String written = KINDS.yaml().write(r.pipeline());
         assertTrue(written.contains("      code: {weight: 0.5, density: [{filter: mlp, value: 0.3}, {value: 0.7}]}\n"),
                 written);
         assertTrue(written.contains("      chat: {weight: [0.2, 0.8], density: 0.5}\n"), written);
 
         // --set and pipeline parameters go through the same typed values
         Node node = r.pipeline().getNodes().stream().filter(n -> n.getId().equals("merge")).findFirst().orElseThrow();
-        assertEquals(java.util.Optional.empty(), PipelineRunTest.KINDS.yaml().set(node, "models.chat.weight", "[0, 1]"));
+        assertEquals(java.util.Optional.empty(), KINDS.yaml().set(node, "models.chat.weight", "[0, 1]"));
         assertEquals(ParameterValue.gradient(0, 1), merge.getModels().get(0).getParameters().get(0).getValue());
         assertEquals(java.util.Optional.of("node 'merge': setting 'models': setting 'parameters' 'density': "
                 + "the value of a {filter, value} entry of 'the parameter' is a number, a list of numbers or "
-                + "true/false, not more filters"), PipelineRunTest.KINDS.yaml().set(node, "models.chat.density",
+                + "true/false, not more filters"), KINDS.yaml().set(node, "models.chat.density",
                         "[{value: {value: 1}}]"));
     }
 
@@ -105,8 +116,8 @@ class MergeRecipeTest {
                       chat: {density: 0.5, wieght: 1}
                 connections: [base.model -> merge.base, chat.model -> merge.models]
                 """;
-        PipelineYaml.Result read = PipelineRunTest.KINDS.yaml().read(text, "p.kumiki");
-        Configuration c = PipelineRunTest.ENGINE.configure(read.pipeline(), dir);
+        PipelineYaml.Result read = KINDS.yaml().read(text, "p.kumiki");
+        Configuration c = ENGINE.configure(read.pipeline(), dir);
         List<Diagnostic> d = c.of("merge");
         assertEquals(List.of("warning: node 'merge', models.chat.wieght: ties has no parameter 'wieght' (did you mean "
                 + "'weight'?); it is ignored (ties has normalize, rescale, lambda, int8_mask, weight, density)",
@@ -129,12 +140,12 @@ class MergeRecipeTest {
 
     @Test
     void executeRunsThePlanMadeAtConfigureAndUnmapsTheInputsAfter() throws Exception {
-        Configuration c = PipelineRunTest.ENGINE.configure(PipelineRunTest.pipeline(TIES), dir);
+        Configuration c = ENGINE.configure(pipeline(TIES), dir);
         assertEquals(List.of(), c.errors());
         var planned = ((ModelSpec) c.spec("merge", "model").orElseThrow()).recipe().orElseThrow().planned()
                 .orElseThrow();
         assertEquals(0, mapped(dir.resolve("models")), "configuring keeps no file mapped");
-        Execution.Result r = PipelineRunTest.ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(false),
+        Execution.Result r = ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(false),
                 RunListener.NONE).run();
         assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
         MergedModel merged = (MergedModel) r.values().get("merge").get("model");
