@@ -132,6 +132,32 @@ class MergeRecipeTest {
         assertEquals(7, read.where(settings, "method").orElseThrow().line());
     }
 
+    @Test
+    void theExportedRecipeIsMergekitYamlAsBefore() {
+        Configuration c = ENGINE.configure(pipeline(TIES), dir);
+        MergeRecipe recipe = ((ModelSpec) c.spec("merge", "model").orElseThrow()).recipe().orElseThrow();
+        Path m = dir.resolve("models");
+        assertEquals("# mergekit recipe written by Kumiki (node 'recipe'); run it with mergekit-yaml or kumiki merge\n"
+                + "merge_method: ties\n"
+                + "base_model: " + m.resolve("base") + "\n"
+                + "models:\n"
+                + "- model: " + m.resolve("chat") + "\n"
+                + "  parameters:\n"
+                + "    weight:\n"
+                + "    - 0.2\n"
+                + "    - 0.8\n"
+                + "    density: 0.5\n"
+                + "- model: " + m.resolve("code") + "\n"
+                + "  parameters:\n"
+                + "    weight: 0.5\n"
+                + "    density:\n"
+                + "    - filter: mlp\n"
+                + "      value: 0.3\n"
+                + "    - value: 0.7\n"
+                + "parameters:\n"
+                + "  normalize: true\n", ExportMergekitYamlKind.text(recipe, "recipe"));
+    }
+
     /** Mappings of files under {@code folder} in this process (Linux). */
     static long mapped(Path folder) throws IOException {
         return Files.readAllLines(Path.of("/proc/self/maps")).stream()
