@@ -32,6 +32,19 @@ export interface SettingInfo {
   onNode: boolean;
 }
 
+// A value the node takes beyond its settings, e.g. a Merge's method parameter (from the merge library's definitions):
+// set through its path (parameters.t, models.chat.weight) with a setSetting command.
+export interface ParameterFieldInfo {
+  path: string;
+  label: string;
+  doc: string;
+  kind: 'number' | 'flag';
+  value: string;
+  default?: string;
+  min?: number;
+  max?: number;
+}
+
 export interface DiagnosticInfo {
   severity: 'error' | 'warning';
   setting: string;
@@ -49,6 +62,7 @@ export interface NodeInfo {
   state: string;
   specs: Record<string, string>;
   settings: SettingInfo[];
+  parameters?: ParameterFieldInfo[];
 }
 
 export interface ConnectionInfo {

@@ -129,6 +129,24 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     await page.keyboard.press('Control+z');
     await key('merge', 'method').filter({ hasText: 'method linear' }).waitFor();
 
+    // a method parameter from the merge library's definitions: a gradient for one model, typed as numbers
+    await page.locator('[data-testid="node-merge"] .khead').click();
+    await page.locator('[data-testid="parameters-merge"]').waitFor();
+    const weight = page.locator('#param-merge-models-a-weight');
+    assert.equal(await weight.getAttribute('placeholder'), '0.5', 'the weight for all models applies until set');
+    assert.match(await page.locator('[data-testid="parameters-merge"]').textContent(), /normalize/);
+    await weight.fill('0.2, 0.8');
+    await weight.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#param-merge-models-a-weight')?.value === '[0.2, 0.8]');
+    await page.locator('[data-testid="node-merge"][data-state="configured"]').waitFor();
+    // a value that is not a number is reported at its field (the merge library says what it takes)
+    await weight.fill('heavy');
+    await weight.press('Enter');
+    await page.locator('[data-testid="param-merge-models-a-weight"] .diag.error').waitFor();
+    await page.screenshot({ path: `${shots}/canvas-parameters.png` });
+    await weight.fill('0.2, 0.8');
+    await weight.press('Enter');
+
     // run: states stream onto the nodes
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.locator('[data-testid="run-status"]', { hasText: 'succeeded' }).waitFor({ timeout: 60_000 });

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,15 +17,19 @@ import org.eclipse.emf.ecore.util.EcoreUtil;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.kumiki.engine.Configuration;
 import dev.kumiki.engine.Diagnostic;
 import dev.kumiki.engine.Engine;
 import dev.kumiki.engine.Execution;
+import dev.kumiki.engine.NodeKind;
 import dev.kumiki.engine.NodeKinds;
 import dev.kumiki.engine.RunOptions;
+import dev.kumiki.model.pipeline.Connection;
 import dev.kumiki.model.pipeline.Node;
+import dev.kumiki.model.pipeline.NodeSettings;
 import dev.kumiki.model.pipeline.Pipeline;
 import dev.kumiki.model.yaml.PipelineResource;
 
@@ -405,9 +410,52 @@ public final class CanvasSession {
         return Snapshots.palette(kinds);
     }
 
+    /**
+     * The fields a node's kind offers beyond its settings (a Merge's method parameters, from the merge library's
+     * definitions), with the ids of the nodes connected to each input port.
+     */
+    public synchronized List<dev.kumiki.engine.ParameterField> fields(String id) {
+        Optional<Node> n = findNode(id);
+        if (n.isEmpty()) {
+            return List.of();
+        }
+        Map<String, List<String>> connected = new java.util.LinkedHashMap<>();
+        for (Connection c : pipeline.getConnections()) {
+            if (c.getTo() == n.get()) {
+                connected.computeIfAbsent(c.getToPort(), p -> new ArrayList<>()).add(c.getFrom().getId());
+            }
+        }
+        return kinds.of(n.get().getSettings().eClass()).map(k -> fields(k, n.get().getSettings(), connected))
+                .orElse(List.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends NodeSettings> List<dev.kumiki.engine.ParameterField> fields(NodeKind<S> kind,
+            NodeSettings settings, Map<String, List<String>> connected) {
+        return kind.parameterFields((S) settings, connected);
+    }
+
+    /** {@link #fields} for the snapshot: path, label, doc, kind, value, default, bounds. */
+    private ArrayNode parameterFields(Node n) {
+        ArrayNode list = Snapshots.JSON.createArrayNode();
+        for (dev.kumiki.engine.ParameterField f : fields(n.getId())) {
+            ObjectNode x = list.addObject().put("path", f.path()).put("label", f.label()).put("doc", f.doc())
+                    .put("kind", f.kind().name().toLowerCase(java.util.Locale.ROOT)).put("value", f.value());
+            f.defaultValue().ifPresent(d -> x.put("default", d));
+            f.min().ifPresent(v -> x.put("min", v));
+            f.max().ifPresent(v -> x.put("max", v));
+        }
+        return list;
+    }
+
     /** The whole pipeline as the canvas shows it: nodes with ports, settings, diagnostics and states. */
     public synchronized ObjectNode snapshot() {
-        return Snapshots.snapshot(resource.getURI().lastSegment(), pipeline, kinds, editing.stack(), configuration,
-                runs.isRunning(), runs::state);
+        ObjectNode s = Snapshots.snapshot(resource.getURI().lastSegment(), pipeline, kinds, editing.stack(),
+                configuration, runs.isRunning(), runs::state);
+        ArrayNode nodes = (ArrayNode) s.get("nodes");
+        for (int i = 0; i < pipeline.getNodes().size(); i++) {
+            ((ObjectNode) nodes.get(i)).set("parameters", parameterFields(pipeline.getNodes().get(i)));
+        }
+        return s;
     }
 }

@@ -40,6 +40,7 @@ class CanvasBrowserTest {
         String file = Files.readString(dir.resolve("p.kumiki"));
         assertTrue(file.contains("  saveModel1:\n    kind: SaveModel\n    path: out/from-canvas\n"), file);
         assertTrue(file.contains("- merge.model -> saveModel1.model\n"), file);
+        assertTrue(file.contains("      a: {weight: [0.2, 0.8]}\n"), "the parameter set on the canvas: " + file);
         try (ModelFolder saved = ModelFolder.open(dir.resolve("out/from-canvas"))) {
             assertTrue(saved.names().size() > 10, "the run wrote the merged model");
         }

@@ -25,4 +25,12 @@ public interface ExecuteContext extends ConfigureContext {
 
     /** A folder of this node's own in the run record, for files worth keeping (summaries, logs). */
     Path recordDir();
+
+    /**
+     * What this node's {@code configure} told of its output {@code port} in the configuration being run, so that
+     * execute can reuse work done there (a Merge runs the plan it made); empty when the engine has none.
+     */
+    default java.util.Optional<PortSpec> configured(String port) {
+        return java.util.Optional.empty();
+    }
 }

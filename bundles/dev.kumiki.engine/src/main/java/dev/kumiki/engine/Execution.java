@@ -515,6 +515,11 @@ public final class Execution {
         }
 
         @Override
+        public java.util.Optional<PortSpec> configured(String port) {
+            return configuration.spec(node, port);
+        }
+
+        @Override
         public void progress(double fraction, String message) {
             Execution.this.progress(node, Math.max(0, Math.min(1, fraction)));
             listener.nodeProgress(node, fraction, message);

@@ -62,6 +62,15 @@ public interface NodeKind<S extends NodeSettings> {
         return Optional.empty();
     }
 
+    /**
+     * Values the node takes beyond its settings class's own attributes, given its settings and the ids of the nodes
+     * connected to each input port (e.g. a Merge's method parameters, per connected model): editors offer a field for
+     * each. Empty for most kinds.
+     */
+    default List<ParameterField> parameterFields(S settings, Map<String, List<String>> connected) {
+        return List.of();
+    }
+
     /** Memory the node needs while executing, in bytes, for the scheduler's budget. */
     default long memoryEstimate(S settings, Inputs<PortSpec> inputs) {
         return 64L << 20;

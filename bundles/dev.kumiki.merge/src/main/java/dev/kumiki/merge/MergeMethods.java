@@ -15,13 +15,26 @@ import dev.kumiki.merge.methods.TaskArithmetic;
 
 /** Every merge method by its mergekit name. See docs/merge-methods.md for what each computes. */
 public final class MergeMethods {
+    public static final MergeMethod LINEAR = new Linear();
+    public static final MergeMethod SLERP = new Slerp();
+    public static final MergeMethod NUSLERP = new NuSlerp();
+    public static final MergeMethod TASK_ARITHMETIC = TaskArithmetic.taskArithmetic();
+    public static final MergeMethod TIES = TaskArithmetic.ties();
+    public static final MergeMethod DARE_TIES = TaskArithmetic.dareTies();
+    public static final MergeMethod DARE_LINEAR = TaskArithmetic.dareLinear();
+    public static final MergeMethod BREADCRUMBS = TaskArithmetic.breadcrumbs();
+    public static final MergeMethod BREADCRUMBS_TIES = TaskArithmetic.breadcrumbsTies();
+    public static final MergeMethod DELLA = TaskArithmetic.della();
+    public static final MergeMethod DELLA_LINEAR = TaskArithmetic.dellaLinear();
+    public static final MergeMethod MODEL_STOCK = new ModelStock();
+    public static final MergeMethod SCE = new Sce();
+    public static final MergeMethod PASSTHROUGH = new Passthrough();
+
     private static final Map<String, MergeMethod> METHODS = new LinkedHashMap<>();
 
     static {
-        for (MergeMethod m : new MergeMethod[] {new Linear(), new Slerp(), new NuSlerp(), TaskArithmetic.taskArithmetic(),
-                TaskArithmetic.ties(), TaskArithmetic.dareTies(), TaskArithmetic.dareLinear(),
-                TaskArithmetic.breadcrumbs(), TaskArithmetic.breadcrumbsTies(), TaskArithmetic.della(),
-                TaskArithmetic.dellaLinear(), new ModelStock(), new Sce(), new Passthrough()}) {
+        for (MergeMethod m : new MergeMethod[] {LINEAR, SLERP, NUSLERP, TASK_ARITHMETIC, TIES, DARE_TIES, DARE_LINEAR,
+                BREADCRUMBS, BREADCRUMBS_TIES, DELLA, DELLA_LINEAR, MODEL_STOCK, SCE, PASSTHROUGH}) {
             METHODS.put(m.name(), m);
         }
     }

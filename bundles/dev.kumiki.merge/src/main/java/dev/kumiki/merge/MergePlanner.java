@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 
 import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.merge.config.Location;
+import dev.kumiki.merge.config.Problem;
 import dev.kumiki.merge.config.MergeConfig;
 import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.merge.config.ParameterSetting;
@@ -35,7 +37,7 @@ public final class MergePlanner {
     private final MergeConfig config;
     private final MergeMethod method;
     private final Map<String, ModelFolder> models;
-    private final List<String> warnings = new ArrayList<>();
+    private final List<Problem> warnings = new ArrayList<>();
     private Optional<TokenizerPlan> vocabulary = Optional.empty();
 
     private MergePlanner(MergeConfig config, MergeMethod method, Map<String, ModelFolder> models) {
@@ -44,30 +46,46 @@ public final class MergePlanner {
         this.models = models;
     }
 
-    /** The folder a model reference names: absolute, or relative to the configuration file's folder. */
+    /**
+     * The folder a model reference names: the one the configuration gives for it, else the reference as a path,
+     * absolute or relative to the configuration file's folder.
+     */
     public static Path resolve(MergeConfig config, String model) {
         Path p = Path.of(model);
         if (p.isAbsolute()) {
             return p;
         }
-        Path dir = config.file().toAbsolutePath().getParent();
+        Path given = config.folders().get(model);
+        if (given != null) {
+            return given;
+        }
+        Path dir = config.file().map(f -> f.toAbsolutePath().getParent()).orElse(null);
         return dir == null ? p.toAbsolutePath() : dir.resolve(p).normalize();
     }
 
     /**
-     * Plans {@code config}, opening the models it names (they stay open in {@code opened}, which the caller
-     * closes).
+     * Plans {@code config} from the headers of the models it names, which are opened and closed again before this
+     * returns; {@link MergePlan#open()} maps them for a run.
+     */
+    public static MergePlan plan(MergeConfig config) throws ConfigException, IOException {
+        Map<String, ModelFolder> opened = new LinkedHashMap<>();
+        try {
+            return plan(config, opened);
+        } finally {
+            opened.values().forEach(ModelFolder::close);
+        }
+    }
+
+    /**
+     * Plans {@code config}, opening the models it names that are not in {@code opened} yet (they stay open in
+     * {@code opened}, which the caller closes: several plans can share the models' headers this way).
      */
     public static MergePlan plan(MergeConfig config, Map<String, ModelFolder> opened) throws ConfigException, IOException {
-        MergeMethod method = MergeMethods.byName(config.mergeMethod()).orElseThrow(() -> new ConfigException(
-                config.whereOf("merge_method") + ": unknown merge_method '" + config.mergeMethod() + "'"
-                        + MergeConfigReader.nearest(config.mergeMethod(), MergeMethods.names())
-                                .map(s -> "; did you mean '" + s + "'?").orElse("")
-                        + " (Kumiki has " + String.join(", ", MergeMethods.names()) + ")"));
+        MergeMethod method = config.method();
         if (config.chatTemplate().isPresent()) {
             String tpl = config.chatTemplate().get();
             if (!tpl.equals("auto") && !tpl.equals("chatml") && !tpl.contains("{%") && !tpl.contains("{{")) {
-                throw new ConfigException(config.whereOf("chat_template") + ": unknown chat_template '" + tpl
+                throw new ConfigException(config.locationOf("chat_template"), "unknown chat_template '" + tpl
                         + "'; use auto (the template the input models share), chatml, or a Jinja template");
             }
         }
@@ -77,7 +95,7 @@ public final class MergePlanner {
                 try {
                     DType.ofUserName(d.get());
                 } catch (IllegalArgumentException e) {
-                    throw new ConfigException(config.whereOf(key) + ": " + e.getMessage());
+                    throw new ConfigException(config.locationOf(key), e.getMessage());
                 }
             }
         }
@@ -90,33 +108,34 @@ public final class MergePlanner {
             }
             Path dir = resolve(config, model);
             if (!Files.isDirectory(dir)) {
-                throw new ConfigException(whereModel(config, model) + ": model '" + model + "' is not a folder here ("
+                throw new ConfigException(whereModel(config, model), "model '" + model + "' is not a folder here ("
                         + dir + "); Kumiki reads local Hugging Face model folders and does not download models");
             }
             try {
                 opened.put(model, ModelFolder.open(dir));
             } catch (IOException e) {
-                throw new ConfigException(whereModel(config, model) + ": model '" + model + "' cannot be read: "
+                throw new ConfigException(whereModel(config, model), "model '" + model + "' cannot be read: "
                         + e.getMessage());
             }
         }
         return new MergePlanner(config, method, opened).plan();
     }
 
-    private static String whereModel(MergeConfig config, String model) {
+    private static Location whereModel(MergeConfig config, String model) {
         for (MergeConfig.InputModel m : config.models()) {
             if (m.model().equals(model)) {
-                return m.where();
+                return m.location();
             }
         }
         for (MergeConfig.OutputSlice s : config.slices()) {
             for (MergeConfig.InputSlice src : s.sources()) {
                 if (src.model().equals(model)) {
-                    return src.where();
+                    return src.location();
                 }
             }
         }
-        return config.whereOf("base_model");
+        return config.baseModel().filter(model::equals).isPresent() ? config.locationOf("base_model")
+                : config.locationOf("tokenizer_source");
     }
 
     /** Layers of a model: config.json's num_hidden_layers, else counted from tensor names. */
@@ -130,10 +149,18 @@ public final class MergePlanner {
     }
 
     private MergePlan plan() throws ConfigException {
+        try {
+            return planTensors();
+        } catch (ConfigException e) {
+            throw e.withWarnings(warnings);
+        }
+    }
+
+    private MergePlan planTensors() throws ConfigException {
         Optional<String> base = config.baseModel();
         if (method.baseUse() == MergeMethod.BaseUse.REQUIRED && base.isEmpty()
                 && config.slices().stream().allMatch(s -> s.baseModel().isEmpty())) {
-            throw new ConfigException(config.whereOf("merge_method") + ": " + method.name() + " merges deltas from a "
+            throw new ConfigException(config.locationOf("merge_method"), method.name() + " merges deltas from a "
                     + "base model; add base_model: PATH");
         }
         List<MergeConfig.OutputSlice> slices = config.slices().isEmpty() ? List.of(wholeModels()) : config.slices();
@@ -147,7 +174,7 @@ public final class MergePlanner {
             for (MergeConfig.InputSlice src : s.sources()) {
                 int have = layers(src.model());
                 if (src.to() > have) {
-                    throw new ConfigException(src.where() + ": layer_range [" + src.from() + ", " + src.to()
+                    throw new ConfigException(src.location(), "layer_range [" + src.from() + ", " + src.to()
                             + "] goes beyond the " + have + " layers of model '" + src.model() + "'");
                 }
             }
@@ -156,7 +183,7 @@ public final class MergePlanner {
             try {
                 vocabulary = Optional.of(tokenizerPlan(slices.get(0), base));
             } catch (IOException e) {
-                throw new ConfigException(config.whereOf("tokenizer_source") + ": cannot read a tokenizer: "
+                throw new ConfigException(config.locationOf("tokenizer_source"), "cannot read a tokenizer: "
                         + e.getMessage());
             }
         }
@@ -204,10 +231,10 @@ public final class MergePlanner {
         method.modelParameters().forEach(p -> known.add(p.name()));
         for (Map.Entry<String, ParameterSetting> e : given.entrySet()) {
             if (!known.contains(e.getKey())) {
-                warnings.add(e.getValue().where() + ": " + method.name() + " has no parameter '" + e.getKey() + "'"
+                warnings.add(new Problem(e.getValue().location(), method.name() + " has no parameter '" + e.getKey() + "'"
                         + MergeConfigReader.nearest(e.getKey(), known).map(n -> " (did you mean '" + n + "'?)")
                                 .orElse("") + "; it is ignored" + (known.isEmpty() ? "" : " (" + method.name()
-                                        + " has " + String.join(", ", known) + ")"));
+                                        + " has " + String.join(", ", known) + ")")));
             }
         }
     }
@@ -223,7 +250,7 @@ public final class MergePlanner {
         if (f.config().isPresent() && f.config().get().vocabSize().isPresent()) {
             return f.config().get().vocabSize().getAsInt();
         }
-        throw new ConfigException(config.whereOf("tokenizer_source") + ": model '" + model + "' has no token "
+        throw new ConfigException(config.locationOf("tokenizer_source"), "model '" + model + "' has no token "
                 + "embedding (embed_tokens) and no vocab_size in config.json");
     }
 
@@ -249,7 +276,7 @@ public final class MergePlanner {
         try {
             return TokenizerPlan.of(source, sourceVocabulary, base, vocabularies);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(config.whereOf("tokenizer_source") + ": " + e.getMessage());
+            throw new ConfigException(config.locationOf("tokenizer_source"), e.getMessage());
         }
     }
 
@@ -279,26 +306,26 @@ public final class MergePlanner {
         boolean baseIncluded = false;
         for (MergeConfig.InputModel m : config.models()) {
             baseIncluded |= config.baseModel().map(m.model()::equals).orElse(false);
-            sources.add(new MergeConfig.InputSlice(m.model(), 0, layers(m.model()), m.parameters(), m.where()));
+            sources.add(new MergeConfig.InputSlice(m.model(), 0, layers(m.model()), m.parameters(), m.location()));
         }
         if (config.baseModel().isPresent() && !baseIncluded) {
             if (method.baseUse() == MergeMethod.BaseUse.NONE) {
-                warnings.add(config.whereOf("base_model") + ": " + method.name() + " has no base model; base_model '"
-                        + config.baseModel().get() + "' is not among the models and is ignored");
+                warnings.add(new Problem(config.locationOf("base_model"), method.name() + " has no base model; base_model '"
+                        + config.baseModel().get() + "' is not among the models and is ignored"));
             } else {
                 String b = config.baseModel().get();
-                sources.add(new MergeConfig.InputSlice(b, 0, layers(b), Map.of(), config.whereOf("base_model")));
+                sources.add(new MergeConfig.InputSlice(b, 0, layers(b), Map.of(), config.locationOf("base_model")));
             }
         }
         int n = sources.get(0).layers();
         for (MergeConfig.InputSlice s : sources) {
             if (s.layers() != n) {
-                throw new ConfigException(s.where() + ": model '" + s.model() + "' has " + s.layers() + " layers but '"
+                throw new ConfigException(s.location(), "model '" + s.model() + "' has " + s.layers() + " layers but '"
                         + sources.get(0).model() + "' has " + n + "; merging whole models needs equal layer counts "
                         + "(use slices with layer_range to combine different depths)");
             }
         }
-        return new MergeConfig.OutputSlice(sources, Optional.empty(), Map.of(), config.whereOf("models"));
+        return new MergeConfig.OutputSlice(sources, Optional.empty(), Map.of(), config.locationOf("models"));
     }
 
     private void planTensor(List<PlannedTensor> out, Set<String> planned, String output, MergeConfig.OutputSlice slice,
@@ -309,20 +336,20 @@ public final class MergePlanner {
         Optional<String> baseModel = slice.baseModel().or(config::baseModel);
         boolean usesBase = method.baseUse() != MergeMethod.BaseUse.NONE && baseModel.isPresent();
         if (usesBase && slice.sources().stream().noneMatch(s -> s.model().equals(baseModel.get()))) {
-            throw new ConfigException(slice.where() + ": base model '" + baseModel.get() + "' is not among the "
+            throw new ConfigException(slice.location(), "base model '" + baseModel.get() + "' is not among the "
                     + "sources of this slice; add it with the same layer_range as the others");
         }
         MergeConfig.InputSlice lead = slice.sources().get(0);
         Optional<TensorInfo> leadTensor = models.get(lead.model()).info(leadName);
         if (leadTensor.isEmpty()) {
             if (leadName.contains("lm_head")) {
-                warnings.add("model '" + lead.model() + "' has no " + leadName + " (tied embeddings); " + output
-                        + " is left out");
+                warnings.add(new Problem(lead.location(), "model '" + lead.model() + "' has no " + leadName + " (tied embeddings); " + output
+                        + " is left out"));
                 return;
             }
             String holder = slice.sources().stream().map(MergeConfig.InputSlice::model)
                     .filter(m -> !m.equals(lead.model())).findFirst().orElse("another model");
-            throw new ConfigException(lead.where() + ": model '" + lead.model() + "' has no tensor '" + leadName
+            throw new ConfigException(lead.location(), "model '" + lead.model() + "' has no tensor '" + leadName
                     + "' (needed for " + output + "; model '" + holder + "' has it)");
         }
         TensorInfo leadInfo = leadTensor.get();
@@ -339,11 +366,11 @@ public final class MergePlanner {
             Optional<TensorInfo> info = folder.info(name);
             if (info.isEmpty()) {
                 if (LayerNames.isVocabulary(name) && name.contains("lm_head")) {
-                    warnings.add("model '" + src.model() + "' has no " + name + " (tied embeddings); it is left out "
-                            + "of " + output);
+                    warnings.add(new Problem(src.location(), "model '" + src.model() + "' has no " + name + " (tied embeddings); it is left out "
+                            + "of " + output));
                     continue;
                 }
-                throw new ConfigException(src.where() + ": model '" + src.model() + "' has no tensor '" + name
+                throw new ConfigException(src.location(), "model '" + src.model() + "' has no tensor '" + name
                         + "' (needed for " + output + ")");
             }
             Shape have = info.get().shape();
@@ -352,7 +379,7 @@ public final class MergePlanner {
             boolean passthrough = method.name().equals("passthrough");
             if (!have.equals(leadInfo.shape())) {
                 if (!sameWidth || vocabulary.isEmpty() && passthrough) {
-                    throw new ConfigException(src.where() + ": tensor '" + name + "' of model '" + src.model()
+                    throw new ConfigException(src.location(), "tensor '" + name + "' of model '" + src.model()
                             + "' is " + have + " but '" + leadName + "' of '" + lead.model() + "' is "
                             + leadInfo.shape() + (sameWidth ? "; the vocabularies differ and passthrough cannot "
                                     + "merge them" : "; models merged together need the same architecture and sizes"));
@@ -371,7 +398,7 @@ public final class MergePlanner {
             }
         }
         if (!leadInfo.dtype().isFloatingPoint() && !method.name().equals("passthrough")) {
-            throw new ConfigException(lead.where() + ": tensor '" + leadName + "' is " + leadInfo.dtype()
+            throw new ConfigException(lead.location(), "tensor '" + leadName + "' is " + leadInfo.dtype()
                     + "; only passthrough can carry non-float tensors");
         }
         DType type = outputType(baseInput != null ? baseInput.type() : leadInfo.dtype(), leadInfo.dtype());
@@ -383,13 +410,13 @@ public final class MergePlanner {
                 && leadInfo.shape().rank() == 2);
         Shape shape = permuted.map(v -> Shape.of(v.size(), leadInfo.shape().dim(1))).orElse(leadInfo.shape());
         if (rowsDiffer) {
-            shape = Shape.of(commonRows(slice.where(), output, baseInput, rows), leadInfo.shape().dim(1));
+            shape = Shape.of(commonRows(slice.location(), output, baseInput, rows), leadInfo.shape().dim(1));
         }
         PlannedTensor tensor = new PlannedTensor(output, shape, type, Optional.ofNullable(baseInput), inputs,
                 t, params, modelParams, permuted);
         String problem = method.check(PlannedJob.headersOnly(tensor));
         if (problem != null) {
-            throw new ConfigException(slice.where() + ": " + method.name() + ", tensor " + output + ": " + problem);
+            throw new ConfigException(slice.location(), method.name() + ", tensor " + output + ": " + problem);
         }
         out.add(tensor);
     }
@@ -399,25 +426,25 @@ public final class MergePlanner {
      * tokenizer_source: mergekit cuts task vectors to the base's rows and everything else to the rows all inputs
      * have.
      */
-    private long commonRows(String where, String output, PlannedTensor.Input base, Map<String, Long> rows) throws ConfigException {
+    private long commonRows(Location where, String output, PlannedTensor.Input base, Map<String, Long> rows) throws ConfigException {
         String advice = " (set tokenizer_source: base, union or a model to keep every token)";
         if (base != null && method.cutsEmbeddingsToBase()) {
             long baseRows = rows.get(base.model());
             for (Map.Entry<String, Long> e : rows.entrySet()) {
                 if (e.getValue() < baseRows) {
-                    throw new ConfigException(where + ": " + output + " of model '"
+                    throw new ConfigException(where, output + " of model '"
                             + e.getKey() + "' has " + e.getValue() + " rows, fewer than the " + baseRows + " of base "
                             + "model '" + base.model() + "'; " + method.name() + " cannot subtract them without "
                             + "tokenizer_source: set tokenizer_source: base, union or a model");
                 }
             }
-            warnings.add(output + ": the models' vocabularies differ in size; using the base model's " + baseRows
-                    + " rows as mergekit does" + advice);
+            warnings.add(new Problem(where.at(""), output + ": the models' vocabularies differ in size; using the base model's " + baseRows
+                    + " rows as mergekit does" + advice));
             return baseRows;
         }
         long common = rows.values().stream().mapToLong(Long::longValue).min().orElseThrow();
-        warnings.add(output + ": the models' vocabularies differ in size; using their common first " + common
-                + " rows as mergekit does" + advice);
+        warnings.add(new Problem(where.at(""), output + ": the models' vocabularies differ in size; using their common first " + common
+                + " rows as mergekit does" + advice));
         return common;
     }
 
@@ -433,7 +460,7 @@ public final class MergePlanner {
             return DType.ofUserName(name.get());
         } catch (IllegalArgumentException e) {
             String key = config.outDtype().isPresent() ? "out_dtype" : "dtype";
-            throw new ConfigException(config.whereOf(key) + ": " + e.getMessage());
+            throw new ConfigException(config.locationOf(key), e.getMessage());
         }
     }
 
@@ -460,19 +487,20 @@ public final class MergePlanner {
             if (s != null) {
                 Optional<Object> v = s.evaluate(tensor, t);
                 if (v.isPresent()) {
-                    return typed(p, v.get(), s.where());
+                    return typed(p, v.get(), s.location());
                 }
             }
         }
         if (p.defaultValue().isPresent()) {
             return p.defaultValue().get();
         }
-        throw new ConfigException((src != null ? src.where() : config.whereOf("parameters")) + ": " + method.name()
+        throw new ConfigException((src != null ? src.location() : config.locationOf("parameters")).parameter(p.name()),
+                method.name()
                 + " needs parameter '" + p.name() + "' (" + p.doc() + ")" + (src != null ? " for model '" + src.model()
                         + "'" : "") + " for tensor " + tensor);
     }
 
-    private static Object typed(ParameterDef p, Object value, String where) throws ConfigException {
+    private static Object typed(ParameterDef p, Object value, Location where) throws ConfigException {
         Object kind = p.defaultValue().orElse(0.0);
         if (kind instanceof Boolean) {
             if (value instanceof Boolean) {
@@ -481,7 +509,7 @@ public final class MergePlanner {
             if (value instanceof Double d && (d == 0 || d == 1)) {
                 return d == 1;
             }
-            throw new ConfigException(where + ": parameter '" + p.name() + "' is true or false, found '" + value + "'");
+            throw new ConfigException(where, "parameter '" + p.name() + "' is true or false, found '" + value + "'");
         }
         if (kind instanceof Double) {
             if (value instanceof Double) {
@@ -490,7 +518,7 @@ public final class MergePlanner {
             if (value instanceof Boolean b) {
                 return b ? 1.0 : 0.0;
             }
-            throw new ConfigException(where + ": parameter '" + p.name() + "' is a number, found '" + value + "'");
+            throw new ConfigException(where, "parameter '" + p.name() + "' is a number, found '" + value + "'");
         }
         return value.toString();
     }

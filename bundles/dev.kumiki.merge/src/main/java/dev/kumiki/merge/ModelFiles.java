@@ -92,7 +92,9 @@ final class ModelFiles {
             json.put("chat_template", chatTemplate(config.chatTemplate().get(), models));
             Merger.writeAtomically(tc, JSON.writeValueAsString(json) + "\n");
         }
-        Merger.writeAtomically(out.resolve("mergekit_config.yml"), config.text());
+        if (!config.text().isBlank()) {
+            Merger.writeAtomically(out.resolve("mergekit_config.yml"), config.text());
+        }
         Merger.writeAtomically(out.resolve("README.md"), modelCard(plan, models));
     }
 
@@ -131,7 +133,9 @@ final class ModelFiles {
                 .append(plan.method().name()).append("` method: ").append(plan.method().description()).append("\n\n");
         b.append("## Models merged\n\n");
         for (String m : c.referencedModels()) {
-            b.append("- ").append(m).append(c.baseModel().map(m::equals).orElse(false) ? " (base)" : "").append('\n');
+            // models named in code (a pipeline's node ids) with their folders; references read from YAML as written
+            b.append("- ").append(m).append(c.folders().containsKey(m) ? " (" + c.folders().get(m) + ")" : "")
+                    .append(c.baseModel().map(m::equals).orElse(false) ? " (base)" : "").append('\n');
         }
         ModelConfig arch = models.get(plan.baseForFiles()).config().orElse(null);
         b.append("\n## Result\n\n");
@@ -143,8 +147,10 @@ final class ModelFiles {
                 .append(String.format(java.util.Locale.ROOT, "%.2f GB", plan.outputBytes() / 1e9)).append('\n');
         b.append("- dtypes: ").append(plan.tensors().stream().map(t -> t.type().safetensorsName()).distinct()
                 .collect(Collectors.joining(", "))).append('\n');
-        b.append("\n## Configuration\n\nThe recipe, also in `mergekit_config.yml` (mergekit reads it unchanged):\n\n");
-        b.append("```yaml\n").append(c.text().strip()).append("\n```\n");
+        if (!c.text().isBlank()) {
+            b.append("\n## Configuration\n\nThe recipe, also in `mergekit_config.yml` (mergekit reads it unchanged):\n\n");
+            b.append("```yaml\n").append(c.text().strip()).append("\n```\n");
+        }
         return b.toString();
     }
 }

@@ -17,19 +17,25 @@ import dev.kumiki.engine.ConfigureContext;
 import dev.kumiki.engine.ExecuteContext;
 import dev.kumiki.engine.Inputs;
 import dev.kumiki.engine.NodeKind;
+import dev.kumiki.engine.ParameterField;
 import dev.kumiki.engine.Port;
 import dev.kumiki.engine.PortSpec;
 import dev.kumiki.engine.PortValue;
+import dev.kumiki.merge.MergeMethod;
+import dev.kumiki.merge.MergeMethods;
 import dev.kumiki.merge.MergePlan;
+import dev.kumiki.merge.MergePlanner;
+import dev.kumiki.merge.ParameterDef;
 import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.merge.config.ParameterValue;
 import dev.kumiki.model.Names;
 import dev.kumiki.nodes.settings.DataType;
 import dev.kumiki.nodes.settings.Merge;
+import dev.kumiki.nodes.settings.MergeParameter;
 import dev.kumiki.nodes.settings.ModelParameters;
 import dev.kumiki.nodes.settings.NodesPackage;
 import dev.kumiki.nodes.settings.SliceSource;
 import dev.kumiki.tensor.TensorInfo;
-import dev.kumiki.tensor.io.ModelFolder;
 
 /**
  * Merge: every method of the merge library over the models at its inputs, planned from headers at configure time.
@@ -51,6 +57,55 @@ public final class MergeKind implements NodeKind<Merge> {
     @Override
     public List<Port> outputs() {
         return List.of(Port.of("model", ModelPorts.MODEL, "the merged model, computed while it is read"));
+    }
+
+    /**
+     * The parameters of the selected method, from the merge library's definitions: each parameter given once
+     * ({@code parameters.NAME}); each parameter per model for all models ({@code parameters.NAME}, mergekit's
+     * fallback) and for each model connected to {@code models} ({@code models.ID.NAME}). Slices keep their
+     * parameters in the {@code slices} setting.
+     */
+    @Override
+    public List<ParameterField> parameterFields(Merge s, Map<String, List<String>> connected) {
+        Optional<MergeMethod> method = MergeMethods.byName(s.getMethod().getLiteral());
+        if (method.isEmpty()) {
+            return List.of();
+        }
+        List<ParameterField> fields = new ArrayList<>();
+        for (ParameterDef p : method.get().parameters()) {
+            fields.add(field("parameters." + p.name(), p.name(), p.doc(), p, value(s.getParameters(), p.name()),
+                    defaultText(p)));
+        }
+        for (ParameterDef p : method.get().modelParameters()) {
+            String all = value(s.getParameters(), p.name());
+            fields.add(field("parameters." + p.name(), p.name() + " (all models)", p.doc()
+                    + "; for every model that does not give its own", p, all, defaultText(p)));
+            if (s.getSlices().isEmpty()) {
+                for (String id : connected.getOrDefault("models", List.of())) {
+                    String own = s.getModels().stream().filter(m -> m.getModel().equals(id)).findFirst()
+                            .map(m -> value(m.getParameters(), p.name())).orElse("");
+                    fields.add(field("models." + id + "." + p.name(), p.name() + " · " + id, p.doc() + " (model '" + id
+                            + "')", p, own, all.isEmpty() ? defaultText(p) : Optional.of(all)));
+                }
+            }
+        }
+        return fields;
+    }
+
+    private static ParameterField field(String path, String label, String doc, ParameterDef p, String value,
+            Optional<String> defaultValue) {
+        return new ParameterField(path, label, doc, p.kind() == ParameterDef.Kind.FLAG ? ParameterField.Kind.FLAG
+                : ParameterField.Kind.NUMBER, value, defaultValue, p.min(), p.max());
+    }
+
+    private static String value(List<MergeParameter> params, String name) {
+        return params.stream().filter(p -> p.getName().equals(name) && p.getValue() != null).findFirst()
+                .map(p -> p.getValue().toString()).orElse("");
+    }
+
+    private static Optional<String> defaultText(ParameterDef p) {
+        return p.defaultValue().map(v -> v instanceof Double d ? (d.isNaN() ? "none" : ParameterValue.of(d)
+                .toString()) : v.toString());
     }
 
     /** The recipe of this node, or empty after reporting why there is none. */
@@ -90,6 +145,10 @@ public final class MergeKind implements NodeKind<Merge> {
             }
         }
         for (var slice : s.getSlices()) {
+            if (slice.getSources().isEmpty()) {
+                c.error("slices", "a slice needs at least one source: {model: NODE, layer_range: [FROM, TO]}");
+                ok = false;
+            }
             for (SliceSource src : slice.getSources()) {
                 if (!connected.contains(src.getModel())) {
                     c.error("slices", "a slice takes layers from '" + src.getModel() + "', which is not connected"
@@ -121,67 +180,84 @@ public final class MergeKind implements NodeKind<Merge> {
         return spec.folder();
     }
 
-    /** Plans the recipe from headers, reporting the planner's problems; the output's spec. */
-    static Optional<ModelSpec> plan(MergeRecipe recipe, ConfigureContext c) {
-        Map<String, ModelFolder> opened = new HashMap<>();
+    /** What each connected input node gives, by node id. */
+    private static Map<String, ModelSpec> specs(Inputs<? extends Object> inputs) {
+        Map<String, ModelSpec> specs = new HashMap<>();
+        for (String port : List.of("models", "base")) {
+            for (var in : inputs.all(port)) {
+                specs.put(in.fromNode(), in.value() instanceof ModelHandle h ? h.spec() : (ModelSpec) in.value());
+            }
+        }
+        return specs;
+    }
+
+    /**
+     * Plans the recipe from headers, reporting the planner's problems at the settings they concern; the output's
+     * spec, which carries the recipe with its plan (execute runs that plan, it does not plan again).
+     */
+    static Optional<ModelSpec> plan(MergeRecipe recipe, Map<String, ModelSpec> inputs, ConfigureContext c) {
         try {
-            MergePlan plan = recipe.plan(true, Optional.empty(), opened);
-            plan.warnings().forEach(w -> c.warning(null, MergeRecipe.problem(new ConfigException(w))));
-            String filesFrom = plan.baseForFiles();
+            MergePlan plan = MergePlanner.plan(recipe.config());
+            plan.problems().forEach(p -> c.warning(MergeRecipe.setting(p.location()), p.message()));
             List<TensorInfo> tensors = plan.tensors().stream()
                     .map(t -> new TensorInfo(t.output(), t.type(), t.shape())).toList();
-            ModelFolder from = opened.get(filesFrom);
-            Optional<Integer> layers = plan.outputLayers().or(() -> from.config()
-                    .filter(x -> x.layers().isPresent()).map(x -> x.layers().getAsInt()));
-            return Optional.of(new ModelSpec(from.config(), layers, tensors, Optional.empty(), Optional.of(recipe)));
+            ModelSpec from = inputs.get(plan.baseForFiles());
+            Optional<Integer> layers = plan.outputLayers().or(() -> from.layers());
+            return Optional.of(new ModelSpec(from.config(), layers, tensors, Optional.empty(),
+                    Optional.of(recipe.withPlan(plan))));
         } catch (ConfigException e) {
-            c.error(null, MergeRecipe.problem(e));
+            e.warnings().forEach(p -> c.warning(MergeRecipe.setting(p.location()), p.message()));
+            c.error(MergeRecipe.setting(e.location()), e.problem());
             return Optional.empty();
         } catch (IOException e) {
             c.error(null, "an input model cannot be read: " + e.getMessage());
             return Optional.empty();
-        } finally {
-            opened.values().forEach(ModelFolder::close);
         }
     }
 
     @Override
     public Map<String, PortSpec> configure(Merge s, Inputs<PortSpec> inputs, ConfigureContext c) {
-        return recipe(s, inputs, c).flatMap(r -> plan(r, c)).<Map<String, PortSpec>>map(spec -> Map.of("model", spec))
-                .orElse(Map.of());
+        return recipe(s, inputs, c).flatMap(r -> plan(r, specs(inputs), c))
+                .<Map<String, PortSpec>>map(spec -> Map.of("model", spec)).orElse(Map.of());
     }
 
     @Override
     public Map<String, PortValue> execute(Merge s, Inputs<PortValue> inputs, ExecuteContext c) throws IOException {
-        List<String> problems = new ArrayList<>();
-        ConfigureContext collect = new ConfigureContext() {
-            @Override
-            public String node() {
-                return c.node();
-            }
-
-            @Override
-            public Path baseDir() {
-                return c.baseDir();
-            }
-
-            @Override
-            public void error(String setting, String message) {
-                problems.add(message);
-            }
-
-            @Override
-            public void warning(String setting, String message) {
-                c.log("warning: " + message);
-            }
-        };
-        Optional<ModelSpec> spec = recipe(s, inputs, collect).flatMap(r -> plan(r, collect));
+        // the plan made when the pipeline was configured; planned again only for a caller that did not configure
+        Optional<ModelSpec> spec = c.configured("model").filter(ModelSpec.class::isInstance).map(ModelSpec.class::cast)
+                .filter(m -> m.recipe().flatMap(MergeRecipe::planned).isPresent());
         if (spec.isEmpty()) {
-            throw new IOException(String.join("; ", problems));
+            List<String> problems = new ArrayList<>();
+            ConfigureContext collect = new ConfigureContext() {
+                @Override
+                public String node() {
+                    return c.node();
+                }
+
+                @Override
+                public Path baseDir() {
+                    return c.baseDir();
+                }
+
+                @Override
+                public void error(String setting, String message) {
+                    problems.add(setting == null ? message : setting + ": " + message);
+                }
+
+                @Override
+                public void warning(String setting, String message) {
+                    c.log("warning: " + message);
+                }
+            };
+            spec = recipe(s, inputs, collect).flatMap(r -> plan(r, specs(inputs), collect));
+            if (spec.isEmpty()) {
+                throw new IOException(String.join("; ", problems));
+            }
         }
-        c.log("planned " + s.getMethod().getLiteral() + ": " + spec.get().summary());
+        MergeRecipe recipe = spec.get().recipe().orElseThrow();
+        c.log("planned " + recipe.settings().getMethod().getLiteral() + ": " + spec.get().summary());
         Files.writeString(Files.createDirectories(c.recordDir()).resolve("mergekit_config.yml"),
-                spec.get().recipe().orElseThrow().portableText(Optional.of(DataType.AUTO)));
-        return Map.of("model", new MergedModel(spec.get(), spec.get().recipe().orElseThrow()));
+                recipe.portableText(Optional.of(DataType.AUTO)));
+        return Map.of("model", new MergedModel(spec.get(), recipe));
     }
 }

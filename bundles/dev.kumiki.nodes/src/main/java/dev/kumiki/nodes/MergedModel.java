@@ -2,7 +2,6 @@ package dev.kumiki.nodes;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,6 @@ import dev.kumiki.merge.PlannedTensor;
 import dev.kumiki.merge.config.ConfigException;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorInfo;
-import dev.kumiki.tensor.io.ModelFolder;
 
 /** A merge's model: its recipe, computed tensor by tensor only when something reads it (e.g. SaveModel). */
 public record MergedModel(ModelSpec spec, MergeRecipe recipe) implements ModelHandle {
@@ -27,16 +25,15 @@ public record MergedModel(ModelSpec spec, MergeRecipe recipe) implements ModelHa
 
     @Override
     public TensorReader open() throws IOException {
-        Map<String, ModelFolder> opened = new HashMap<>();
         MergePlan plan;
         try {
-            plan = recipe.plan(false, Optional.empty(), opened);
+            plan = recipe.plan();
         } catch (ConfigException e) {
-            opened.values().forEach(ModelFolder::close);
-            throw new IOException(MergeRecipe.problem(e), e);
+            throw new IOException(e.problem(), e);
         }
-        Merger merger = Merger.builder(plan, opened).kernels(PlanWriter.kernels()).seed(recipe.settings().getSeed())
-                .build();
+        MergePlan.Inputs inputs = plan.open();
+        Merger merger = Merger.builder(plan, inputs.models()).kernels(PlanWriter.kernels())
+                .seed(recipe.settings().getSeed()).build();
         Map<String, PlannedTensor> byName = new LinkedHashMap<>();
         plan.tensors().forEach(t -> byName.put(t.output(), t));
         return new TensorReader() {
@@ -56,7 +53,7 @@ public record MergedModel(ModelSpec spec, MergeRecipe recipe) implements ModelHa
 
             @Override
             public void close() {
-                opened.values().forEach(ModelFolder::close);
+                inputs.close();
             }
         };
     }

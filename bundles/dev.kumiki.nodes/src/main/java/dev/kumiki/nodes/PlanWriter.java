@@ -2,8 +2,6 @@ package dev.kumiki.nodes;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 import dev.kumiki.engine.ExecuteContext;
@@ -13,7 +11,6 @@ import dev.kumiki.merge.config.ConfigException;
 import dev.kumiki.nodes.settings.DataType;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.hardware.HardwareProfile;
-import dev.kumiki.tensor.io.ModelFolder;
 import dev.kumiki.tensor.kernel.Kernels;
 
 /** Writes a model given as a mergekit recipe, streaming, with progress and cancellation from the node's context. */
@@ -48,26 +45,24 @@ final class PlanWriter {
     static ModelHandle.SaveSummary write(MergeRecipe recipe, Path out, long shardBytes, Optional<DType> dtype,
             long seed, ExecuteContext context) throws IOException {
         long start = System.nanoTime();
-        Map<String, ModelFolder> opened = new HashMap<>();
+        MergePlan plan;
         try {
-            MergePlan plan;
-            try {
-                plan = recipe.plan(false, Optional.of(dataType(dtype)), opened);
-            } catch (ConfigException e) {
-                throw new IOException(MergeRecipe.problem(e), e);
-            }
+            // the plan made at configure time, written in the type the SaveModel asks for
+            plan = recipe.planFor(Optional.of(dataType(dtype)));
+        } catch (ConfigException e) {
+            throw new IOException(e.problem(), e);
+        }
+        try (MergePlan.Inputs inputs = plan.open()) {
             Kernels k = kernels();
             context.log(plan.method().name() + " of " + plan.folders().size() + " model(s): " + plan.tensors().size()
                     + " tensors, " + ModelSpec.size(plan.outputBytes()) + ", " + k.name() + " kernels, "
                     + context.threads() + " threads");
-            Merger.builder(plan, opened).kernels(k).threads(context.threads()).shardBytes(shardBytes).seed(seed)
-                    .listener((t, done, total, bytes, totalBytes) -> context.progress((double) bytes / totalBytes,
-                            done + "/" + total + " tensors"))
+            Merger.builder(plan, inputs.models()).kernels(k).threads(context.threads()).shardBytes(shardBytes)
+                    .seed(seed).listener((t, done, total, bytes, totalBytes) -> context.progress(
+                            (double) bytes / totalBytes, done + "/" + total + " tensors"))
                     .build().run(out);
             return new ModelHandle.SaveSummary(plan.tensors().size(), plan.outputBytes(),
                     (System.nanoTime() - start) / 1e9, k.name());
-        } finally {
-            opened.values().forEach(ModelFolder::close);
         }
     }
 }

@@ -24,6 +24,9 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
+import dev.kumiki.merge.MergeMethod;
+import dev.kumiki.merge.MergeMethods;
+
 /**
  * Reads mergekit YAML into a {@link MergeConfig}, refusing what it cannot honour with {@code FILE:LINE:COLUMN}
  * messages, and reporting keys it does not know (with the nearest known one) as warnings.
@@ -123,8 +126,8 @@ public final class MergeConfigReader {
 
     private MergeConfig config(MappingNode top, String text) throws ConfigException {
         Map<String, Node> m = mapping(top, TOP, "the merge configuration");
-        Map<String, String> where = new LinkedHashMap<>();
-        m.forEach((k, v) -> where.put(k, at(v)));
+        Map<String, Location> where = new LinkedHashMap<>();
+        m.forEach((k, v) -> where.put(k, Location.key(k).at(at(v))));
         if (m.containsKey("modules")) {
             throw new ConfigException(at(m.get("modules")) + ": 'modules' (multi-module merges) is not supported yet; "
                     + "merge each module with its own configuration");
@@ -143,6 +146,11 @@ public final class MergeConfigReader {
             throw new ConfigException(file + ": give exactly one of 'models' (merge whole models) or 'slices' "
                     + "(build layers from layer ranges); this file has " + (hasModels ? "both" : "neither"));
         }
+        String methodName = string(method, "merge_method");
+        MergeMethod mergeMethod = MergeMethods.byName(methodName).orElseThrow(() -> new ConfigException(at(method)
+                + ": unknown merge_method '" + methodName + "'" + nearest(methodName, MergeMethods.names())
+                        .map(s -> "; did you mean '" + s + "'?").orElse("") + " (Kumiki has "
+                + String.join(", ", MergeMethods.names()) + ")"));
         List<MergeConfig.InputModel> models = new ArrayList<>();
         if (hasModels) {
             for (Node n : sequence(m.get("models"), "models")) {
@@ -155,32 +163,35 @@ public final class MergeConfigReader {
         List<MergeConfig.OutputSlice> slices = new ArrayList<>();
         if (hasSlices) {
             for (Node n : sequence(m.get("slices"), "slices")) {
-                slices.add(outputSlice(n));
+                slices.add(outputSlice(n, slices.size()));
             }
             if (slices.isEmpty()) {
                 throw new ConfigException(at(m.get("slices")) + ": 'slices' is empty; list the output slices");
             }
         }
-        return new MergeConfig(file, string(method, "merge_method"), optionalModel(m.get("base_model"), "base_model"),
-                models, slices, parameters(m.get("parameters")), optionalString(m.get("dtype"), "dtype"),
-                optionalString(m.get("out_dtype"), "out_dtype"),
+        return new MergeConfig(Optional.of(file), mergeMethod, optionalModel(m.get("base_model"), "base_model"),
+                models, slices, parameters(m.get("parameters"), Location.key("parameters")),
+                optionalString(m.get("dtype"), "dtype"), optionalString(m.get("out_dtype"), "out_dtype"),
                 optionalModel(m.get("tokenizer_source"), "tokenizer_source"),
-                optionalString(m.get("chat_template"), "chat_template"), where, text);
+                optionalString(m.get("chat_template"), "chat_template"), where, Map.of(), text);
     }
 
     private MergeConfig.InputModel inputModel(Node n) throws ConfigException {
         if (n instanceof ScalarNode s) {
-            return new MergeConfig.InputModel(model(s, "model"), Map.of(), at(n));
+            String name = model(s, "model");
+            return new MergeConfig.InputModel(name, Map.of(), Location.model(name).at(at(n)));
         }
         Map<String, Node> m = mapping(mappingNode(n, "an entry of models"), MODEL_KEYS, "a model entry");
         Node model = m.get("model");
         if (model == null) {
             throw new ConfigException(at(n) + ": a models entry needs 'model: PATH'");
         }
-        return new MergeConfig.InputModel(model(model, "model"), parameters(m.get("parameters")), at(n));
+        String name = model(model, "model");
+        Location location = Location.model(name).at(at(n));
+        return new MergeConfig.InputModel(name, parameters(m.get("parameters"), location), location);
     }
 
-    private MergeConfig.OutputSlice outputSlice(Node n) throws ConfigException {
+    private MergeConfig.OutputSlice outputSlice(Node n, int index) throws ConfigException {
         Map<String, Node> m = mapping(mappingNode(n, "an entry of slices"), SLICE_KEYS, "a slice");
         if (m.containsKey("residual_weight")) {
             throw new ConfigException(at(m.get("residual_weight")) + ": residual_weight is not supported yet");
@@ -207,8 +218,10 @@ public final class MergeConfigReader {
             if (from < 0 || to <= from) {
                 throw new ConfigException(at(range) + ": layer_range [" + from + ", " + to + "] must have 0 <= FROM < TO");
             }
-            list.add(new MergeConfig.InputSlice(model(model, "model"), from, to, parameters(src.get("parameters")),
-                    at(s)));
+            String name = model(model, "model");
+            Location location = Location.source(index, list.size(), name).at(at(s));
+            list.add(new MergeConfig.InputSlice(name, from, to, parameters(src.get("parameters"), location),
+                    location));
         }
         if (list.isEmpty()) {
             throw new ConfigException(at(sources) + ": a slice needs at least one source");
@@ -220,85 +233,22 @@ public final class MergeConfigReader {
                         + layers + ", this one " + s.layers() + " ([" + s.from() + ", " + s.to() + "])");
             }
         }
+        Location location = Location.slice(index).at(at(n));
         return new MergeConfig.OutputSlice(list, optionalModel(m.get("base_model"), "base_model"),
-                parameters(m.get("parameters")), at(n));
+                parameters(m.get("parameters"), location), location);
     }
 
-    private Map<String, ParameterSetting> parameters(Node n) throws ConfigException {
+    private Map<String, ParameterSetting> parameters(Node n, Location place) throws ConfigException {
         if (n == null || isNull(n)) {
             return Map.of();
         }
         Map<String, ParameterSetting> map = new LinkedHashMap<>();
         for (NodeTuple t : mappingNode(n, "parameters").getValue()) {
             String name = string(t.getKeyNode(), "a parameter name");
-            map.put(name, setting(t.getValueNode(), name));
+            map.put(name, new ParameterSetting(ParameterValues.of(t.getValueNode(), name, this::at),
+                    place.parameter(name).at(at(t.getValueNode()))));
         }
         return map;
-    }
-
-    private ParameterSetting setting(Node n, String name) throws ConfigException {
-        if (n instanceof ScalarNode s) {
-            return new ParameterSetting.Scalar(scalar(s, name), at(n));
-        }
-        if (n instanceof MappingNode map) {
-            return new ParameterSetting.Filtered(List.of(rule(map, name)), at(n));
-        }
-        List<Node> items = sequence(n, name);
-        if (items.isEmpty()) {
-            throw new ConfigException(at(n) + ": parameter '" + name + "' is an empty list");
-        }
-        if (items.stream().allMatch(i -> i instanceof MappingNode)) {
-            List<ParameterSetting.Filtered.Rule> rules = new ArrayList<>();
-            for (Node i : items) {
-                rules.add(rule((MappingNode) i, name));
-            }
-            return new ParameterSetting.Filtered(rules, at(n));
-        }
-        List<Object> values = new ArrayList<>();
-        for (Node i : items) {
-            if (!(i instanceof ScalarNode s)) {
-                throw new ConfigException(at(i) + ": parameter '" + name + "' mixes list forms; use numbers (a "
-                        + "gradient) or {filter, value} entries");
-            }
-            values.add(scalar(s, name));
-        }
-        if (values.stream().allMatch(v -> v instanceof Double)) {
-            return new ParameterSetting.Gradient(values.stream().map(v -> (Double) v).toList(), at(n));
-        }
-        return new ParameterSetting.Choices(values, at(n));
-    }
-
-    private ParameterSetting.Filtered.Rule rule(MappingNode map, String name) throws ConfigException {
-        Map<String, Node> m = mapping(map, Set.of("filter", "value"), "a {filter, value} entry of '" + name + "'");
-        Node value = m.get("value");
-        if (value == null) {
-            throw new ConfigException(at(map) + ": a {filter, value} entry of '" + name + "' needs a value");
-        }
-        Node filter = m.get("filter");
-        return new ParameterSetting.Filtered.Rule(filter == null || isNull(filter) ? null : string(filter, "filter"),
-                setting(value, name));
-    }
-
-    private Object scalar(ScalarNode s, String name) throws ConfigException {
-        Tag tag = s.getTag();
-        String v = s.getValue();
-        try {
-            if (tag.equals(Tag.INT) || tag.equals(Tag.FLOAT)) {
-                return Double.parseDouble(v.replace("_", ""));
-            }
-        } catch (NumberFormatException e) {
-            throw new ConfigException(at(s) + ": '" + v + "' is not a number (parameter '" + name + "')");
-        }
-        if (tag.equals(Tag.BOOL)) {
-            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
-                case "true", "yes", "on", "y" -> Boolean.TRUE;
-                default -> Boolean.FALSE;
-            };
-        }
-        if (tag.equals(Tag.NULL)) {
-            throw new ConfigException(at(s) + ": parameter '" + name + "' has no value");
-        }
-        return v;
     }
 
     private static boolean isNull(Node n) {

@@ -37,7 +37,7 @@ public final class Sce implements MergeMethod {
     public List<ParameterDef> parameters() {
         return List.of(
                 ParameterDef.optional("select_topk", 1.0, false,
-                        "fraction of positions kept, those with the largest variance across models"),
+                        "fraction of positions kept, those with the largest variance across models").between(0, 1),
                 ParameterDef.optional("int8_mask", false, false, "store masks as int8 (same result)"));
     }
 

@@ -32,7 +32,7 @@ public final class Slerp implements MergeMethod {
 
     @Override
     public List<ParameterDef> parameters() {
-        return List.of(ParameterDef.required("t", false, "position between the base (0) and the other model (1)"));
+        return List.of(ParameterDef.required("t", false, "position between the base (0) and the other model (1)").between(0, 1));
     }
 
     @Override

@@ -117,13 +117,14 @@ public final class TaskArithmetic implements MergeMethod {
     public List<ParameterDef> modelParameters() {
         List<ParameterDef> list = new ArrayList<>();
         list.add(ParameterDef.required("weight", true, "the task vector's weight"));
-        list.add(ParameterDef.optional("density", 1.0, true, "fraction of the task vector kept"));
+        list.add(ParameterDef.optional("density", 1.0, true, "fraction of the task vector kept").between(0, 1));
         if (sparsification == Sparsification.MAGNITUDE_OUTLIERS) {
-            list.add(ParameterDef.optional("gamma", 0.01, true, "fraction of the largest changes dropped as outliers"));
+            list.add(ParameterDef.optional("gamma", 0.01, true, "fraction of the largest changes dropped as outliers")
+                    .between(0, 1));
         }
         if (sparsification == Sparsification.DELLA) {
             list.add(ParameterDef.optional("epsilon", 0.15, true,
-                    "spread of the keep probability around density, by magnitude rank"));
+                    "spread of the keep probability around density, by magnitude rank").between(0, 1));
         }
         return list;
     }

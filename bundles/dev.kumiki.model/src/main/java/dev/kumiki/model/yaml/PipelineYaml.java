@@ -115,7 +115,49 @@ public final class PipelineYaml {
             if (p == null) {
                 return Optional.empty();
             }
+            if (setting != null && setting.contains(".") && !p.containsKey(setting)) {
+                Optional<Problem> inner = within(object, setting.split("\\."));
+                if (inner.isPresent()) {
+                    return inner;
+                }
+            }
             return Optional.ofNullable(p.get(setting == null ? "" : setting)).or(() -> Optional.ofNullable(p.get("")));
+        }
+
+        /**
+         * A setting path through keyed lists ({@code models.chat.weight}, {@code parameters.t}): the deepest part
+         * written in the file.
+         */
+        private Optional<Problem> within(EObject object, String[] path) {
+            Optional<EStructuralFeature> f = Settings.feature(object.eClass(), path[0]);
+            Map<String, Problem> p = places.getOrDefault(object, Map.of());
+            Optional<Problem> here = Optional.ofNullable(p.get(path[0])).or(() -> Optional.ofNullable(p.get("")));
+            if (path.length < 2 || f.isEmpty() || !(f.get() instanceof EReference r) || !r.isMany()) {
+                return here;
+            }
+            Optional<EAttribute> key = Settings.key(r.getEReferenceType());
+            if (key.isEmpty()) {
+                return here;
+            }
+            for (Object child : (List<?>) object.eGet(r)) {
+                EObject c = (EObject) child;
+                if (path[1].equals(String.valueOf(c.eGet(key.get())))) {
+                    if (path.length == 2) {
+                        return Optional.ofNullable(places.getOrDefault(c, Map.of()).get("")).or(() -> here);
+                    }
+                    List<EStructuralFeature> rest = rest(c.eClass(), key.get());
+                    String[] tail = java.util.Arrays.copyOfRange(path, 2, path.length);
+                    if (rest.size() == 1 && Settings.feature(c.eClass(), tail[0]).isEmpty()) {
+                        // written inline ({chat: {weight: 1}}): the next part names an entry of the only list
+                        String[] inline = new String[tail.length + 1];
+                        inline[0] = Settings.yamlName(rest.get(0));
+                        System.arraycopy(tail, 0, inline, 1, tail.length);
+                        tail = inline;
+                    }
+                    return within(c, tail).or(() -> here);
+                }
+            }
+            return here;
         }
     }
 
@@ -459,7 +501,21 @@ public final class PipelineYaml {
 
         Optional<Object> value(EAttribute a, Node node, String what) {
             if (Settings.isYamlValued(a)) {
-                return Optional.of(yamlText(node));
+                String yaml = yamlText(node);
+                if (a.getEAttributeType().getInstanceClass() == String.class) {
+                    return Optional.of(yaml);
+                }
+                // a typed value (a merge parameter): the type reads its YAML (its static valueOf(String))
+                try {
+                    return Optional.of(EcoreUtil.createFromString(a.getEAttributeType(), yaml));
+                } catch (RuntimeException e) {
+                    Throwable cause = e;
+                    while (cause.getCause() != null) {
+                        cause = cause.getCause();
+                    }
+                    error(node, what + ": " + cause.getMessage());
+                    return Optional.empty();
+                }
             }
             Optional<String> text = scalar(node, what);
             if (text.isEmpty()) {
@@ -872,7 +928,9 @@ public final class PipelineYaml {
 
     private static Node scalar(EAttribute a, Object value) {
         if (Settings.isYamlValued(a)) {
-            return yamlNode((String) value);
+            // typed values write themselves as YAML (their toString, through the type's factory)
+            return yamlNode(value instanceof String text ? text
+                    : EcoreUtil.convertToString(a.getEAttributeType(), value));
         }
         if (value instanceof Number n) {
             return number(n);

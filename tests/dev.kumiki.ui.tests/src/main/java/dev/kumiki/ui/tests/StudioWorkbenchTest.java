@@ -376,6 +376,22 @@ class StudioWorkbenchTest {
             assertEquals("Set saveModel1.path", editor.session().commandStack().getUndoCommand().getLabel());
             return null;
         });
+        // the Merge node's method parameters come from the merge library: a gradient typed as numbers
+        bridge(editor, "{type:'select',nodes:['merge']}");
+        ui(() -> {
+            settle();
+            IStructuredSelection selected = (IStructuredSelection) editor.getSite().getSelectionProvider()
+                    .getSelection();
+            NodeProperties node = assertInstanceOf(NodeProperties.class, selected.getFirstElement());
+            assertEquals(List.of("normalize", "weight (all models)", "weight · a", "weight · b"), Arrays.stream(node
+                    .getPropertyDescriptors()).filter(d -> "Method parameters".equals(d.getCategory()))
+                    .map(d -> d.getDisplayName()).toList());
+            assertEquals("0.5", node.getPropertyValue("param:parameters.weight"));
+            node.setPropertyValue("param:models.a.weight", "0.2, 0.8");
+            assertEquals("Set merge.models.a.weight", editor.session().commandStack().getUndoCommand().getLabel());
+            assertEquals("[0.2, 0.8]", node.getPropertyValue("param:models.a.weight"));
+            return null;
+        });
         bridge(editor, "{type:'connect',from:'merge',fromPort:'model',to:'saveModel1',toPort:'model'}");
         awaitMarkers(pipelineFile, List.of());
         awaitCanvas(editor, 4);
@@ -413,6 +429,7 @@ class StudioWorkbenchTest {
         String saved = Files.readString(dir.resolve("merge.kumiki"));
         assertTrue(saved.contains("  saveModel1:\n    kind: SaveModel\n    path: out/merged\n"), saved);
         assertTrue(saved.contains("- merge.model -> saveModel1.model\n"), saved);
+        assertTrue(saved.contains("      a: {weight: [0.2, 0.8]}\n"), saved);
     }
 
     /** A run from the canvas: a Job while it runs, the Results and Run History views and the console afterwards. */

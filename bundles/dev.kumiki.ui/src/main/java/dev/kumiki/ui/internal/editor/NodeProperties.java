@@ -17,6 +17,7 @@ import org.eclipse.ui.views.properties.TextPropertyDescriptor;
 
 import dev.kumiki.canvas.CanvasSession;
 import dev.kumiki.engine.Diagnostic;
+import dev.kumiki.engine.ParameterField;
 import dev.kumiki.model.Settings;
 import dev.kumiki.model.pipeline.Node;
 
@@ -29,6 +30,8 @@ public final class NodeProperties implements IPropertySource, IAdaptable {
     private static final String SETTINGS = "Settings";
     private static final String PROBLEMS = "Problems";
     private static final String OUTPUTS = "Outputs";
+    private static final String PARAMETERS = "Method parameters";
+    private static final String PARAMETER = "param:";
 
     private final CanvasSession session;
     private final String id;
@@ -74,6 +77,20 @@ public final class NodeProperties implements IPropertySource, IAdaptable {
             d.setDescription(Settings.documentation(f) + (range.isEmpty() ? "" : " (" + range + ")"));
             out.add(d);
         }
+        // the method's parameters, from the merge library's definitions: each a number or a gradient (a list)
+        for (ParameterField field : session.fields(id)) {
+            TextPropertyDescriptor t = new TextPropertyDescriptor(PARAMETER + field.path(), field.label());
+            t.setValidator(value -> validate(field.path(), yaml(String.valueOf(value))));
+            t.setCategory(PARAMETERS);
+            String range = (field.min().isPresent() ? "≥ " + field.min().getAsDouble() : "")
+                    + (field.min().isPresent() && field.max().isPresent() ? ", " : "")
+                    + (field.max().isPresent() ? "≤ " + field.max().getAsDouble() : "");
+            t.setDescription(field.doc() + (field.kind() == ParameterField.Kind.NUMBER
+                    ? "; a number, or numbers separated by commas for a gradient over the layers" : "; true or false")
+                    + field.defaultValue().map(d -> " (default " + d + ")").orElse(" (required)")
+                    + (range.isEmpty() ? "" : " (" + range + ")"));
+            out.add(t);
+        }
         int i = 0;
         for (Diagnostic diagnostic : session.configuration().of(id)) {
             PropertyDescriptor d = new PropertyDescriptor("problem:" + i++, diagnostic.settingName().orElse("node"));
@@ -101,6 +118,11 @@ public final class NodeProperties implements IPropertySource, IAdaptable {
             List<Diagnostic> all = session.configuration().of(id);
             int i = Integer.parseInt(k.substring("problem:".length()));
             return i < all.size() ? all.get(i).severity().name().toLowerCase() + ": " + all.get(i).message() : "";
+        }
+        if (k.startsWith(PARAMETER)) {
+            String path = k.substring(PARAMETER.length());
+            return session.fields(id).stream().filter(f -> f.path().equals(path)).findFirst()
+                    .map(ParameterField::value).orElse("");
         }
         if (k.startsWith("output:")) {
             var spec = session.configuration().spec(id, k.substring("output:".length()));
@@ -132,6 +154,14 @@ public final class NodeProperties implements IPropertySource, IAdaptable {
     @Override
     public void setPropertyValue(Object key, Object value) {
         String k = (String) key;
+        if (k.startsWith(PARAMETER)) {
+            String path = k.substring(PARAMETER.length());
+            String text = yaml(String.valueOf(value));
+            if (!text.isEmpty() && !text.equals(getPropertyValue(key))) {
+                session.setSettingCommand(id, path, text);
+            }
+            return;
+        }
         Optional<Node> node = node();
         if (node.isEmpty()) {
             return;
@@ -142,6 +172,15 @@ public final class NodeProperties implements IPropertySource, IAdaptable {
         if (!text.equals(session.kinds().yaml().valueText(node.get().getSettings(), f))) {
             session.setSettingCommand(id, k, text);
         }
+    }
+
+    /** A number, or numbers separated by commas (a gradient), as the YAML a parameter takes; other YAML as typed. */
+    static String yaml(String text) {
+        String t = text.strip();
+        if (t.startsWith("[") || t.startsWith("{") || !t.contains(",")) {
+            return t;
+        }
+        return "[" + String.join(", ", java.util.Arrays.stream(t.split(",")).map(String::strip).toList()) + "]";
     }
 
     @Override
