@@ -70,8 +70,15 @@ check_cli() { # distribution folder
     [ -n "$address" ] && curl -sf "$address" | grep -q '<div id="root">' \
         && curl -sf -X POST -d '{"type":"hello"}' "${address}api/command" | grep -q '"ok":true'
     check "kumiki serve serves the canvas and takes commands (${address:-no address})" $?
+    # stopping the launcher stops Kumiki: the script has handed over to Java, so TERM reaches the JVM itself
     kill "$serve" 2> /dev/null
+    local stopped=1
+    for _ in $(seq 1 50); do kill -0 "$serve" 2> /dev/null || { stopped=0; break; }; sleep 0.2; done
+    check "kill stops kumiki serve (no JVM left behind)" $stopped
+    [ $stopped -eq 0 ] || kill -KILL "$serve" 2> /dev/null
     wait "$serve" 2> /dev/null
+    [ -n "$address" ] && ! curl -s --max-time 5 "$address" > /dev/null
+    check "and its port is closed" $?
     rm -rf "$work"
 }
 

@@ -19,7 +19,8 @@ import dev.kumiki.cli.Kumiki;
  * <p>
  * The launcher script hands the user's arguments over in a file ({@value #ARGS_FILE} names it, one NUL-terminated
  * argument each) so that none of them is taken by Equinox, which claims options like {@code -data} or
- * {@code -debug} for itself.
+ * {@code -debug} for itself. The launcher owns that file (it passes an already removed file as {@code /dev/fd/N}),
+ * so it is only read here.
  */
 public final class KumikiApplication implements IApplication {
     public static final String ARGS_FILE = "kumiki.args.file";
@@ -34,10 +35,13 @@ public final class KumikiApplication implements IApplication {
     private static String[] arguments(IApplicationContext context) throws IOException {
         String file = System.getProperty(ARGS_FILE);
         if (file != null) {
-            Path path = Path.of(file);
-            String all = Files.readString(path, StandardCharsets.UTF_8);
-            Files.deleteIfExists(path);
-            return all.isEmpty() ? new String[0] : Arrays.copyOf(all.split("\0", -1), all.split("\0", -1).length - 1);
+            // the launcher has already removed the file and hands over an open descriptor (/dev/fd/N)
+            String all = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            if (all.isEmpty()) {
+                return new String[0];
+            }
+            String[] parts = all.split("\0", -1);
+            return Arrays.copyOf(parts, parts.length - 1);
         }
         Object args = context.getArguments().get(IApplicationContext.APPLICATION_ARGS);
         return args instanceof String[] a ? a : new String[0];
