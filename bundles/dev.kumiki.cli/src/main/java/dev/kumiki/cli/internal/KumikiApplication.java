@@ -2,6 +2,10 @@ package dev.kumiki.cli.internal;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,11 +29,44 @@ import dev.kumiki.cli.Kumiki;
 public final class KumikiApplication implements IApplication {
     public static final String ARGS_FILE = "kumiki.args.file";
 
+    /**
+     * The launcher's copy of the original stderr ({@code -Dkumiki.stderr.fd=N}). The JVM starts with stderr going
+     * through a filter that drops its incubator-module warning; once started, Kumiki writes to the original again.
+     */
+    public static final String STDERR_FD = "kumiki.stderr.fd";
+
     @Override
     public Object start(IApplicationContext context) throws IOException {
+        restoreStderr();
         String[] args = arguments(context);
         Charset cs = System.out.charset();
         return Kumiki.run(args, new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs));
+    }
+
+    /**
+     * Points file descriptor 2 back at the launcher's original stderr (dup2), so that what Kumiki writes reaches it
+     * directly and in order, not through the filter process, which then ends. Without the property, or where the
+     * C library cannot be called, stderr stays as it is.
+     */
+    static void restoreStderr() {
+        String fd = System.getProperty(STDERR_FD);
+        if (fd == null || !fd.matches("\\d{1,4}")) {
+            return;
+        }
+        int saved = Integer.parseInt(fd);
+        try {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle dup2 = linker.downcallHandle(linker.defaultLookup().find("dup2").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            MethodHandle close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            System.err.flush();
+            if ((int) dup2.invokeExact(saved, 2) == 2) {
+                int ignored = (int) close.invokeExact(saved);
+            }
+        } catch (Throwable e) {
+            // stderr keeps going through the launcher's filter: everything still arrives
+        }
     }
 
     private static String[] arguments(IApplicationContext context) throws IOException {
