@@ -32,6 +32,12 @@ check_cli() { # distribution folder
     [ $code -eq 2 ] && grep -q "Unknown options: '-data', '/tmp'" <<< "$err"
     check "Equinox-like options in user arguments reach Kumiki, not Equinox" $?
 
+    local tmp
+    tmp=$(mktemp -d)
+    TMPDIR=$tmp "$dist/kumiki" version > /dev/null 2>&1 && [ -z "$(ls -A "$tmp")" ]
+    check "the launcher leaves no file behind (its arguments file is gone once Java has it)" $?
+    rm -rf "$tmp"
+
     err=$(KUMIKI_BACKEND=gpu "$dist/kumiki" backends 2>&1 >/dev/null); code=$?
     [ $code -eq 2 ] && grep -q "unknown backend 'gpu'; choose one of a64fx, vector, scalar" <<< "$err"
     check "a bad KUMIKI_BACKEND is a usage error naming the choices" $?
