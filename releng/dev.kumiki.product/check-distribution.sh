@@ -32,6 +32,12 @@ check_cli() { # distribution folder
     [ $code -eq 2 ] && grep -q "Unknown options: '-data', '/tmp'" <<< "$err"
     check "Equinox-like options in user arguments reach Kumiki, not Equinox" $?
 
+    local tmp
+    tmp=$(mktemp -d)
+    TMPDIR=$tmp "$dist/kumiki" version > /dev/null 2>&1 && [ -z "$(ls -A "$tmp")" ]
+    check "the launcher leaves no file behind (its arguments file is gone once Java has it)" $?
+    rm -rf "$tmp"
+
     err=$(KUMIKI_BACKEND=gpu "$dist/kumiki" backends 2>&1 >/dev/null); code=$?
     [ $code -eq 2 ] && grep -q "unknown backend 'gpu'; choose one of a64fx, vector, scalar" <<< "$err"
     check "a bad KUMIKI_BACKEND is a usage error naming the choices" $?
@@ -80,8 +86,15 @@ check_cli() { # distribution folder
         -H 'Content-Type: text/plain' -H "$key")"
     [ "$refused" = "403 401 403 403 415" ]
     check "kumiki serve refuses a wrong token, no token, another site, another Host, text/plain ($refused)" $?
+    # stopping the launcher stops Kumiki: the script has handed over to Java, so TERM reaches the JVM itself
     kill "$serve" 2> /dev/null
+    local stopped=1
+    for _ in $(seq 1 50); do kill -0 "$serve" 2> /dev/null || { stopped=0; break; }; sleep 0.2; done
+    check "kill stops kumiki serve (no JVM left behind)" $stopped
+    [ $stopped -eq 0 ] || kill -KILL "$serve" 2> /dev/null
     wait "$serve" 2> /dev/null
+    [ -n "$address" ] && ! curl -s --max-time 5 "$address" > /dev/null
+    check "and its port is closed" $?
     rm -rf "$work"
 }
 

@@ -7,9 +7,11 @@ command -v npm > /dev/null || { echo "the canvas needs Node.js 20 or newer, with
 major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$major" -ge 20 ] || { echo "the canvas needs Node.js 20 or newer (Vite 7); this is $(node --version)" >&2; exit 1; }
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    # `npm install` installs the versions the lock pins. Not `npm ci`: npm 11 writes locks without the other
-    # platforms' optional packages (rollup's native binaries) and `npm ci` then refuses its own lock.
-    npm install --no-audit --no-fund --loglevel=error
+    # `npm ci` installs exactly what the committed lock pins and never writes the lock, so a build leaves the
+    # checkout as it was (`npm install` would rewrite it). The lock lists every platform's optional packages
+    # (rollup's native binaries), as npm itself writes them; regenerate it with `npm install` after changing
+    # package.json and commit the result.
+    npm ci --no-audit --no-fund --loglevel=error
 fi
 out=../target/classes/web/index.html
 if [ -f "$out" ] && [ -z "$(find src index.html vite.config.ts tsconfig.json package-lock.json -newer "$out" -print -quit)" ]; then

@@ -2,6 +2,7 @@ package dev.kumiki.canvas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +27,25 @@ class CanvasBrowserTest {
         Path web = Path.of("web").toAbsolutePath();
         Path screenshots = Path.of(System.getProperty("kumiki.screenshots", "target/screenshots")).toAbsolutePath();
         try (CanvasServer server = CanvasServer.start(session, 0)) {
+            // output into a file, so that the deadline is real: reading the pipe to its end would wait as long as
+            // any process Node started (Chromium) keeps it open
+            Path log = dir.resolve("node-test.log");
             ProcessBuilder pb = new ProcessBuilder("node", "--test", "--test-reporter=spec", "tests/")
-                    .directory(web.toFile()).redirectErrorStream(true);
+                    .directory(web.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("KUMIKI_CANVAS_URL", server.uri().toString());
             pb.environment().put("KUMIKI_SCREENSHOTS", screenshots.toString());
             pb.environment().put("KUMIKI_CHROMIUM", chromium.toString());
             Process p = pb.start();
-            String output = new String(p.getInputStream().readAllBytes());
-            assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the browser test finishes");
+            try {
+                if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                    fail("the browser test did not finish within 5 minutes; its output:\n" + Files.readString(log));
+                }
+            } finally {
+                // nothing outlives the test: Node's children (Chromium) included
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+            String output = Files.readString(log);
             System.out.println(output);
             assertEquals(0, p.exitValue(), output);
         }

@@ -1,6 +1,7 @@
 package dev.kumiki.engine;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 
 /** What a node kind sees while executing one node: progress, messages, cancellation, its scratch folder. */
@@ -23,6 +24,14 @@ public interface ExecuteContext extends ConfigureContext {
     /** Worker threads the node may use. */
     int threads();
 
+    /**
+     * The kernels this run asked for ({@link RunOptions#backend()}: {@code a64fx}, {@code vector}, {@code scalar}),
+     * or empty for the ones the hardware profile picks.
+     */
+    default Optional<String> backend() {
+        return Optional.empty();
+    }
+
     /** A folder of this node's own in the run record, for files worth keeping (summaries, logs). */
     Path recordDir();
 
@@ -30,7 +39,87 @@ public interface ExecuteContext extends ConfigureContext {
      * What this node's {@code configure} told of its output {@code port} in the configuration being run, so that
      * execute can reuse work done there (a Merge runs the plan it made); empty when the engine has none.
      */
-    default java.util.Optional<PortSpec> configured(String port) {
-        return java.util.Optional.empty();
+    default Optional<PortSpec> configured(String port) {
+        return Optional.empty();
+    }
+
+    /**
+     * This context with at most {@code n} worker threads (a node's own threads setting; the run's limit still holds),
+     * or this context itself when {@code n} is 0 or not below the limit.
+     */
+    default ExecuteContext withThreads(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("threads must be >= 0, was " + n);
+        }
+        if (n == 0 || n >= threads()) {
+            return this;
+        }
+        ExecuteContext outer = this;
+        return new ExecuteContext() {
+            @Override
+            public String node() {
+                return outer.node();
+            }
+
+            @Override
+            public Path baseDir() {
+                return outer.baseDir();
+            }
+
+            @Override
+            public Path resolve(String path) {
+                return outer.resolve(path);
+            }
+
+            @Override
+            public void error(String setting, String message) {
+                outer.error(setting, message);
+            }
+
+            @Override
+            public void warning(String setting, String message) {
+                outer.warning(setting, message);
+            }
+
+            @Override
+            public void progress(double fraction, String message) {
+                outer.progress(fraction, message);
+            }
+
+            @Override
+            public void log(String message) {
+                outer.log(message);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return outer.cancelled();
+            }
+
+            @Override
+            public void checkCancelled() {
+                outer.checkCancelled();
+            }
+
+            @Override
+            public int threads() {
+                return n;
+            }
+
+            @Override
+            public Optional<String> backend() {
+                return outer.backend();
+            }
+
+            @Override
+            public Path recordDir() {
+                return outer.recordDir();
+            }
+
+            @Override
+            public Optional<PortSpec> configured(String port) {
+                return outer.configured(port);
+            }
+        };
     }
 }

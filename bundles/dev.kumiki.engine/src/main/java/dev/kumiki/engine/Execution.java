@@ -545,6 +545,11 @@ public final class Execution {
         }
 
         @Override
+        public java.util.Optional<String> backend() {
+            return java.util.Optional.ofNullable(options.backend());
+        }
+
+        @Override
         public Path recordDir() {
             return nodeDir;
         }

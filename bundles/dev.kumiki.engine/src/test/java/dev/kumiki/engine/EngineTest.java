@@ -1,8 +1,10 @@
 package dev.kumiki.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -121,6 +123,31 @@ class EngineTest {
         assertEquals(64, json.get("nodes").get("save").get("key").asText().length());
         assertEquals(KINDS.yaml().write(pipeline(SUM)), Files.readString(record.resolve("pipeline.kumiki")));
         assertTrue(Files.readString(record.resolve("log.txt")).contains("[sum] adding 2 numbers"));
+
+        // the one reader the CLI and the Studio share reads back what the run wrote
+        assertEquals(List.of(record), RunRecords.list(dir.resolve(".kumiki/runs")));
+        RunRecords.Run read = RunRecords.read(record);
+        assertEquals(r.id(), read.id());
+        assertEquals("succeeded", read.status());
+        assertEquals(json.get("seconds").asDouble(), read.seconds());
+        RunRecords.NodeRun sum = read.nodes().stream().filter(n -> n.node().equals("sum")).findFirst().orElseThrow();
+        assertEquals("Sum", sum.kind());
+        assertEquals("done", sum.status());
+        assertEquals(Map.of("out", "5.0"), sum.outputs());
+        assertEquals(List.of("adding 2 numbers"), sum.messages());
+    }
+
+    @Test
+    void aDamagedRunRecordIsAnErrorNamingTheFile() throws Exception {
+        Path record = Files.createDirectories(dir.resolve(".kumiki/runs/20260101-000000"));
+        Files.writeString(record.resolve("run.json"), "{\"status\": ");
+        IOException e = assertThrows(IOException.class, () -> RunRecords.read(record));
+        assertTrue(e.getMessage().startsWith(record.resolve("run.json") + " is not a run record"), e.getMessage());
+        Files.writeString(record.resolve("run.json"), "[]");
+        e = assertThrows(IOException.class, () -> RunRecords.read(record));
+        assertEquals(record.resolve("run.json") + " is not a run record (expected a JSON object with a status)",
+                e.getMessage());
+        assertEquals(List.of(), RunRecords.list(dir.resolve("no-runs-here")));
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.kumiki.merge.Merger;
 import dev.kumiki.merge.config.ConfigException;
 import dev.kumiki.nodes.settings.DataType;
 import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.hardware.Backend;
 import dev.kumiki.tensor.hardware.HardwareProfile;
 import dev.kumiki.tensor.kernel.Kernels;
 
@@ -21,7 +22,19 @@ final class PlanWriter {
     private PlanWriter() {
     }
 
-    /** The kernels of the detected backend; detected again when the backend setting (kumiki.backend) changes. */
+    /**
+     * The kernels a run asked for ({@link ExecuteContext#backend()}), else those of the detected backend.
+     *
+     * @throws IllegalArgumentException naming the choices when the backend is unknown
+     */
+    static Kernels kernels(ExecuteContext context) {
+        return context.backend().map(b -> Kernels.of(Backend.ofId(b))).orElseGet(PlanWriter::kernels);
+    }
+
+    /**
+     * The kernels of the detected backend; detected again when the JVM's backend override ({@code -Dkumiki.backend},
+     * set when Kumiki starts) changes.
+     */
     static Kernels kernels() {
         String setting = String.valueOf(System.getProperty("kumiki.backend"));
         Kernels k = kernels;
@@ -53,7 +66,7 @@ final class PlanWriter {
             throw new IOException(e.problem(), e);
         }
         try (MergePlan.Inputs inputs = plan.open()) {
-            Kernels k = kernels();
+            Kernels k = kernels(context);
             context.log(plan.method().name() + " of " + plan.folders().size() + " model(s): " + plan.tensors().size()
                     + " tensors, " + ModelSpec.size(plan.outputBytes()) + ", " + k.name() + " kernels, "
                     + context.threads() + " threads");

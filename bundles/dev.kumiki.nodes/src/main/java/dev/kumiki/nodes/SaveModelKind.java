@@ -101,7 +101,9 @@ public final class SaveModelKind implements NodeKind<SaveModel> {
     public Map<String, PortValue> execute(SaveModel s, Inputs<PortValue> inputs, ExecuteContext c) throws IOException {
         ModelHandle in = (ModelHandle) inputs.one("model");
         Path out = c.resolve(s.getPath());
-        ModelHandle.SaveSummary summary = in.save(out, ByteSizes.parse(s.getShardSize()), dtype(s.getDtype()), c);
+        // the node's threads setting narrows the run's (0: as many as the run allows)
+        ModelHandle.SaveSummary summary = in.save(out, ByteSizes.parse(s.getShardSize()), dtype(s.getDtype()),
+                c.withThreads(s.getThreads()));
         double gbs = summary.bytes() / 1e9 / Math.max(1e-9, summary.seconds());
         c.log(String.format(Locale.ROOT, "wrote %d tensors, %s, to %s in %.2f s (%.2f GB/s)", summary.tensors(),
                 ModelSpec.size(summary.bytes()), out, summary.seconds(), gbs));

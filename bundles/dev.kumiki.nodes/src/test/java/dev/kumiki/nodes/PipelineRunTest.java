@@ -164,6 +164,29 @@ class PipelineRunTest {
     }
 
     @Test
+    void theRunChoosesTheKernelsAndSaveModelItsThreads() throws Exception {
+        String text = TIES.replace("out/ties, shard_size: 10kB", "out/scalar, threads: 1");
+        Configuration c = ENGINE.configure(pipeline(text), dir);
+        assertEquals(List.of(), c.errors());
+        Execution.Result r = ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(false).withThreads(2)
+                .withBackend("scalar"), RunListener.NONE).run();
+        assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
+        assertEquals(null, System.getProperty("kumiki.backend"), "nothing JVM-wide");
+        assertTrue(Files.readString(r.recordDir().resolve("nodes/save/summary.json")).contains(
+                "\"kernels\" : \"scalar\""), Files.readString(r.recordDir().resolve("nodes/save/summary.json")));
+        assertTrue(Files.readString(r.recordDir().resolve("log.txt")).contains("scalar kernels, 1 threads"),
+                Files.readString(r.recordDir().resolve("log.txt")));
+        sameAsTheLibrary(dir.resolve("out/ties.yml"), dir.resolve("out/scalar"));
+
+        Execution.Result bad = ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(false).withBackend("gpu"),
+                RunListener.NONE).run();
+        assertEquals(Execution.Status.FAILED, bad.status());
+        assertTrue(bad.nodes().get("save").messages().toString().contains(
+                "unknown backend 'gpu'; choose one of a64fx, vector, scalar"), bad.nodes().get("save").messages()
+                .toString());
+    }
+
+    @Test
     void aRerunWritesNothingUnlessSomethingChanged() {
         String text = TIES.replace("out/ties", "out/rerun");
         assertEquals(NodeState.DONE, run(text, true).nodes().get("save").state());

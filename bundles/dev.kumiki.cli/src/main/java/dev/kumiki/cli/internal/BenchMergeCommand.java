@@ -55,8 +55,9 @@ public final class BenchMergeCommand implements Callable<Integer> {
             description = "where the models live (default ~/.cache/kumiki/bench-models; about 3 × 2.5 GB)")
     Path dir;
 
-    @Option(names = "--out", description = "where merged models are written (default /dev/shm/kumiki-bench when there "
-            + "is a /dev/shm, so that the disk's write speed does not decide the figures; else DIR)")
+    @Option(names = "--out", description = "where merged models are written, one at a time, in a folder of the "
+            + "benchmark's own that is removed at the end (default /dev/shm when it and the memory have room, so "
+            + "that the disk's write speed does not decide the figures; else DIR)")
     Path outDir;
 
     @Option(names = "--layers", defaultValue = "5", description = "layers per model (default 5: 2.55 GB each)")
@@ -76,17 +77,21 @@ public final class BenchMergeCommand implements Callable<Integer> {
             description = "python with torch for the baseline (Debian: apt-get install python3-torch); 'none' skips it")
     String python;
 
+    /** The benchmark's own output folder (inside --out), removed at the end, also on Ctrl-C. */
+    private Path work;
+    /** The PyTorch baseline while it runs, stopped on Ctrl-C. */
+    private volatile Process torch;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (layers < 1 || runs < 1 || (threads != null && threads < 1)) {
+            throw new IllegalArgumentException("--layers, --runs and --threads must be at least 1");
+        }
         HardwareProfile profile = HardwareProfile.detect();
         int n = threads != null ? threads : profile.availableProcessors();
         Kernels kernels = Kernels.of(profile);
         Files.createDirectories(dir);
-        if (outDir == null) {
-            outDir = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm/kumiki-bench") : dir;
-        }
-        Files.createDirectories(outDir);
         for (int v = 0; v <= 2; v++) {
             Path m = dir.resolve(v == 0 ? "base" : "model-" + v);
             if (!Files.exists(m.resolve("config.json"))) {
@@ -99,10 +104,100 @@ public final class BenchMergeCommand implements Callable<Integer> {
         try (ModelFolder f = ModelFolder.open(dir.resolve("base"))) {
             modelBytes = f.byteSize();
         }
+        // one merged model exists at a time (each run's output is removed before the next), plus headroom
+        long need = modelBytes + modelBytes / 20 + (64L << 20);
+        Path where = outputPlace(need, modelBytes);
+        if (where == null) {
+            return Kumiki.FAILED;
+        }
+        work = Files.createTempDirectory(Files.createDirectories(where), "kumiki-bench-");
+        Thread cleanup = new Thread(this::cleanUp, "kumiki-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            return measure(out, profile, n, kernels, modelBytes);
+        } finally {
+            cleanUp();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: it finds nothing left to remove
+            }
+        }
+    }
+
+    /**
+     * Where the merged models go: --out if it has room, else /dev/shm when both it and the memory have room (a file
+     * in /dev/shm is memory; the inputs should stay in the page cache too), else DIR. Null, with a message, when
+     * nowhere has room.
+     */
+    private Path outputPlace(long need, long modelBytes) throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (outDir != null) {
+            Path existing = outDir.toAbsolutePath();
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            long free = existing == null ? 0 : Files.getFileStore(existing).getUsableSpace();
+            if (free < need) {
+                err.printf(Locale.ROOT, "kumiki bench merge: the merged models need %s at a time, and %s has %s "
+                        + "free; free some space or choose another folder with --out%n", Progress.gb(need), outDir,
+                        Progress.gb(free));
+                return null;
+            }
+            return outDir;
+        }
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && Files.getFileStore(shm).getUsableSpace() >= need
+                && availableMemory() >= need + 3 * modelBytes) {
+            return shm;
+        }
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (free >= need) {
+            return dir;
+        }
+        err.printf(Locale.ROOT, "kumiki bench merge: the merged models need %s at a time; neither /dev/shm (with "
+                + "the memory to hold it and the inputs) nor %s (%s free) has room; free some space or choose a "
+                + "folder with --out%n", Progress.gb(need), dir, Progress.gb(free));
+        return null;
+    }
+
+    /** MemAvailable of /proc/meminfo in bytes, or 0 when the kernel does not tell. */
+    private static long availableMemory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux, or not readable: then /dev/shm is not used
+        }
+        return 0;
+    }
+
+    /** Stops the PyTorch baseline and removes everything the benchmark wrote into its output folder. */
+    private synchronized void cleanUp() {
+        Process p = torch;
+        if (p != null) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        if (work != null) {
+            try {
+                deleteTree(work);
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("kumiki bench merge: could not remove " + work + ": "
+                        + e.getMessage());
+            }
+        }
+    }
+
+    private Integer measure(PrintWriter out, HardwareProfile profile, int n, Kernels kernels, long modelBytes)
+            throws IOException {
         out.printf(Locale.ROOT, "Kumiki merge benchmark: 3 models of %s (%d layers, BF16) in %s%n",
                 Progress.gb(modelBytes), layers, dir);
         out.printf(Locale.ROOT, "machine: %s, %d threads, %s kernels, Java %s; output to %s%n",
-                profile.describe().get("CPU"), n, kernels.name(), Runtime.version(), outDir);
+                profile.describe().get("CPU"), n, kernels.name(), Runtime.version(), work);
 
         double copy = median(IntStream.range(0, runs).mapToDouble(i -> uncheck(() -> copySeconds(n))).toArray());
         double copyRate = 2.0 * modelBytes / copy / 1e9;
@@ -126,21 +221,22 @@ public final class BenchMergeCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-10s %9.2f %8.2f %8.2f %s%n", method, kumiki, rate, rate / copyRate, torchCells);
             out.flush();
         }
-        for (String o : new String[] {"out-kumiki", "out-copy", "out-torch"}) {
-            deleteTree(outDir.resolve(o));
-        }
         return Kumiki.OK;
     }
 
+    /** Removes {@code p} and what it holds (the benchmark's own folders only). */
     private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p)) {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             try (var files = Files.list(p)) {
                 for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
+                    deleteTree(f);
                 }
             }
-            Files.deleteIfExists(p);
         }
+        Files.deleteIfExists(p);
     }
 
     private String config(String method) {
@@ -162,10 +258,11 @@ public final class BenchMergeCommand implements Callable<Integer> {
             MergePlan plan = MergePlanner.plan(config, models);
             moved[0] = plan.outputBytes() + plan.tensors().stream().mapToLong(t -> t.inputBytes()).sum();
             long t0 = System.nanoTime();
-            Merger.builder(plan, models).kernels(kernels).threads(n).build().run(outDir.resolve("out-kumiki"));
+            Merger.builder(plan, models).kernels(kernels).threads(n).build().run(work.resolve("out-kumiki"));
             return (System.nanoTime() - t0) / 1e9;
         } finally {
             models.values().forEach(ModelFolder::close);
+            deleteTree(work.resolve("out-kumiki")); // one merged model at a time in the output folder
         }
     }
 
@@ -174,7 +271,7 @@ public final class BenchMergeCommand implements Callable<Integer> {
         try (ModelFolder in = ModelFolder.open(dir.resolve("model-1"))) {
             List<TensorInfo> infos = in.names().stream().map(name -> in.info(name).orElseThrow()).toList();
             long t0 = System.nanoTime();
-            try (ModelWriter w = ModelWriter.create(outDir.resolve("out-copy"), infos, ModelWriter.DEFAULT_SHARD_BYTES,
+            try (ModelWriter w = ModelWriter.create(work.resolve("out-copy"), infos, ModelWriter.DEFAULT_SHARD_BYTES,
                     Map.of())) {
                 var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
                 try {
@@ -198,6 +295,8 @@ public final class BenchMergeCommand implements Callable<Integer> {
                 w.commit();
             }
             return (System.nanoTime() - t0) / 1e9;
+        } finally {
+            deleteTree(work.resolve("out-copy"));
         }
     }
 
@@ -210,17 +309,27 @@ public final class BenchMergeCommand implements Callable<Integer> {
             Files.write(script, in.readAllBytes());
         }
         List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--method", method, "--out",
-                outDir.resolve("out-torch").toString(), "--threads", Integer.toString(n)));
+                work.resolve("out-torch").toString(), "--threads", Integer.toString(n)));
         if (!method.equals("linear")) {
             cmd.addAll(List.of("--base", dir.resolve("base").toString(), "--density", "0.5"));
         }
         cmd.addAll(List.of(dir.resolve("model-1").toString(), dir.resolve("model-2").toString()));
+        Path log = work.resolve("torch.log");
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(1, TimeUnit.HOURS) || p.exitValue() != 0) {
-                throw new IllegalStateException("the PyTorch baseline failed (" + String.join(" ", cmd) + "): "
-                        + output.strip() + "\n(use --python none to skip it)");
+            // output into a file, so that the deadline is real (reading a pipe to its end waits for ever)
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            torch = p;
+            boolean finished = p.waitFor(1, TimeUnit.HOURS);
+            if (!finished) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor();
+            }
+            torch = null;
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            if (!finished || p.exitValue() != 0) {
+                throw new IllegalStateException("the PyTorch baseline " + (finished ? "failed" : "did not finish "
+                        + "within an hour") + " (" + String.join(" ", cmd) + "): " + output.strip()
+                        + "\n(use --python none to skip it)");
             }
             Matcher m = TORCH_LINE.matcher(output);
             if (!m.find()) {
@@ -229,6 +338,8 @@ public final class BenchMergeCommand implements Callable<Integer> {
             return Double.parseDouble(m.group(1));
         } finally {
             Files.deleteIfExists(script);
+            Files.deleteIfExists(log);
+            deleteTree(work.resolve("out-torch"));
         }
     }
 

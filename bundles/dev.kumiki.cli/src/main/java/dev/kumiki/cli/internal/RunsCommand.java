@@ -4,14 +4,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.kumiki.cli.Kumiki;
+import dev.kumiki.engine.RunRecords;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -32,29 +29,22 @@ public final class RunsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = where == null ? Path.of("") : Files.isRegularFile(where) ? where.toAbsolutePath().getParent() : where;
-        Path runs = dir.resolve(".kumiki/runs");
+        Path runs = RunRecords.runsDir(dir);
         if (!Files.isDirectory(runs)) {
             out.println("No runs recorded in " + runs.toAbsolutePath().normalize() + " yet; kumiki run FILE makes one.");
             return Kumiki.OK;
         }
-        List<Path> records;
-        try (Stream<Path> s = Files.list(runs)) {
-            records = s.filter(p -> Files.isRegularFile(p.resolve("run.json"))).sorted().toList();
-        }
         out.printf("%-22s %-10s %8s  %s%n", "run", "status", "time", "nodes");
-        for (Path r : records) {
-            JsonNode run;
+        for (Path r : RunRecords.list(runs)) {
+            RunRecords.Run run;
             try {
-                run = RunCommand.JSON.readTree(r.resolve("run.json").toFile());
+                run = RunRecords.read(r);
             } catch (IOException e) {
                 out.printf("%-22s %-10s%n", r.getFileName(), "unreadable");
                 continue;
             }
-            StringBuilder nodes = new StringBuilder();
-            run.get("nodes").properties().forEach(e -> nodes.append(nodes.isEmpty() ? "" : ", ").append(e.getKey())
-                    .append(' ').append(e.getValue().get("status").asText()));
-            out.printf(Locale.ROOT, "%-22s %-10s %7.2fs  %s%n", r.getFileName(), run.get("status").asText(),
-                    run.path("seconds").asDouble(), nodes);
+            String nodes = String.join(", ", run.nodes().stream().map(n -> n.node() + " " + n.status()).toList());
+            out.printf(Locale.ROOT, "%-22s %-10s %7.2fs  %s%n", run.id(), run.status(), run.seconds(), nodes);
         }
         out.println("Records: " + runs.toAbsolutePath().normalize());
         return Kumiki.OK;

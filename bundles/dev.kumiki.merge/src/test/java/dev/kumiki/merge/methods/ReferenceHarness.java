@@ -2,6 +2,7 @@ package dev.kumiki.merge.methods;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -113,11 +114,19 @@ final class ReferenceHarness {
         JSON.writerWithDefaultPrettyPrinter().writeValue(specFile.toFile(), spec);
         assertTrue(Files.isExecutable(PYTHON), "the reference needs Debian's python3 with python3-torch "
                 + "(./run-tests installs it)");
+        // output into a file, so that waiting has a real deadline (reading a pipe to its end would wait forever
+        // for a reference that hangs)
+        Path log = dir.resolve("reference.log");
         Process p = new ProcessBuilder(PYTHON.toString(), SCRIPT.toString(), specFile.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "reference timed out");
-        assertEquals(0, p.exitValue(), "reference failed for " + specFile + ": " + output);
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor();
+            fail("the PyTorch reference did not finish within 5 minutes for " + specFile + "; its output: "
+                    + Files.readString(log, StandardCharsets.UTF_8));
+        }
+        assertEquals(0, p.exitValue(), "reference failed for " + specFile + ": "
+                + Files.readString(log, StandardCharsets.UTF_8));
         return dir.resolve("out.safetensors");
     }
 

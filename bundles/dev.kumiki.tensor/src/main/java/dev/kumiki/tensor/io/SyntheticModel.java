@@ -158,24 +158,32 @@ public final class SyntheticModel {
         return t;
     }
 
+    /** Values are made and written a chunk at a time, so a 7B-sized embedding never sits on the heap whole. */
+    private static final int FILL_CHUNK = 1 << 20;
+
     private void fill(TensorInfo t, ModelWriter w) {
-        int n = (int) t.shape().elements();
-        float[] v = new float[n];
+        long n = t.shape().elements();
         boolean norm = t.shape().rank() == 1;
         SplittableRandom base = new SplittableRandom(baseSeed * 1_000_003L + t.name().hashCode());
         SplittableRandom own = new SplittableRandom((baseSeed * 31 + variant) * 1_000_003L + t.name().hashCode());
-        for (int i = 0; i < n; i++) {
-            v[i] = norm ? 1f + 0.1f * (float) base.nextGaussian() : 0.2f * (float) base.nextGaussian();
-            if (variant != 0) {
-                v[i] += spread * (float) own.nextGaussian() * (norm ? 0.05f : 0.1f);
+        int chunk = (int) Math.min(FILL_CHUNK, Math.max(1, n));
+        float[] v = new float[chunk];
+        MemorySegment bytes = MemorySegment.ofArray(new byte[chunk * type.bytes()]);
+        for (long at = 0; at < n; at += chunk) {
+            int m = (int) Math.min(chunk, n - at);
+            // the same sequence of draws as one pass over the whole tensor: the values do not depend on the chunk
+            for (int i = 0; i < m; i++) {
+                v[i] = norm ? 1f + 0.1f * (float) base.nextGaussian() : 0.2f * (float) base.nextGaussian();
+                if (variant != 0) {
+                    v[i] += spread * (float) own.nextGaussian() * (norm ? 0.05f : 0.1f);
+                }
             }
-        }
-        MemorySegment bytes = MemorySegment.ofArray(new byte[(int) t.byteSize()]);
-        Kernels.scalar().store(v, 0, n, bytes, type, 0);
-        try {
-            w.write(t.name(), 0, bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            Kernels.scalar().store(v, 0, m, bytes, type, 0);
+            try {
+                w.write(t.name(), at * type.bytes(), bytes.asSlice(0, (long) m * type.bytes()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 

@@ -492,11 +492,11 @@ class StudioWorkbenchTest {
             StudioPreferences.store().setValue(StudioPreferences.THREADS, 1);
             StudioPreferences.store().setValue(StudioPreferences.BACKEND, "scalar");
             assertEquals(1, StudioPreferences.runOptions(dir).threads());
-            assertEquals("scalar", System.getProperty("kumiki.backend"));
+            assertEquals("scalar", StudioPreferences.runOptions(dir).backend());
+            assertEquals(null, System.getProperty("kumiki.backend"), "the choice travels with the run, not the JVM");
             StudioPreferences.store().setToDefault(StudioPreferences.THREADS);
             StudioPreferences.store().setToDefault(StudioPreferences.BACKEND);
-            StudioPreferences.runOptions(dir);
-            assertEquals(null, System.getProperty("kumiki.backend"));
+            assertEquals(null, StudioPreferences.runOptions(dir).backend());
             var dialog = PreferencesUtil.createPreferenceDialogOn(window().getShell(), StudioIds.PREFERENCE_PAGE,
                     null, null);
             dialog.create();

@@ -31,19 +31,12 @@ public final class StudioPreferences {
         return store;
     }
 
-    /**
-     * The options of a run of a pipeline in {@code dir}, as the preferences say; also applies the backend choice
-     * (the {@code kumiki.backend} property the hardware profile reads).
-     */
+    /** The options of a run of a pipeline in {@code dir}, as the preferences say (backend, threads, cache). */
     public static RunOptions runOptions(Path dir) {
         IPreferenceStore s = store();
         String backend = s.getString(BACKEND);
-        if (backend.isEmpty() || backend.equals(AUTO)) {
-            System.clearProperty("kumiki.backend");
-        } else {
-            System.setProperty("kumiki.backend", backend);
-        }
-        RunOptions options = RunOptions.defaults(dir);
+        RunOptions options = RunOptions.defaults(dir)
+                .withBackend(backend.isEmpty() || backend.equals(AUTO) ? null : backend);
         int threads = s.getInt(THREADS);
         if (threads > 0) {
             options = options.withThreads(threads);

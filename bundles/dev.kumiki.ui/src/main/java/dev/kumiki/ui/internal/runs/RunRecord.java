@@ -4,47 +4,50 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.kumiki.engine.RunRecords;
+
 /**
- * One recorded run (.kumiki/runs/ID/run.json) as the Run History and Results views show it.
+ * One recorded run (.kumiki/runs/ID/run.json, read by the engine's {@link RunRecords}) as the Run History and
+ * Results views show it.
  *
- * @param dir   the run's record folder
- * @param json  run.json
+ * @param run the record as read
  */
-public record RunRecord(Path dir, JsonNode json) {
+public record RunRecord(RunRecords.Run run) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The run's record folder. */
+    public Path dir() {
+        return run.dir();
+    }
+
     public String id() {
-        return dir.getFileName().toString();
+        return run.id();
     }
 
     public String status() {
-        return json.path("status").asText();
+        return run.status();
     }
 
     public double seconds() {
-        return json.path("seconds").asDouble();
+        return run.seconds();
     }
 
-    /** One node of the run. */
+    /** One node of the run, with its summary (nodes/NODE/summary.json) when it left one. */
     public record NodeRun(String node, String kind, String status, double seconds, String output, JsonNode summary) {
     }
 
     public List<NodeRun> nodes() {
         List<NodeRun> out = new ArrayList<>();
-        json.path("nodes").properties().forEach(e -> {
-            JsonNode n = e.getValue();
-            String output = n.path("outputs").properties().stream().map(o -> o.getValue().asText()).findFirst()
-                    .orElse(n.path("messages").size() > 0 ? n.path("messages").get(n.path("messages").size() - 1)
-                            .asText() : "");
+        for (RunRecords.NodeRun n : run.nodes()) {
+            String output = n.outputs().values().stream().findFirst()
+                    .orElse(n.messages().isEmpty() ? "" : n.messages().getLast());
             JsonNode summary = null;
-            Path file = dir.resolve("nodes").resolve(e.getKey()).resolve("summary.json");
+            Path file = dir().resolve("nodes").resolve(n.node()).resolve("summary.json");
             if (Files.isRegularFile(file)) {
                 try {
                     summary = JSON.readTree(file.toFile());
@@ -52,28 +55,20 @@ public record RunRecord(Path dir, JsonNode json) {
                     // shown without its summary
                 }
             }
-            out.add(new NodeRun(e.getKey(), n.path("kind").asText(), n.path("status").asText(),
-                    n.path("seconds").asDouble(), output, summary));
-        });
+            out.add(new NodeRun(n.node(), n.kind(), n.status(), n.seconds(), output, summary));
+        }
         return out;
     }
 
     /** The runs recorded beside a pipeline in {@code dir}, newest first. */
     public static List<RunRecord> in(Path dir) {
-        Path runs = dir.resolve(".kumiki/runs");
-        if (!Files.isDirectory(runs)) {
-            return List.of();
-        }
         List<RunRecord> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(runs)) {
-            for (Path r : s.sorted(Comparator.reverseOrder()).toList()) {
-                Path file = r.resolve("run.json");
-                if (Files.isRegularFile(file)) {
-                    try {
-                        out.add(new RunRecord(r, JSON.readTree(file.toFile())));
-                    } catch (IOException ignored) {
-                        // a record being written; it shows on the next refresh
-                    }
+        try {
+            for (Path r : RunRecords.list(RunRecords.runsDir(dir)).reversed()) {
+                try {
+                    out.add(new RunRecord(RunRecords.read(r)));
+                } catch (IOException ignored) {
+                    // a record being written; it shows on the next refresh
                 }
             }
         } catch (IOException e) {

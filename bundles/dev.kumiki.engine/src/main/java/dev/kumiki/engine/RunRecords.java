@@ -1,0 +1,115 @@
+package dev.kumiki.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Reads the run records an {@link Execution} leaves in {@code .kumiki/runs/ID/run.json}: the one reader the command
+ * line ({@code kumiki runs}) and the Studio's run views share, so that both show the same thing for every record.
+ * {@snippet :
+ * for (Path dir : RunRecords.list(RunRecords.runsDir(pipelineFolder))) {
+ *     RunRecords.Run run = RunRecords.read(dir);
+ *     System.out.println(run.id() + " " + run.status());
+ * }
+ * }
+ */
+public final class RunRecords {
+    /** The record's file inside a run's folder. */
+    public static final String FILE = "run.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private RunRecords() {
+    }
+
+    /**
+     * One recorded run.
+     *
+     * @param dir     the run's record folder
+     * @param status  as recorded: {@code running}, {@code succeeded}, {@code failed}, {@code cancelled}, …
+     * @param seconds the run's duration, 0 while it runs
+     * @param nodes   the nodes in the order the run recorded them
+     */
+    public record Run(Path dir, String status, double seconds, List<NodeRun> nodes) {
+        public Run {
+            nodes = List.copyOf(nodes);
+        }
+
+        /** The run's id: its folder's name. */
+        public String id() {
+            return dir.getFileName().toString();
+        }
+    }
+
+    /**
+     * One node of a recorded run.
+     *
+     * @param outputs  the node's outputs by port, as text
+     * @param messages what the node reported, in order
+     */
+    public record NodeRun(String node, String kind, String status, double seconds, Map<String, String> outputs,
+                          List<String> messages) {
+        public NodeRun {
+            outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+            messages = List.copyOf(messages);
+        }
+    }
+
+    /** Where the runs of a pipeline in {@code pipelineDir} are recorded by default ({@code .kumiki/runs}). */
+    public static Path runsDir(Path pipelineDir) {
+        return pipelineDir.resolve(".kumiki/runs");
+    }
+
+    /**
+     * The record folders in {@code runsDir} that hold a {@value #FILE}, oldest first (run ids start with their
+     * time); none when the folder does not exist.
+     */
+    public static List<Path> list(Path runsDir) throws IOException {
+        if (!Files.isDirectory(runsDir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(runsDir)) {
+            return s.filter(p -> Files.isRegularFile(p.resolve(FILE))).sorted().toList();
+        }
+    }
+
+    /**
+     * Reads the record in {@code recordDir}.
+     *
+     * @throws IOException naming the file when it cannot be read or is not a run record
+     */
+    public static Run read(Path recordDir) throws IOException {
+        Path file = recordDir.resolve(FILE);
+        JsonNode json;
+        try {
+            json = JSON.readTree(file.toFile());
+        } catch (JacksonException e) {
+            throw new IOException(file + " is not a run record (" + e.getOriginalMessage() + ")", e);
+        }
+        if (json == null || !json.isObject() || !json.path("status").isTextual()) {
+            throw new IOException(file + " is not a run record (expected a JSON object with a status)");
+        }
+        List<NodeRun> nodes = new ArrayList<>();
+        json.path("nodes").properties().forEach(e -> {
+            JsonNode n = e.getValue();
+            Map<String, String> outputs = new LinkedHashMap<>();
+            n.path("outputs").properties().forEach(o -> outputs.put(o.getKey(), o.getValue().asText()));
+            List<String> messages = new ArrayList<>();
+            n.path("messages").forEach(m -> messages.add(m.asText()));
+            nodes.add(new NodeRun(e.getKey(), n.path("kind").asText(), n.path("status").asText(),
+                    n.path("seconds").asDouble(), outputs, messages));
+        });
+        return new Run(recordDir, json.get("status").asText(), json.path("seconds").asDouble(), nodes);
+    }
+}
