@@ -60,6 +60,37 @@ public final class Execution {
         SUCCEEDED, FAILED, CANCELLED
     }
 
+    /**
+     * The status of a recorded run as it should be shown: run.json's {@code status}, except that a run recorded as
+     * {@code running} whose process has ended (killed, crashed, power lost) is {@code interrupted} — it never wrote
+     * its last record. A record without a process id (older versions) that says running is shown as it says.
+     */
+    public static String recordedStatus(com.fasterxml.jackson.databind.JsonNode run) {
+        String status = run.path("status").asText();
+        if (!status.equals("running") || !run.path("pid").canConvertToLong()) {
+            return status;
+        }
+        return processAlive(run) ? status : "interrupted";
+    }
+
+    /** A node's status as it should be shown: {@code interrupted} for a running node of an interrupted run. */
+    public static String recordedNodeStatus(com.fasterxml.jackson.databind.JsonNode run,
+            com.fasterxml.jackson.databind.JsonNode node) {
+        String status = node.path("status").asText();
+        return status.equals("running") && recordedStatus(run).equals("interrupted") ? "interrupted" : status;
+    }
+
+    private static boolean processAlive(com.fasterxml.jackson.databind.JsonNode run) {
+        Optional<ProcessHandle> p = ProcessHandle.of(run.path("pid").asLong());
+        if (p.isEmpty() || !p.get().isAlive()) {
+            return false;
+        }
+        // the same pid may belong to a later process: compare start times when both are known
+        String started = run.path("process_started").asText("");
+        Optional<java.time.Instant> now = p.get().info().startInstant();
+        return started.isEmpty() || now.isEmpty() || now.get().toString().equals(started);
+    }
+
     /** What happened to one node. */
     public record NodeResult(String node, String kind, NodeState state, String key, double seconds,
                              Map<String, String> outputs, List<String> messages) {
@@ -463,6 +494,10 @@ public final class Execution {
         ObjectNode json = JSON.createObjectNode();
         json.put("id", id);
         json.put("status", status == null ? "running" : status.name().toLowerCase());
+        // who runs it: a reader shows a "running" record whose process is gone as interrupted (see recordedStatus)
+        ProcessHandle self = ProcessHandle.current();
+        json.put("pid", self.pid());
+        self.info().startInstant().ifPresent(t -> json.put("process_started", t.toString()));
         if (last) {
             json.put("seconds", Math.round(seconds * 1000) / 1000.0);
         }

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.kumiki.cli.Kumiki;
+import dev.kumiki.engine.Execution;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -41,19 +42,19 @@ public final class RunsCommand implements Callable<Integer> {
         try (Stream<Path> s = Files.list(runs)) {
             records = s.filter(p -> Files.isRegularFile(p.resolve("run.json"))).sorted().toList();
         }
-        out.printf("%-22s %-10s %8s  %s%n", "run", "status", "time", "nodes");
+        out.printf("%-22s %-11s %8s  %s%n", "run", "status", "time", "nodes");
         for (Path r : records) {
             JsonNode run;
             try {
                 run = RunCommand.JSON.readTree(r.resolve("run.json").toFile());
             } catch (IOException e) {
-                out.printf("%-22s %-10s%n", r.getFileName(), "unreadable");
+                out.printf("%-22s %-11s%n", r.getFileName(), "unreadable");
                 continue;
             }
             StringBuilder nodes = new StringBuilder();
-            run.get("nodes").properties().forEach(e -> nodes.append(nodes.isEmpty() ? "" : ", ").append(e.getKey())
-                    .append(' ').append(e.getValue().get("status").asText()));
-            out.printf(Locale.ROOT, "%-22s %-10s %7.2fs  %s%n", r.getFileName(), run.get("status").asText(),
+            run.path("nodes").properties().forEach(e -> nodes.append(nodes.isEmpty() ? "" : ", ").append(e.getKey())
+                    .append(' ').append(Execution.recordedNodeStatus(run, e.getValue())));
+            out.printf(Locale.ROOT, "%-22s %-11s %7.2fs  %s%n", r.getFileName(), Execution.recordedStatus(run),
                     run.path("seconds").asDouble(), nodes);
         }
         out.println("Records: " + runs.toAbsolutePath().normalize());

@@ -24,8 +24,9 @@ public record RunRecord(Path dir, JsonNode json) {
         return dir.getFileName().toString();
     }
 
+    /** The status, {@code interrupted} for a run whose process ended without recording how. */
     public String status() {
-        return json.path("status").asText();
+        return dev.kumiki.engine.Execution.recordedStatus(json);
     }
 
     public double seconds() {
@@ -52,7 +53,8 @@ public record RunRecord(Path dir, JsonNode json) {
                     // shown without its summary
                 }
             }
-            out.add(new NodeRun(e.getKey(), n.path("kind").asText(), n.path("status").asText(),
+            out.add(new NodeRun(e.getKey(), n.path("kind").asText(),
+                    dev.kumiki.engine.Execution.recordedNodeStatus(json, n),
                     n.path("seconds").asDouble(), output, summary));
         });
         return out;
