@@ -50,7 +50,8 @@ import java.util.stream.Stream;
  * file in every folder it writes (folders written before the marker existed are recognised by the model card and
  * recipe Kumiki writes). Anything else is refused, so that no user file is ever deleted.</li>
  * <li>One writer at a time: a lock file {@code .NAME.kumiki-lock} beside the output, locked with
- * {@link FileChannel#tryLock()} (released by the kernel when the process dies), names the process holding it.</li>
+ * {@link FileChannel#tryLock()} (released by the kernel when the process dies), names the process holding it. The
+ * empty file stays when the write is done.</li>
  * <li>The swap is one {@code renameat2(RENAME_EXCHANGE)} on Linux, atomic. Where that is not available, the old
  * folder is renamed aside ({@code .NAME.kumiki-old-RANDOM}) and the staging folder renamed to the output; if the
  * process dies between the two, the next writer of the same output (holding the lock) renames the old folder back
@@ -194,40 +195,25 @@ public final class OutputFolder implements AutoCloseable {
         }
         FileChannel channel = null;
         try {
-            FileLock lock = null;
-            String stamp = ProcessHandle.current().pid() + " " + random() + "\n";
-            while (lock == null) {
-                channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                        StandardOpenOption.WRITE);
-                try {
-                    lock = channel.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    lock = null;
-                }
-                if (lock == null) {
-                    String holder = readHolder(channel);
-                    channel.close();
-                    throw new IllegalArgumentException(out + " is being written by another Kumiki process"
-                            + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; wait for it or choose another "
-                            + "folder");
-                }
-                channel.truncate(0);
-                channel.write(ByteBuffer.wrap(stamp.getBytes(StandardCharsets.UTF_8)), 0);
-                channel.force(false);
-                // a writer that finished deletes the lock file while holding its lock: when the file at that name is
-                // not the one we locked (it no longer carries our stamp), lock again
-                String now;
-                try {
-                    now = Files.readString(lockFile, StandardCharsets.UTF_8);
-                } catch (NoSuchFileException e) {
-                    now = "";
-                }
-                if (!now.equals(stamp)) {
-                    lock.release();
-                    channel.close();
-                    lock = null;
-                }
+            // the lock file stays: deleting it would let two writers lock two different files of the same name; and
+            // it is never opened a second time by this process, as closing any descriptor of a file drops the
+            // process's POSIX locks on it
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
             }
+            if (lock == null) {
+                String holder = readHolder(channel);
+                throw new IllegalArgumentException(out + " is being written by another Kumiki process"
+                        + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; wait for it or choose another "
+                        + "folder");
+            }
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             recover(target, parent, name);
             // checked again under the lock: another writer may have changed the folder meanwhile
             Optional<String> late = problem(out, inputs);
@@ -241,7 +227,6 @@ public final class OutputFolder implements AutoCloseable {
             return folder;
         } catch (IOException | RuntimeException e) {
             if (channel != null && channel.isOpen()) {
-                Files.deleteIfExists(lockFile);
                 channel.close();
             }
             WRITING.remove(target);
@@ -385,7 +370,7 @@ public final class OutputFolder implements AutoCloseable {
     private synchronized void release() throws IOException {
         if (lockChannel.isOpen()) {
             try {
-                Files.deleteIfExists(lockFile);
+                lockChannel.truncate(0);
                 lock.release();
             } finally {
                 lockChannel.close();
