@@ -138,7 +138,16 @@ public final class Merger {
      */
     public void run(Path out) throws IOException {
         try (OutputFolder folder = OutputFolder.begin(out, plan.folders().values())) {
-            write(folder.staging());
+            boolean existed = java.nio.file.Files.isDirectory(folder.target());
+            try {
+                write(folder.staging());
+            } catch (IOException e) {
+                if (e instanceof java.nio.channels.ClosedByInterruptException) {
+                    throw new CancellationException("merge cancelled");
+                }
+                throw new IOException("the model was not written to " + out + (existed ? " (the model there is "
+                        + "unchanged)" : "") + ": " + e.getMessage(), e);
+            }
             if (Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("merge cancelled");
             }
