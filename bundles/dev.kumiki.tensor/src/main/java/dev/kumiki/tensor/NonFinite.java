@@ -35,19 +35,17 @@ public final class NonFinite {
         long words = n / 8;
         int width = type.bytes();
         long laneMask = lanes == 4 ? 0xFFFFL : lanes == 2 ? 0xFFFF_FFFFL : -1L;
-        for (long w = 0; w < words; w++) {
-            long v = bytes.get(LONG, w * 8) & mask;
-            // a lane is non-finite when its exponent bits equal the mask's: x = v ^ mask has a zero lane there
-            long x = v ^ mask;
-            boolean any = switch (lanes) {
-                case 4 -> ((x - 0x0001_0001_0001_0001L) & ~x & 0x8000_8000_8000_8000L) != 0;
-                case 2 -> (x & 0xFFFF_FFFFL) == 0 || (x >>> 32) == 0;
-                default -> x == 0;
-            };
-            if (any) {
-                for (int l = 0; l < lanes; l++) {
-                    if (((x >>> (l * 64 / lanes)) & laneMask) == 0) {
-                        return w * lanes + l;
+        // blocks without a branch per word (a loop the JIT can unroll and vectorize), then the exact position
+        long block = 256;
+        for (long from = 0; from < words; from += block) {
+            long to = Math.min(words, from + block);
+            if (blockHasNonFinite(bytes, from, to, mask, lanes)) {
+                for (long w = from; w < to; w++) {
+                    long x = (bytes.get(LONG, w * 8) & mask) ^ mask;
+                    for (int l = 0; l < lanes; l++) {
+                        if (((x >>> (l * 64 / lanes)) & laneMask) == 0) {
+                            return w * lanes + l;
+                        }
                     }
                 }
             }
@@ -62,6 +60,32 @@ public final class NonFinite {
             }
         }
         return -1;
+    }
+
+    /** Whether a word in [from, to) has a lane whose exponent bits are all ones (a lane of x = v ^ mask is zero). */
+    private static boolean blockHasNonFinite(MemorySegment bytes, long from, long to, long mask, int lanes) {
+        long hits = 0;
+        switch (lanes) {
+            case 4 -> {
+                for (long w = from; w < to; w++) {
+                    long x = (bytes.get(LONG, w * 8) & mask) ^ mask;
+                    hits |= (x - 0x0001_0001_0001_0001L) & ~x & 0x8000_8000_8000_8000L;
+                }
+            }
+            case 2 -> {
+                for (long w = from; w < to; w++) {
+                    long x = (bytes.get(LONG, w * 8) & mask) ^ mask;
+                    hits |= (x - 0x0000_0001_0000_0001L) & ~x & 0x8000_0000_8000_0000L;
+                }
+            }
+            default -> {
+                for (long w = from; w < to; w++) {
+                    long x = (bytes.get(LONG, w * 8) & mask) ^ mask;
+                    hits |= x == 0 ? 1 : 0;
+                }
+            }
+        }
+        return hits != 0;
     }
 
     /** How many elements of {@code bytes} read as {@code type} are NaN or infinite. */
