@@ -264,28 +264,34 @@ class ProcessHardeningTest {
 
     @Test
     void anInputThatShrinksDuringTheMergeIsAnErrorNotACrash() throws Exception {
-        Path victim = dir.resolve("victim");
-        delete(victim);
-        Files.createDirectories(victim);
-        for (String f : files(dir.resolve("a")).keySet()) {
-            Files.copy(dir.resolve("a").resolve(f), victim.resolve(f));
+        // early (interpreted code) and late, when the kernels are JIT-compiled: without a guard, a compiled vector
+        // load from the shrunk mapping dies of SIGBUS with an hs_err file (seen with the truncation after 20 tensors)
+        for (int after : new int[] {1, 30}) {
+            Path victim = dir.resolve("victim");
+            delete(victim);
+            Files.createDirectories(victim);
+            for (String f : files(dir.resolve("a")).keySet()) {
+                Files.copy(dir.resolve("a").resolve(f), victim.resolve(f));
+            }
+            long size = Files.size(victim.resolve("model.safetensors"));
+            Path cfg = Files.writeString(dir.resolve("victim.yml"), linear(0.5, 0.5).replace("model: a",
+                    "model: victim"));
+            Path out = dir.resolve("out-victim");
+            Path log = dir.resolve("victim-" + after + ".log");
+            Process p = start(log, List.of("-XX:-BackgroundCompilation"), TruncatingMerge.class.getName(),
+                    cfg.toString(), out.toString(), victim.resolve("model.safetensors").toString(), "65536",
+                    String.valueOf(after));
+            int code = await(p);
+            String text = Files.readString(log);
+            assertEquals(1, code, text);
+            assertTrue(text.contains("truncated"), text);
+            assertTrue(text.contains("error: the model was not written to " + out + ": " + victim.resolve(
+                    "model.safetensors") + " changed while it was being read (it is now 65536 bytes, expected " + size
+                    + "); another program is writing or truncating it: let it finish, then run again"), text);
+            assertFalse(Files.exists(out));
+            assertEquals(List.of("." + out.getFileName() + ".kumiki-lock"), beside(out));
+            noCrashLogs();
         }
-        long size = Files.size(victim.resolve("model.safetensors"));
-        Path cfg = Files.writeString(dir.resolve("victim.yml"), linear(0.5, 0.5).replace("model: a", "model: victim"));
-        Path out = dir.resolve("out-victim");
-        Path log = dir.resolve("victim.log");
-        Process p = start(log, List.of(), TruncatingMerge.class.getName(), cfg.toString(), out.toString(),
-                victim.resolve("model.safetensors").toString(), "65536");
-        int code = await(p);
-        String text = Files.readString(log);
-        assertEquals(1, code, text);
-        assertTrue(text.contains("truncated"), text);
-        assertTrue(text.contains("error: the model was not written to " + out + ": " + victim.resolve(
-                "model.safetensors") + " changed while it was being read (it is now 65536 bytes, expected " + size
-                + "); another program is writing or truncating it: let it finish, then run again"), text);
-        assertFalse(Files.exists(out));
-        assertEquals(List.of("." + out.getFileName() + ".kumiki-lock"), beside(out));
-        noCrashLogs();
     }
 
     @Test

@@ -18,7 +18,8 @@ import dev.kumiki.tensor.kernel.Kernels;
 
 /**
  * A process for {@link ProcessHardeningTest}: merges CONFIG into OUT with the detected (vector) kernels on one thread,
- * and when the first tensor is done truncates FILE (an input's weights) to BYTES, as another program might. The merge
+ * and when AFTER tensors are done (default 1) truncates FILE (an input's weights) to BYTES, as another program might
+ * (late, the kernels are JIT-compiled: HotSpot must turn the SIGBUS of compiled vector code into an error too). The merge
  * must then fail with a message naming the file, and the process exit 1 — not die of SIGBUS.
  */
 public final class TruncatingMerge {
@@ -30,6 +31,7 @@ public final class TruncatingMerge {
         Path out = Path.of(args[1]);
         Path victim = Path.of(args[2]);
         long bytes = Long.parseLong(args[3]);
+        int after = args.length > 4 ? Integer.parseInt(args[4]) : 1; // tensors merged before the file shrinks
         Map<String, ModelFolder> models = new HashMap<>();
         try {
             MergePlan plan = MergePlanner.plan(MergeConfigReader.read(config, w -> { }), models);
@@ -37,7 +39,7 @@ public final class TruncatingMerge {
             System.out.println("kernels " + kernels.name());
             Merger.builder(plan, models).kernels(kernels).threads(1)
                     .listener((PlannedTensor t, int done, int total, long b, long bt) -> {
-                        if (done == 1) {
+                        if (done == after) {
                             try (FileChannel c = FileChannel.open(victim, StandardOpenOption.WRITE)) {
                                 c.truncate(bytes);
                             } catch (IOException e) {
@@ -50,6 +52,9 @@ public final class TruncatingMerge {
             System.exit(0);
         } catch (IOException e) {
             System.out.println("error: " + e.getMessage());
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                System.out.println("cause: " + c); // e.g. the InternalError HotSpot makes of the SIGBUS
+            }
             System.exit(1);
         } finally {
             models.values().forEach(ModelFolder::close);

@@ -1,6 +1,8 @@
 package dev.kumiki.merge;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -302,7 +304,14 @@ public final class Merger {
         if (plan.method() instanceof dev.kumiki.merge.methods.Passthrough && inputs.length == 1
                 && inputs[0].info().dtype() == t.type()
                 && Double.isNaN((Double) t.modelParameters().get(0).get("scale"))) {
-            checked.write(t.output(), 0, inputs[0].data()); // a plain copy, whatever the dtype
+            // a plain copy, whatever the dtype, in pieces copied out of the mapping first (see guardedPieces)
+            MemorySegment data = inputs[0].data();
+            MemorySegment piece = Arena.ofAuto().allocate(Math.min(data.byteSize(), PIECE), 64);
+            for (long at = 0; at < data.byteSize(); at += PIECE) {
+                long n = Math.min(PIECE, data.byteSize() - at);
+                MemorySegment.copy(data, at, piece, 0, n);
+                checked.write(t.output(), at, piece.asSlice(0, n));
+            }
         } else {
             try {
                 plan.method().merge(new PlannedJob(t, base, inputs, checked, kernels, DEFAULT_CHUNK, seed));
@@ -331,14 +340,34 @@ public final class Merger {
         }
     }
 
+    /** Bytes copied at a time out of a mapped input before plain Java code reads them (a multiple of 8). */
+    private static final long PIECE = 1 << 22;
+
+    /**
+     * Whether a mapped input holds NaN or Inf, scanned through copies: the copy routines turn a fault on a shrunk
+     * file into an InternalError, while compiled plain reads of a mapping would take the process down.
+     */
+    private static boolean hasNonFinite(MappedTensor t) {
+        MemorySegment data = t.data();
+        MemorySegment piece = Arena.ofAuto().allocate(Math.min(Math.max(data.byteSize(), 1), PIECE), 64);
+        for (long at = 0; at < data.byteSize(); at += PIECE) {
+            long n = Math.min(PIECE, data.byteSize() - at);
+            MemorySegment.copy(data, at, piece, 0, n);
+            if (NonFinite.first(piece.asSlice(0, n), t.info().dtype()) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Why a tensor came out non-finite: an input already was, the weights sum to zero, or overflow. */
     private String nonFiniteCause(PlannedTensor t, MappedTensor base, MappedTensor[] inputs) {
         List<String> holders = new ArrayList<>();
-        if (base != null && NonFinite.first(base.data(), base.info().dtype()) >= 0) {
+        if (base != null && hasNonFinite(base)) {
             holders.add("'" + t.base().get().model() + "' (" + t.base().get().tensor() + ", base)");
         }
         for (int i = 0; i < inputs.length; i++) {
-            if (NonFinite.first(inputs[i].data(), inputs[i].info().dtype()) >= 0) {
+            if (hasNonFinite(inputs[i])) {
                 holders.add("'" + t.inputs().get(i).model() + "' (" + t.inputs().get(i).tensor() + ")");
             }
         }
