@@ -463,6 +463,10 @@ public final class Execution {
         ObjectNode json = JSON.createObjectNode();
         json.put("id", id);
         json.put("status", status == null ? "running" : status.name().toLowerCase());
+        // who runs it: a reader shows a "running" record whose process is gone as interrupted (see RunRecords.read)
+        ProcessHandle self = ProcessHandle.current();
+        json.put("pid", self.pid());
+        self.info().startInstant().ifPresent(t -> json.put("process_started", t.toString()));
         if (last) {
             json.put("seconds", Math.round(seconds * 1000) / 1000.0);
         }

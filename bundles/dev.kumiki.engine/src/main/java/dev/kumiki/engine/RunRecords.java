@@ -3,11 +3,13 @@ package dev.kumiki.engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.JacksonException;
@@ -37,7 +39,8 @@ public final class RunRecords {
      * One recorded run.
      *
      * @param dir     the run's record folder
-     * @param status  as recorded: {@code running}, {@code succeeded}, {@code failed}, {@code cancelled}, …
+     * @param status  as recorded ({@code running}, {@code succeeded}, {@code failed}, {@code cancelled}, …), or
+     *                {@code interrupted} for a run recorded as running whose process is gone
      * @param seconds the run's duration, 0 while it runs
      * @param nodes   the nodes in the order the run recorded them
      */
@@ -107,9 +110,39 @@ public final class RunRecords {
             n.path("outputs").properties().forEach(o -> outputs.put(o.getKey(), o.getValue().asText()));
             List<String> messages = new ArrayList<>();
             n.path("messages").forEach(m -> messages.add(m.asText()));
-            nodes.add(new NodeRun(e.getKey(), n.path("kind").asText(), n.path("status").asText(),
+            nodes.add(new NodeRun(e.getKey(), n.path("kind").asText(), recordedNodeStatus(json, n),
                     n.path("seconds").asDouble(), outputs, messages));
         });
-        return new Run(recordDir, json.get("status").asText(), json.path("seconds").asDouble(), nodes);
+        return new Run(recordDir, recordedStatus(json), json.path("seconds").asDouble(), nodes);
+    }
+
+    /**
+     * The status of a recorded run as it should be shown: run.json's {@code status}, except that a run recorded as
+     * {@code running} whose process has ended (killed, crashed, power lost) is {@code interrupted} — it never wrote
+     * its last record. A record without a process id (older versions) that says running is shown as it says.
+     */
+    static String recordedStatus(JsonNode run) {
+        String status = run.path("status").asText();
+        if (!status.equals("running") || !run.path("pid").canConvertToLong()) {
+            return status;
+        }
+        return processAlive(run) ? status : "interrupted";
+    }
+
+    /** A node's status as it should be shown: {@code interrupted} for a running node of an interrupted run. */
+    static String recordedNodeStatus(JsonNode run, JsonNode node) {
+        String status = node.path("status").asText();
+        return status.equals("running") && recordedStatus(run).equals("interrupted") ? "interrupted" : status;
+    }
+
+    private static boolean processAlive(JsonNode run) {
+        Optional<ProcessHandle> p = ProcessHandle.of(run.path("pid").asLong());
+        if (p.isEmpty() || !p.get().isAlive()) {
+            return false;
+        }
+        // the same pid may belong to a later process: compare start times when both are known
+        String started = run.path("process_started").asText("");
+        Optional<Instant> now = p.get().info().startInstant();
+        return started.isEmpty() || now.isEmpty() || now.get().toString().equals(started);
     }
 }

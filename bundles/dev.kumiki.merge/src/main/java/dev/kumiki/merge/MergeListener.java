@@ -9,5 +9,9 @@ public interface MergeListener {
     default void finishing() {
     }
 
+    /** Something the user must know about the result (e.g. NaN values allowed by {@code allowNonFinite}). */
+    default void warning(String message) {
+    }
+
     MergeListener NONE = (t, d, n, b, bt) -> { };
 }

@@ -20,6 +20,7 @@ import dev.kumiki.merge.config.ParameterSetting;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.ModelConfig;
 import dev.kumiki.tensor.io.ModelFolder;
 
 /**
@@ -328,6 +329,11 @@ public final class MergePlanner {
         return new MergeConfig.OutputSlice(sources, Optional.empty(), Map.of(), config.locationOf("models"));
     }
 
+    /** Whether model {@code name}'s config.json ties the output head to the embeddings. */
+    private boolean tied(String name) {
+        return models.get(name).config().map(ModelConfig::tiedEmbeddings).orElse(false);
+    }
+
     private void planTensor(List<PlannedTensor> out, Set<String> planned, String output, MergeConfig.OutputSlice slice,
             String leadName, double t, int offset) throws ConfigException {
         if (!planned.add(output)) {
@@ -343,8 +349,20 @@ public final class MergePlanner {
         Optional<TensorInfo> leadTensor = models.get(lead.model()).info(leadName);
         if (leadTensor.isEmpty()) {
             if (leadName.contains("lm_head")) {
-                warnings.add(new Problem(lead.location(), "model '" + lead.model() + "' has no " + leadName + " (tied embeddings); " + output
-                        + " is left out"));
+                if (models.get(lead.model()).config().isEmpty()) {
+                    warnings.add(new Problem(lead.location(), "model '" + lead.model() + "' has no " + leadName
+                            + " and no config.json to say whether it ties the embeddings; " + output
+                            + " is left out"));
+                    return;
+                }
+                if (!tied(lead.model())) {
+                    throw new ConfigException(lead.location(), "model '" + lead.model() + "' has no " + leadName
+                            + " but its config.json does not tie the embeddings (tie_word_embeddings is not true), so "
+                            + "the merged model would have no output head; the model is incomplete: use a complete "
+                            + "copy of it, or put a model that has " + leadName + " first");
+                }
+                warnings.add(new Problem(lead.location(), "model '" + lead.model() + "' has no " + leadName
+                        + " because it ties the embeddings (tie_word_embeddings: true); " + output + " is left out"));
                 return;
             }
             String holder = slice.sources().stream().map(MergeConfig.InputSlice::model)
@@ -366,8 +384,12 @@ public final class MergePlanner {
             Optional<TensorInfo> info = folder.info(name);
             if (info.isEmpty()) {
                 if (LayerNames.isVocabulary(name) && name.contains("lm_head")) {
-                    warnings.add(new Problem(src.location(), "model '" + src.model() + "' has no " + name + " (tied embeddings); it is left out "
-                            + "of " + output));
+                    warnings.add(new Problem(src.location(), tied(src.model())
+                            ? "model '" + src.model() + "' has no " + name + " because it ties the embeddings "
+                                    + "(tie_word_embeddings: true); it is left out of " + output
+                            : "model '" + src.model() + "' has no " + name + " although its config.json does not tie "
+                                    + "the embeddings (the model looks incomplete); " + output + " is merged from the "
+                                    + "other models only"));
                     continue;
                 }
                 throw new ConfigException(src.location(), "model '" + src.model() + "' has no tensor '" + name

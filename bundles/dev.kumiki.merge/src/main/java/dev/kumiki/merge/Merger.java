@@ -1,6 +1,8 @@
 package dev.kumiki.merge;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -17,9 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.kumiki.tensor.MappedTensor;
+import dev.kumiki.tensor.NonFinite;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.io.ModelFolder;
 import dev.kumiki.tensor.io.ModelWriter;
+import dev.kumiki.tensor.io.OutputFolder;
 import dev.kumiki.tensor.kernel.Kernels;
 
 /**
@@ -42,6 +47,8 @@ public final class Merger {
     private final long shardBytes;
     private final long seed;
     private final MergeListener listener;
+    private final boolean allowNonFinite;
+    private final List<String> nonFinite = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private Merger(Builder b) {
         this.plan = b.plan;
@@ -51,6 +58,7 @@ public final class Merger {
         this.shardBytes = b.shardBytes;
         this.seed = b.seed;
         this.listener = b.listener;
+        this.allowNonFinite = b.allowNonFinite;
     }
 
     public static Builder builder(MergePlan plan, Map<String, ModelFolder> models) {
@@ -66,6 +74,7 @@ public final class Merger {
         private long shardBytes = ModelWriter.DEFAULT_SHARD_BYTES;
         private long seed;
         private MergeListener listener = MergeListener.NONE;
+        private boolean allowNonFinite;
 
         private Builder(MergePlan plan, Map<String, ModelFolder> models) {
             this.plan = plan;
@@ -105,17 +114,50 @@ public final class Merger {
             return this;
         }
 
+        /**
+         * Whether a result holding NaN or infinite values is written anyway (with a warning, also in the model card)
+         * instead of refused. Default false: such a model is broken, and usually the recipe or an input is.
+         */
+        public Builder allowNonFinite(boolean allow) {
+            this.allowNonFinite = allow;
+            return this;
+        }
+
         public Merger build() {
             return new Merger(this);
         }
     }
 
     /**
-     * Writes the merged model into {@code out} (created if needed).
+     * Writes the merged model into {@code out} as a whole ({@link OutputFolder}): into a staging folder beside it,
+     * swapped in when complete, so that {@code out} holds the complete old model or the complete new one whatever
+     * happens. {@code out} must be new, empty, or a model Kumiki wrote, and none of the inputs.
      *
-     * @throws CancellationException when the thread was interrupted; nothing that looks like a model is left
+     * @throws CancellationException    when the thread was interrupted; nothing that looks like a model is left
+     * @throws IllegalArgumentException when {@code out} cannot be written (why and what to do in the message), or
+     *                                  the result holds NaN or infinite values (unless allowed)
+     * @throws IOException              when reading or writing fails, naming the file
      */
     public void run(Path out) throws IOException {
+        try (OutputFolder folder = OutputFolder.begin(out, plan.folders().values())) {
+            boolean existed = java.nio.file.Files.isDirectory(folder.target());
+            try {
+                write(folder.staging());
+            } catch (IOException e) {
+                if (e instanceof java.nio.channels.ClosedByInterruptException) {
+                    throw new CancellationException("merge cancelled");
+                }
+                throw new IOException("the model was not written to " + out + (existed ? " (the model there is "
+                        + "unchanged)" : "") + ": " + e.getMessage(), e);
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("merge cancelled");
+            }
+            folder.commit();
+        }
+    }
+
+    private void write(Path out) throws IOException {
         List<TensorInfo> infos = plan.tensors().stream()
                 .map(t -> new TensorInfo(t.output(), t.type(), t.shape())).toList();
         long total = plan.outputBytes();
@@ -138,7 +180,7 @@ public final class Merger {
                         if (Thread.currentThread().isInterrupted()) {
                             throw new CancellationException("merge cancelled");
                         }
-                        mergeOne(t, writer);
+                        mergeOne(t, writer, true);
                         synchronized (done) { // progress in order, whichever worker finishes
                             listener.tensorDone(t, done.incrementAndGet(), plan.tensors().size(),
                                     bytes.addAndGet(t.outputBytes()), total);
@@ -159,12 +201,22 @@ public final class Merger {
                 if (e.getCause() instanceof IOException io) {
                     throw io;
                 }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
                 throw new IllegalStateException(e.getCause());
             } finally {
                 pool.shutdownNow();
             }
+            // a file rewritten in place while it was read gives a silently wrong model: refuse it
+            for (ModelFolder m : models.values()) {
+                Optional<String> changed = m.changed();
+                if (changed.isPresent()) {
+                    throw new IOException(changed.get() + "; the merged model was not written");
+                }
+            }
             listener.finishing();
-            ModelFiles.write(plan, models, out);
+            ModelFiles.write(plan, models, out, List.copyOf(nonFinite));
             writer.commit();
         }
     }
@@ -182,27 +234,101 @@ public final class Merger {
             throw new IllegalArgumentException(t.output() + " has " + n + " elements, more than fit in memory at once");
         }
         java.lang.foreign.MemorySegment bytes = java.lang.foreign.Arena.ofAuto().allocate(t.outputBytes(), 64);
+        // read, not written: NaN values are shown to the reader (e.g. statistics), not refused
         mergeOne(t, (name, offset, data) -> java.lang.foreign.MemorySegment.copy(data, 0, bytes, offset,
-                data.byteSize()));
+                data.byteSize()), false);
         float[] values = new float[(int) n];
         kernels.load(bytes, t.type(), 0, values, 0, (int) n);
         return values;
     }
 
-    private void mergeOne(PlannedTensor t, dev.kumiki.tensor.io.TensorSink writer) throws IOException {
+    private void mergeOne(PlannedTensor t, dev.kumiki.tensor.io.TensorSink writer, boolean check) throws IOException {
+        try {
+            mergeChecked(t, writer, check);
+        } catch (InternalError e) {
+            // HotSpot turns a fault on a mapped page (SIGBUS: the file shrank under the mapping) into this error
+            throw inputChanged(t, e);
+        } catch (IOException | RuntimeException e) {
+            Optional<IOException> changed = inputChanged(t);
+            if (changed.isPresent()) {
+                changed.get().addSuppressed(e);
+                throw changed.get();
+            }
+            throw e;
+        }
+    }
+
+    /** The error for a fault reading {@code t}'s inputs: the file that changed, or the fault itself. */
+    private IOException inputChanged(PlannedTensor t, InternalError e) {
+        IOException io = inputChanged(t).orElseGet(() -> new IOException("reading the inputs of " + t.output()
+                + " failed: " + e.getMessage() + " (an input file changed or its disk failed while it was read)", e));
+        if (io.getCause() == null) {
+            io.initCause(e);
+        }
+        return io;
+    }
+
+    private Optional<IOException> inputChanged(PlannedTensor t) {
+        List<String> names = new ArrayList<>();
+        t.base().ifPresent(b -> names.add(b.model()));
+        t.inputs().forEach(i -> names.add(i.model()));
+        for (String name : names) {
+            ModelFolder m = models.get(name);
+            Optional<String> changed = m == null ? Optional.empty() : m.changed();
+            if (changed.isPresent()) {
+                return Optional.of(new IOException(changed.get() + "; the merge stopped at " + t.output()
+                        + " and wrote nothing"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void mergeChecked(PlannedTensor t, dev.kumiki.tensor.io.TensorSink writer, boolean check)
+            throws IOException {
         MappedTensor base = t.base().map(b -> models.get(b.model()).tensor(b.tensor())).orElse(null);
         MappedTensor[] inputs = t.inputs().stream().map(i -> models.get(i.model()).tensor(i.tensor()))
                 .toArray(MappedTensor[]::new);
+        // every byte written is checked for NaN and infinity (a pass over bytes just computed, in the cache)
+        long[] bad = {0, -1};
+        dev.kumiki.tensor.io.TensorSink checked = !check ? writer : (name, offset, data) -> {
+            long first = NonFinite.first(data, t.type());
+            if (first >= 0) {
+                long count = NonFinite.count(data, t.type());
+                if (bad[0] == 0 || offset / t.type().bytes() + first < bad[1]) {
+                    bad[1] = offset / t.type().bytes() + first;
+                }
+                bad[0] += count;
+            }
+            writer.write(name, offset, data);
+        };
         if (plan.method() instanceof dev.kumiki.merge.methods.Passthrough && inputs.length == 1
                 && inputs[0].info().dtype() == t.type()
                 && Double.isNaN((Double) t.modelParameters().get(0).get("scale"))) {
-            writer.write(t.output(), 0, inputs[0].data()); // a plain copy, whatever the dtype
+            // a plain copy, whatever the dtype, in pieces copied out of the mapping first (see guardedPieces)
+            MemorySegment data = inputs[0].data();
+            MemorySegment piece = Arena.ofAuto().allocate(Math.min(data.byteSize(), PIECE), 64);
+            for (long at = 0; at < data.byteSize(); at += PIECE) {
+                long n = Math.min(PIECE, data.byteSize() - at);
+                MemorySegment.copy(data, at, piece, 0, n);
+                checked.write(t.output(), at, piece.asSlice(0, n));
+            }
         } else {
             try {
-                plan.method().merge(new PlannedJob(t, base, inputs, writer, kernels, DEFAULT_CHUNK, seed));
+                plan.method().merge(new PlannedJob(t, base, inputs, checked, kernels, DEFAULT_CHUNK, seed));
             } catch (java.io.UncheckedIOException e) {
                 throw e.getCause();
             }
+        }
+        if (bad[0] > 0) {
+            String problem = t.output() + " has " + bad[0] + " NaN or infinite value" + (bad[0] == 1 ? "" : "s")
+                    + " of " + t.shape().elements() + " (the first at element " + bad[1] + "): "
+                    + nonFiniteCause(t, base, inputs);
+            if (!allowNonFinite) {
+                throw new NonFiniteResultException("the merged tensor " + problem + ". The model was not written; "
+                        + "fix the recipe or the inputs (or allow it explicitly to write a broken model anyway)");
+            }
+            nonFinite.add(problem);
+            listener.warning("the merged tensor " + problem);
         }
         // the tensor's pages stay in the page cache, but leave this process: resident memory stays a few tensors
         // (releasing them chunk by chunk instead costs more in page faults and TLB flushes than it saves)
@@ -212,6 +338,52 @@ public final class Merger {
         for (MappedTensor in : inputs) {
             in.data().unload();
         }
+    }
+
+    /** Bytes copied at a time out of a mapped input before plain Java code reads them (a multiple of 8). */
+    private static final long PIECE = 1 << 22;
+
+    /**
+     * Whether a mapped input holds NaN or Inf, scanned through copies: the copy routines turn a fault on a shrunk
+     * file into an InternalError, while compiled plain reads of a mapping would take the process down.
+     */
+    private static boolean hasNonFinite(MappedTensor t) {
+        MemorySegment data = t.data();
+        MemorySegment piece = Arena.ofAuto().allocate(Math.min(Math.max(data.byteSize(), 1), PIECE), 64);
+        for (long at = 0; at < data.byteSize(); at += PIECE) {
+            long n = Math.min(PIECE, data.byteSize() - at);
+            MemorySegment.copy(data, at, piece, 0, n);
+            if (NonFinite.first(piece.asSlice(0, n), t.info().dtype()) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Why a tensor came out non-finite: an input already was, the weights sum to zero, or overflow. */
+    private String nonFiniteCause(PlannedTensor t, MappedTensor base, MappedTensor[] inputs) {
+        List<String> holders = new ArrayList<>();
+        if (base != null && hasNonFinite(base)) {
+            holders.add("'" + t.base().get().model() + "' (" + t.base().get().tensor() + ", base)");
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            if (hasNonFinite(inputs[i])) {
+                holders.add("'" + t.inputs().get(i).model() + "' (" + t.inputs().get(i).tensor() + ")");
+            }
+        }
+        if (!holders.isEmpty()) {
+            return "the input" + (holders.size() == 1 ? " " : "s ") + String.join(", ", holders) + " already hold"
+                    + (holders.size() == 1 ? "s" : "") + " NaN or infinite values";
+        }
+        if (Boolean.TRUE.equals(t.parameters().get("normalize")) && !t.modelParameters().isEmpty()
+                && t.modelParameters().stream().allMatch(m -> m.get("weight") instanceof Double)) {
+            double sum = t.modelParameters().stream().mapToDouble(m -> (Double) m.get("weight")).sum();
+            if (Math.abs(sum) < 1e-8) {
+                return "the models' weights for it sum to " + sum + " and normalize is true, so the sum is divided "
+                        + "by zero; change the weights or set normalize: false";
+            }
+        }
+        return "the values overflow " + t.type().safetensorsName() + " (weights or scales too large for the type)";
     }
 
     static void writeAtomically(Path file, String text) throws IOException {

@@ -49,7 +49,8 @@ final class ModelFiles {
         return source.get();
     }
 
-    static void write(MergePlan plan, Map<String, ModelFolder> models, Path out) throws IOException {
+    static void write(MergePlan plan, Map<String, ModelFolder> models, Path out, List<String> warnings)
+            throws IOException {
         MergeConfig config = plan.config();
         ModelFolder files = models.get(plan.baseForFiles());
         Optional<DType> outType = config.outDtype().or(config::dtype).map(DType::ofUserName);
@@ -95,7 +96,7 @@ final class ModelFiles {
         if (!config.text().isBlank()) {
             Merger.writeAtomically(out.resolve("mergekit_config.yml"), config.text());
         }
-        Merger.writeAtomically(out.resolve("README.md"), modelCard(plan, models));
+        Merger.writeAtomically(out.resolve("README.md"), modelCard(plan, models, warnings));
     }
 
     /** A literal Jinja template, "chatml", or "auto" (the template most input models share). */
@@ -122,7 +123,8 @@ final class ModelFiles {
         throw new IllegalArgumentException("unknown chat_template '" + value + "'; use auto, chatml or a Jinja template");
     }
 
-    static String modelCard(MergePlan plan, Map<String, ModelFolder> models) throws IOException {
+    static String modelCard(MergePlan plan, Map<String, ModelFolder> models, List<String> warnings)
+            throws IOException {
         MergeConfig c = plan.config();
         StringBuilder b = new StringBuilder();
         b.append("---\n");
@@ -147,6 +149,11 @@ final class ModelFiles {
                 .append(String.format(java.util.Locale.ROOT, "%.2f GB", plan.outputBytes() / 1e9)).append('\n');
         b.append("- dtypes: ").append(plan.tensors().stream().map(t -> t.type().safetensorsName()).distinct()
                 .collect(Collectors.joining(", "))).append('\n');
+        if (!warnings.isEmpty()) {
+            b.append("\n## Warning: NaN or infinite values\n\nThis model was written although some of its tensors hold "
+                    + "NaN or infinite values (allowed explicitly); it is probably broken:\n\n");
+            warnings.forEach(w -> b.append("- ").append(w).append('\n'));
+        }
         if (!c.text().isBlank()) {
             b.append("\n## Configuration\n\nThe recipe, also in `mergekit_config.yml` (mergekit reads it unchanged):\n\n");
             b.append("```yaml\n").append(c.text().strip()).append("\n```\n");

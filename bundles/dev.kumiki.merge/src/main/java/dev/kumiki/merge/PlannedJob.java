@@ -23,6 +23,7 @@ final class PlannedJob implements TensorJob {
     private final MappedTensor[] inputs;
     private final TensorSink out;
     private MemorySegment scratch;
+    private MemorySegment guard;
     private final Kernels kernels;
     private final int chunk;
     private final long seed;
@@ -82,7 +83,7 @@ final class PlannedJob implements TensorJob {
             return;
         }
         MappedTensor t = inputs[model];
-        kernels.load(t.data(), t.info().dtype(), from, buf, 0, n);
+        load(t, from, buf, 0, n);
     }
 
     /** Rows of {@code model}'s embedding re-indexed to the output vocabulary (mergekit's PermutedEmbeddings). */
@@ -119,7 +120,7 @@ final class PlannedJob implements TensorJob {
         MappedTensor t = tensorOf(r.model());
         long width = tensor.shape().dim(1);
         float[] part = at == 0 ? buf : new float[n];
-        kernels.load(t.data(), t.info().dtype(), r.row() * width + col, part, 0, n);
+        load(t, r.row() * width + col, part, 0, n);
         if (part != buf) {
             System.arraycopy(part, 0, buf, at, n);
         }
@@ -146,7 +147,22 @@ final class PlannedJob implements TensorJob {
             permuted(tensor.base().orElseThrow().model(), from, buf, n);
             return;
         }
-        kernels.load(base.data(), base.info().dtype(), from, buf, 0, n);
+        load(base, from, buf, 0, n);
+    }
+
+    /**
+     * Loads elements of a mapped input through a copy: a file that shrinks under its mapping makes reading the lost
+     * pages raise SIGBUS, which HotSpot turns into an InternalError in its guarded copy routines but not in
+     * JIT-compiled vector loads (there it kills the process). The copy goes into a small buffer that stays in cache.
+     */
+    private void load(MappedTensor t, long from, float[] buf, int off, int n) {
+        long width = t.info().dtype().bytes();
+        long bytes = n * width;
+        if (guard == null || guard.byteSize() < bytes) {
+            guard = java.lang.foreign.Arena.ofAuto().allocate(Math.max(bytes, (long) chunk * 8), 64);
+        }
+        MemorySegment.copy(t.data(), from * width, guard, 0, bytes);
+        kernels.load(guard, t.info().dtype(), 0, buf, off, n);
     }
 
     private Object model(int model, String parameter) {

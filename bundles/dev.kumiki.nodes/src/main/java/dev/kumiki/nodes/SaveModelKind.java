@@ -28,6 +28,7 @@ import dev.kumiki.nodes.settings.SaveModel;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.io.ByteSizes;
+import dev.kumiki.tensor.io.OutputFolder;
 
 /**
  * SaveModel: streams the model at its input into a Hugging Face folder. Its output is kept in the cache: a re-run
@@ -67,19 +68,12 @@ public final class SaveModelKind implements NodeKind<SaveModel> {
             return Map.of();
         }
         Path out = c.resolve(s.getPath());
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            c.error("path", out + " is a file; SaveModel writes a folder: choose another path");
-        }
         ModelSpec in = (ModelSpec) inputs.one("model");
         List<Path> read = new ArrayList<>();
         in.folder().ifPresent(read::add);
         in.recipe().ifPresent(r -> read.addAll(r.folders().values()));
-        for (Path p : read) {
-            if (p.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
-                c.error("path", "the output folder " + out + " is also a folder this model is read from; write to "
-                        + "another folder");
-            }
-        }
+        // the same rules as when the model is written (OutputFolder.begin), reported before the run
+        OutputFolder.problem(out, read).ifPresent(problem -> c.error("path", problem));
         if (shard <= 0) {
             return Map.of();
         }

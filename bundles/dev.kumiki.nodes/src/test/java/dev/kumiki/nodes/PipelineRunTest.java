@@ -200,7 +200,7 @@ class PipelineRunTest {
     }
 
     @Test
-    void configureFindsMistakesFromHeadersAlone() {
+    void configureFindsMistakesFromHeadersAlone() throws IOException {
         assertEquals(List.of("error: node 'a', path: there is no folder " + dir.resolve("models/nope") + " (the path is "
                 + "relative to the pipeline file's folder); LoadModel reads a local Hugging Face model folder "
                 + "(config.json and *.safetensors), Kumiki downloads nothing"),
@@ -249,12 +249,23 @@ class PipelineRunTest {
                   save: {kind: SaveModel, path: models/chat2, shard_size: lots}
                 connections: [chat.model -> save.model]
                 """));
-        assertEquals(List.of("error: node 'save', path: the output folder " + dir.resolve("models/chat") + " is also a "
-                + "folder this model is read from; write to another folder"), diagnostics("""
+        assertEquals(List.of("error: node 'save', path: the output folder " + dir.resolve("models/chat") + " is also an "
+                + "input (" + dir.resolve("models/chat") + "); write the model to another folder"), diagnostics("""
                 kumiki: 1
                 nodes:
                   chat: {kind: LoadModel, path: models/chat}
                   save: {kind: SaveModel, path: models/chat}
+                connections: [chat.model -> save.model]
+                """));
+        Files.createDirectories(dir.resolve("mine"));
+        Files.writeString(dir.resolve("mine/notes.txt"), "keep");
+        assertEquals(List.of("error: node 'save', path: " + dir.resolve("mine") + " is not empty and was not written by "
+                + "Kumiki (it has no .kumiki-output file); Kumiki replaces only folders it wrote, so nothing of yours "
+                + "is deleted. Give a new or empty folder, or move the files away first"), diagnostics("""
+                kumiki: 1
+                nodes:
+                  chat: {kind: LoadModel, path: models/chat}
+                  save: {kind: SaveModel, path: mine}
                 connections: [chat.model -> save.model]
                 """));
         assertEquals(List.of("error: node 'merge', models.chat.weight: ties needs parameter 'weight' (the task "

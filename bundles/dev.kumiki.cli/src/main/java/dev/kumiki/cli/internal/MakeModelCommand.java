@@ -1,12 +1,13 @@
 package dev.kumiki.cli.internal;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.kumiki.cli.Kumiki;
 import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.io.OutputFolder;
 import dev.kumiki.tensor.io.SyntheticModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +24,7 @@ public final class MakeModelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "OUT_DIR", description = "folder to write (must be empty or new)")
+    @Parameters(index = "0", paramLabel = "OUT_DIR", description = "folder to write: new, empty, or a model Kumiki wrote (replaced)")
     Path out;
 
     @Option(names = "--layers", defaultValue = "2", description = "decoder layers (default 2)")
@@ -50,16 +51,13 @@ public final class MakeModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (Files.isDirectory(out)) {
-            try (var files = Files.list(out)) {
-                if (files.findAny().isPresent()) {
-                    throw new IllegalArgumentException(out + " is not empty; give a new or empty folder");
-                }
-            }
-        }
         SyntheticModel model = SyntheticModel.llama().layers(layers).hidden(hidden).intermediate(intermediate)
                 .vocab(vocab).dtype(DType.ofUserName(dtype)).baseSeed(baseSeed).variant(variant);
-        model.write(out);
+        // staged and swapped in whole, as every model Kumiki writes; a folder Kumiki did not write is refused
+        try (OutputFolder folder = OutputFolder.begin(out, List.of())) {
+            model.write(folder.staging());
+            folder.commit();
+        }
         long bytes = model.tensors().stream().mapToLong(t -> t.byteSize()).sum();
         spec.commandLine().getOut().printf("Wrote %s: %d layers, hidden %d, vocab %d, %s, %s%s.%n", out, layers, hidden,
                 vocab, dtype, Progress.gb(bytes), variant == 0 ? "" : ", variant " + variant);

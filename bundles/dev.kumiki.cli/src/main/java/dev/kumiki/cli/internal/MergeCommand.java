@@ -33,7 +33,10 @@ import picocli.CommandLine.Spec;
                 "Models are local Hugging Face folders (paths relative to the configuration's folder). Tensors stream "
                         + "from the memory-mapped inputs to the output shards, so memory stays small whatever the "
                         + "model size. The output gets config.json, the tokenizer files, a README model card and "
-                        + "the recipe (mergekit_config.yml)."})
+                        + "the recipe (mergekit_config.yml).",
+                "OUT_DIR is replaced as a whole: the new model is written into a hidden folder beside it and "
+                        + "swapped in when complete, so OUT_DIR always holds the complete old or the complete new "
+                        + "model. OUT_DIR must be new, empty, or a model Kumiki wrote, and none of the inputs."})
 public final class MergeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -60,6 +63,10 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: the available cores)")
     Integer threads;
 
+    @Option(names = "--allow-nonfinite", description = "write the model even when tensors of the result hold NaN or "
+            + "infinite values (listed as warnings and in the model card); by default such a merge is refused")
+    boolean allowNonFinite;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -82,6 +89,13 @@ public final class MergeCommand implements Callable<Integer> {
             }
             plan.warnings().forEach(w -> err.println("kumiki merge: warning: " + w));
             printPlan(out, plan, shardBytes);
+            if (this.out != null) {
+                java.util.Optional<String> problem = dev.kumiki.tensor.io.OutputFolder.problem(this.out,
+                        plan.folders().values());
+                if (problem.isPresent()) {
+                    throw new IllegalArgumentException(problem.get());
+                }
+            }
             if (dryRun) {
                 out.println("Dry run: the configuration and the models agree; nothing was written.");
                 return Kumiki.OK;
@@ -90,12 +104,24 @@ public final class MergeCommand implements Callable<Integer> {
             Kernels kernels = Kernels.of(profile);
             Progress progress = new Progress(out, Progress.isTerminal(), "merging");
             long start = System.nanoTime();
+            List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
             Merger.builder(plan, models).kernels(kernels).shardBytes(shardBytes).seed(seed)
                     .threads(threads != null ? threads : profile.availableProcessors())
-                    .listener((t, done, total, bytes, totalBytes) -> progress.update(bytes, totalBytes,
-                            done + "/" + total + " tensors"))
+                    .allowNonFinite(allowNonFinite)
+                    .listener(new dev.kumiki.merge.MergeListener() {
+                        @Override
+                        public void tensorDone(PlannedTensor t, int done, int total, long bytes, long totalBytes) {
+                            progress.update(bytes, totalBytes, done + "/" + total + " tensors");
+                        }
+
+                        @Override
+                        public void warning(String message) {
+                            warnings.add(message);
+                        }
+                    })
                     .build().run(this.out);
             progress.finish();
+            warnings.forEach(w -> err.println("kumiki merge: warning: " + w));
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "Merged %d tensors (%s) into %s in %.1f s with the %s kernels.%n",
                     plan.tensors().size(), Progress.gb(plan.outputBytes()), this.out, seconds, kernels.name());

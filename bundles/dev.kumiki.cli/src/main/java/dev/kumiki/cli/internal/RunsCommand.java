@@ -34,17 +34,17 @@ public final class RunsCommand implements Callable<Integer> {
             out.println("No runs recorded in " + runs.toAbsolutePath().normalize() + " yet; kumiki run FILE makes one.");
             return Kumiki.OK;
         }
-        out.printf("%-22s %-10s %8s  %s%n", "run", "status", "time", "nodes");
+        out.printf("%-22s %-11s %8s  %s%n", "run", "status", "time", "nodes");
         for (Path r : RunRecords.list(runs)) {
             RunRecords.Run run;
             try {
                 run = RunRecords.read(r);
             } catch (IOException e) {
-                out.printf("%-22s %-10s%n", r.getFileName(), "unreadable");
+                out.printf("%-22s %-11s%n", r.getFileName(), "unreadable");
                 continue;
             }
             String nodes = String.join(", ", run.nodes().stream().map(n -> n.node() + " " + n.status()).toList());
-            out.printf(Locale.ROOT, "%-22s %-10s %7.2fs  %s%n", run.id(), run.status(), run.seconds(), nodes);
+            out.printf(Locale.ROOT, "%-22s %-11s %7.2fs  %s%n", run.id(), run.status(), run.seconds(), nodes);
         }
         out.println("Records: " + runs.toAbsolutePath().normalize());
         return Kumiki.OK;

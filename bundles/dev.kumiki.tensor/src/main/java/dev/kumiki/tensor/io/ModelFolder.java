@@ -178,6 +178,17 @@ public final class ModelFolder implements AutoCloseable {
         return owner.keySet().stream().mapToLong(n -> info(n).orElseThrow().byteSize()).sum();
     }
 
+    /** The first weight file that changed on disk since the model was opened, described ({@link SafetensorsFile#changed()}). */
+    public Optional<String> changed() {
+        for (SafetensorsFile f : shards) {
+            Optional<String> c = f.changed();
+            if (c.isPresent()) {
+                return c;
+            }
+        }
+        return Optional.empty();
+    }
+
     @Override
     public void close() {
         shards.forEach(SafetensorsFile::close);

@@ -50,6 +50,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Map<String, TensorInfo> infos;
     private final Map<String, long[]> offsets;
     private final Map<String, String> metadata;
+    private long mappedSize;
+    private java.nio.file.attribute.FileTime mappedTime;
 
     private SafetensorsFile(Path path, Arena arena, MemorySegment data, Map<String, TensorInfo> infos,
             Map<String, long[]> offsets, Map<String, String> metadata) {
@@ -71,11 +73,19 @@ public final class SafetensorsFile implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
+            java.nio.file.attribute.FileTime time = java.nio.file.Files.getLastModifiedTime(path);
             if (size < 8) {
                 throw new TensorFormatException(path + ": " + size + " bytes is too short for safetensors "
                         + "(it starts with an 8-byte header length); the file is truncated or not safetensors");
             }
-            MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment file;
+            try {
+                file = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            } catch (IOException e) {
+                // e.g. "No such device" (ENODEV) on a file system that cannot map files
+                throw new IOException("cannot map " + path + " into memory: " + OutputFolder.describe(e)
+                        + "; copy the model to a local disk", e);
+            }
             long headerLength = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
             if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || headerLength > size - 8) {
                 throw new TensorFormatException(path + ": header length " + Long.toUnsignedString(headerLength)
@@ -85,10 +95,15 @@ public final class SafetensorsFile implements AutoCloseable {
             byte[] header = file.asSlice(8, headerLength).toArray(ValueLayout.JAVA_BYTE);
             MemorySegment data = file.asSlice(8 + headerLength);
             SafetensorsFile opened = parse(path, arena, header, data);
+            opened.mappedSize = size;
+            opened.mappedTime = time;
             return opened;
         } catch (NoSuchFileException e) {
             arena.close();
             throw new NoSuchFileException(path.toString(), null, "no such safetensors file");
+        } catch (java.nio.file.FileSystemException e) {
+            arena.close();
+            throw new IOException("cannot read " + path + ": " + OutputFolder.describe(e), e);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -239,6 +254,30 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         long[] range = offsets.get(name);
         return new MappedTensor(info, data.asSlice(range[0], range[1] - range[0]));
+    }
+
+    /**
+     * What changed in the file since it was mapped, if it did: a file that shrinks under a mapping makes reads of the
+     * lost pages fail, and one rewritten in place gives other bytes than the header described. Cheap (one stat).
+     */
+    public Optional<String> changed() {
+        long now;
+        java.nio.file.attribute.FileTime time;
+        try {
+            now = java.nio.file.Files.size(path);
+            time = java.nio.file.Files.getLastModifiedTime(path);
+        } catch (IOException e) {
+            return Optional.of(path + " changed while it was being read (" + OutputFolder.describe(e) + ")");
+        }
+        if (now != mappedSize) {
+            return Optional.of(path + " changed while it was being read (it is now " + now + " bytes, expected "
+                    + mappedSize + "); another program is writing or truncating it: let it finish, then run again");
+        }
+        if (!time.equals(mappedTime)) {
+            return Optional.of(path + " changed while it was being read (modified at " + time + ", after it was "
+                    + "opened); another program is writing it: let it finish, then run again");
+        }
+        return Optional.empty();
     }
 
     /** Unmaps the file; tensors taken from it must not be used afterwards. */

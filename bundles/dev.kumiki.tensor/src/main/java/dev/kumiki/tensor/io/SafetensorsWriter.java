@@ -82,18 +82,38 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         byte[] header = header(tensors, offsets, metadata);
         Path partial = partialName(target);
-        FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw failure("cannot create", partial, e);
+        }
         try {
             ByteBuffer start = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
             start.putLong(header.length).put(header).flip();
             writeFully(channel, start, 0);
             return new SafetensorsWriter(target, partial, channel, 8 + header.length, offsets);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            channel.close();
+            Files.deleteIfExists(partial);
+            throw failure("cannot write", partial, e);
+        } catch (RuntimeException e) {
             channel.close();
             Files.deleteIfExists(partial);
             throw e;
         }
+    }
+
+    /** An I/O error that names the file (the JDK's messages for a full disk or a failing device do not). */
+    static IOException failure(String what, Path file, IOException e) {
+        if (e instanceof java.nio.channels.ClosedByInterruptException
+                || e instanceof java.nio.channels.AsynchronousCloseException) {
+            return e; // cancelled, not failed
+        }
+        String reason = OutputFolder.describe(e);
+        return new IOException(what + " " + file + ": " + (reason.startsWith(file.toString()) ? reason.substring(
+                file.toString().length()).replaceFirst("^: ", "") : reason), e);
     }
 
     private static void writeFully(FileChannel channel, ByteBuffer bytes, long position) throws IOException {
@@ -160,7 +180,11 @@ public final class SafetensorsWriter implements AutoCloseable {
             long n = Math.min(bytes.byteSize() - done, direct ? 1L << 30 : 1L << 20);
             MemorySegment piece = bytes.asSlice(done, n);
             ByteBuffer buffer = direct ? piece.asByteBuffer() : ByteBuffer.wrap(piece.toArray(ValueLayout.JAVA_BYTE));
-            writeFully(channel, buffer, dataStart + range[0] + byteOffset + done);
+            try {
+                writeFully(channel, buffer, dataStart + range[0] + byteOffset + done);
+            } catch (IOException e) {
+                throw failure("cannot write", partial, e);
+            }
             done += n;
         }
         written.get(name).addAndGet(bytes.byteSize());
@@ -186,8 +210,12 @@ public final class SafetensorsWriter implements AutoCloseable {
                         + written.get(e.getKey()).get() + " of its " + expected + " bytes; the file is not complete");
             }
         }
-        channel.close();
-        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            channel.close();
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw failure("cannot complete", target, e);
+        }
         committed = true;
     }
 

@@ -29,6 +29,7 @@ public record RunRecord(RunRecords.Run run) {
         return run.id();
     }
 
+    /** The status, {@code interrupted} for a run whose process ended without recording how. */
     public String status() {
         return run.status();
     }
