@@ -20,15 +20,25 @@ import dev.kumiki.cli.Kumiki;
  * The launcher script hands the user's arguments over in a file ({@value #ARGS_FILE} names it, one NUL-terminated
  * argument each) so that none of them is taken by Equinox, which claims options like {@code -data} or
  * {@code -debug} for itself.
+ * <p>
+ * Nothing is thrown out of {@link #start}: Equinox would write it to a log file in the installation's
+ * {@code configuration} folder and end the process with exit code 0, telling scripts that all went well.
  */
 public final class KumikiApplication implements IApplication {
     public static final String ARGS_FILE = "kumiki.args.file";
 
     @Override
-    public Object start(IApplicationContext context) throws IOException {
-        String[] args = arguments(context);
+    public Object start(IApplicationContext context) {
         Charset cs = System.out.charset();
-        return Kumiki.run(args, new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs));
+        PrintWriter err = new PrintWriter(System.err, true, cs);
+        String[] args = new String[0];
+        try {
+            args = arguments(context);
+            return Kumiki.run(args, new PrintWriter(System.out, true, cs), err);
+        } catch (Throwable e) {
+            // whatever escapes is reported here: Equinox would log it inside the installation and exit 0
+            return Failures.report(e, "kumiki", args, err);
+        }
     }
 
     private static String[] arguments(IApplicationContext context) throws IOException {

@@ -1,6 +1,5 @@
 package dev.kumiki.model.yaml;
 
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,10 +23,8 @@ import org.eclipse.emf.ecore.EReference;
 import org.eclipse.emf.ecore.EStructuralFeature;
 import org.eclipse.emf.ecore.util.EcoreUtil;
 import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -169,17 +166,10 @@ public final class PipelineYaml {
             Pipeline pipeline = PipelineFactory.eINSTANCE.createPipeline();
             Node root;
             try {
-                LoaderOptions options = new LoaderOptions();
-                options.setAllowDuplicateKeys(false);
-                root = new Yaml(options).compose(new StringReader(text));
-            } catch (MarkedYAMLException e) {
-                Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-                String what = (e.getContext() == null ? "" : e.getContext() + ", ") + e.getProblem();
-                errors.add(m == null ? new Problem(file, 0, 0, "not valid YAML: " + what)
-                        : new Problem(file, m.getLine() + 1, m.getColumn() + 1, "not valid YAML: " + what));
-                return result(pipeline);
-            } catch (RuntimeException e) {
-                errors.add(new Problem(file, 0, 0, "not valid YAML: " + e.getMessage()));
+                root = YamlInput.compose(text, (path, key) -> path.equals(List.of("nodes")) ? "node id '" + key + "'"
+                        : YamlInput.KeyNamer.KEYS.name(path, key));
+            } catch (YamlInput.Refused e) {
+                errors.add(e.problem(file));
                 return result(pipeline);
             }
             if (!(root instanceof MappingNode top)) {
@@ -361,10 +351,6 @@ public final class PipelineYaml {
                             }
                         }
                     }
-                }
-                if (byId.containsKey(id)) {
-                    error(keyNode(node, id), "node id '" + id + "' is used twice");
-                    continue;
                 }
                 byId.put(id, n);
                 unread.remove(id);
@@ -601,8 +587,11 @@ public final class PipelineYaml {
     public Optional<String> set(dev.kumiki.model.pipeline.Node node, String path, String value) {
         Node yaml;
         try {
-            yaml = new Yaml().compose(new StringReader(value.isEmpty() ? "''" : value));
-        } catch (RuntimeException e) {
+            yaml = YamlInput.compose(value.isEmpty() ? "''" : value, null);
+        } catch (YamlInput.Refused e) {
+            return Optional.of("'" + value + "' is not a YAML value: " + e.getMessage());
+        }
+        if (yaml == null) {
             return Optional.of("'" + value + "' is not a YAML value");
         }
         Reader reader = new Reader("--set");
@@ -868,9 +857,9 @@ public final class PipelineYaml {
     /** The YAML value a string setting holds, with its collections on one line. */
     private static Node yamlNode(String text) {
         try {
-            Node n = new Yaml().compose(new StringReader(text));
+            Node n = YamlInput.compose(text, null);
             return n == null ? text("") : flow(n);
-        } catch (RuntimeException e) {
+        } catch (YamlInput.Refused e) {
             return text(text);
         }
     }
