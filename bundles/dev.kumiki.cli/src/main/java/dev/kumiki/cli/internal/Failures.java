@@ -31,9 +31,12 @@ public final class Failures {
     private Failures() {
     }
 
-    /** Prints what went wrong in {@code command} to {@code err}; returns the exit code. */
+    /**
+     * Prints what went wrong in {@code command} ({@code run}; {@code kumiki} or null when no subcommand was reached)
+     * to {@code err}; returns the exit code.
+     */
     public static int report(Throwable e, String command, String[] args, PrintWriter err) {
-        String prefix = "kumiki " + command + ": ";
+        String prefix = command == null || command.equals("kumiki") ? "kumiki: " : "kumiki " + command + ": ";
         try {
             if (e instanceof IllegalArgumentException) {
                 err.println(prefix + message(e));
