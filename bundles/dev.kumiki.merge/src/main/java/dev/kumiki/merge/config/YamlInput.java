@@ -11,6 +11,7 @@ import java.util.Set;
 
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -19,6 +20,9 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * The one way this library reads YAML (mergekit recipes): SnakeYAML's own limits (characters, nesting depth,
@@ -55,9 +59,13 @@ final class YamlInput {
         if (text.length() > MAX_CODE_POINTS && text.codePointCount(0, text.length()) > MAX_CODE_POINTS) {
             throw new ConfigException(file + ": " + tooLong());
         }
+        // composed as Yaml.compose does, keeping the reader: SnakeYAML's limits (aliases, nesting) are reported
+        // without a place, and the reader's position is where it stopped
+        LoaderOptions options = options();
+        StreamReader stream = new StreamReader(new StringReader(text));
         Node root;
         try {
-            root = new Yaml(options()).compose(new StringReader(text));
+            root = new Composer(new ParserImpl(stream, options), new Resolver(), options).getSingleNode();
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             Mark c = e.getContextMark();
@@ -66,7 +74,7 @@ final class YamlInput {
                             + ")" : "") + ", ") + e.getProblem();
             throw new ConfigException(at(file, m) + ": not valid YAML: " + what);
         } catch (YAMLException e) {
-            throw new ConfigException(file + ": " + limitMessage(e.getMessage()));
+            throw new ConfigException(at(file, stream.getMark()) + ": " + limitMessage(e.getMessage()));
         }
         if (root != null) {
             new Check(file).walk(root, new ArrayList<>(), 1);

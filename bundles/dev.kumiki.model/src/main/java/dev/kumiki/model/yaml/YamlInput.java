@@ -18,6 +18,7 @@ import java.util.Set;
 
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -26,6 +27,9 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * The one way this bundle reads YAML: SnakeYAML's own limits (characters, nesting depth, aliases of collections,
@@ -110,15 +114,19 @@ public final class YamlInput {
             // refused before parsing: a long document costs time even when it is refused at the end
             throw new Refused(0, 0, tooLong(text.codePointCount(0, text.length())));
         }
+        // composed as Yaml.compose does, keeping the reader: SnakeYAML's limits (aliases, nesting) are reported
+        // without a place, and the reader's position is where it stopped
+        LoaderOptions options = options();
+        StreamReader stream = new StreamReader(new StringReader(text));
         Node root;
         try {
-            root = new Yaml(options()).compose(new StringReader(text));
+            root = new Composer(new ParserImpl(stream, options), new Resolver(), options).getSingleNode();
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             throw new Refused(m, "not valid YAML: " + (e.getContext() == null ? "" : e.getContext() + ", ")
                     + e.getProblem());
         } catch (YAMLException e) {
-            throw new Refused(0, 0, limitMessage(e.getMessage()));
+            throw new Refused(stream.getMark(), limitMessage(e.getMessage()));
         }
         if (root != null) {
             new Check(namer == null ? KeyNamer.KEYS : namer).walk(root, new ArrayList<>(), 1);

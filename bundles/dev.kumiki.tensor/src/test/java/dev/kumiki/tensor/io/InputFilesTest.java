@@ -72,7 +72,7 @@ class InputFilesTest {
         Path config = Files.writeString(dir.resolve(ModelFolder.CONFIG),
                 "{\"model_type\": \"llama\",\n \"hidden_size\": 8,\n \"hidden_size\": 16}\n");
         TensorFormatException e = assertThrows(TensorFormatException.class, () -> ModelConfig.read(config));
-        assertEquals(config + ": not valid JSON (duplicate field 'hidden_size' at line 3, column 16)", e.getMessage());
+        assertEquals(config + ": not valid JSON (Duplicate field 'hidden_size' at line 3, column 15)", e.getMessage());
 
         Files.writeString(config, "{\"a\": " + "[".repeat(InputFiles.MAX_JSON_DEPTH + 10) + "]".repeat(
                 InputFiles.MAX_JSON_DEPTH + 10) + "}");
