@@ -80,7 +80,9 @@ check_cli() { # distribution folder
     check "no error was logged inside the installation" $?
 
     # the canvas served to a browser from the distribution (web app inside the bundle, HTTP server inside OSGi)
-    "$dist/kumiki" serve "$work/kumiki-examples/ties.kumiki" --port 0 > "$work/serve.log" 2>&1 &
+    # in a process group of its own: the launcher script does not exec Java, so killing the script alone left the
+    # server running after the checks
+    setsid "$dist/kumiki" serve "$work/kumiki-examples/ties.kumiki" --port 0 > "$work/serve.log" 2>&1 &
     local serve=$! address=""
     for _ in $(seq 1 100); do
         address=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/serve.log" || true)
@@ -90,7 +92,7 @@ check_cli() { # distribution folder
     [ -n "$address" ] && curl -sf "$address" | grep -q '<div id="root">' \
         && curl -sf -X POST -d '{"type":"hello"}' "${address}api/command" | grep -q '"ok":true'
     check "kumiki serve serves the canvas and takes commands (${address:-no address})" $?
-    kill "$serve" 2> /dev/null
+    kill -- -"$serve" 2> /dev/null
     wait "$serve" 2> /dev/null
     rm -rf "$work"
 }
