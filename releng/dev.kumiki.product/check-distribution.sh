@@ -65,6 +65,26 @@ check_cli() { # distribution folder
     [ $code -eq 2 ] && grep -q "'tis' is not one of" <<< "$err"
     check "a bad --set value exits 2 naming the choices" $?
 
+    # bad input is refused with exit 2 and a message at its place: a recursive alias used to overflow the stack,
+    # which Equinox logged inside the installation before exiting 0; a named pipe used to block for ever
+    local bad="$work/bad" logs
+    mkdir -p "$bad"
+    logs=$(ls "$dist"/configuration/*.log 2> /dev/null | wc -l)
+    printf 'kumiki: 1\nnodes:\n  m:\n    kind: Merge\n    method: slerp\n    parameters: &p {t: *p}\n' \
+        > "$bad/recursive.kumiki"
+    for command in validate run; do
+        err=$("$dist/kumiki" $command "$bad/recursive.kumiki" 2>&1 >/dev/null); code=$?
+        [ $code -eq 2 ] && grep -q "recursive.kumiki:6:17: error: the value '&p' contains an alias to itself" <<< "$err"
+        check "kumiki $command of a pipeline with a recursive alias exits 2 naming the place (exit $code)" $?
+    done
+    mkfifo "$bad/fifo.kumiki"
+    err=$(timeout 120 "$dist/kumiki" validate "$bad/fifo.kumiki" 2>&1 >/dev/null); code=$?
+    [ $code -eq 2 ] && grep -q "fifo.kumiki: is a named pipe (FIFO), not a regular file" <<< "$err"
+    check "a named pipe where a pipeline is expected is refused at once (exit $code)" $?
+    [ "$(ls "$bad")" = "$(printf 'fifo.kumiki\nrecursive.kumiki')" ]; check "refused input leaves nothing on disk" $?
+    [ "$(ls "$dist"/configuration/*.log 2> /dev/null | wc -l)" -eq "$logs" ]
+    check "no error was logged inside the installation" $?
+
     # the canvas served to a browser from the distribution (web app inside the bundle, HTTP server inside OSGi)
     "$dist/kumiki" serve "$work/kumiki-examples/ties.kumiki" --port 0 > "$work/serve.log" 2>&1 &
     local serve=$! address="" base="" token="" refused=""

@@ -292,8 +292,8 @@ class CanvasServerTest {
         assertEquals(200, bad.status());
         JsonNode reply = CanvasSessionTest.JSON.readTree(bad.body());
         assertFalse(reply.get("ok").asBoolean());
-        assertEquals("'{weight: &a [*a]}' contains itself through a YAML alias (an anchor '&' used inside itself "
-                + "with '*'); write the value out", reply.get("message").asText());
+        assertEquals("'{weight: &a [*a]}' is not a YAML value: the value '&a' contains an alias to itself (a "
+                + "recursive alias); write the value out instead", reply.get("message").asText());
         assertFileUnchanged();
         Answer moved = good("{\"type\":\"moveNodes\",\"moves\":[{\"id\":\"a\",\"x\":5,\"y\":7}]}");
         assertEquals(200, moved.status(), moved.body());

@@ -163,8 +163,8 @@ class CanvasSessionTest {
             JsonNode reply = send(s, JSON.createObjectNode().put("type", "setSetting").put("node", "merge")
                     .put("path", v[0]).put("value", v[1]).toString());
             assertFalse(reply.get("ok").asBoolean(), v[1]);
-            assertEquals("'" + v[1] + "' contains itself through a YAML alias (an anchor '&' used inside itself with "
-                    + "'*'); write the value out", reply.get("message").asText());
+            assertEquals("'" + v[1] + "' is not a YAML value: the value '&a' contains an alias to itself (a "
+                    + "recursive alias); write the value out instead", reply.get("message").asText());
             assertFalse(s.commandStack().canUndo() || s.commandStack().canRedo(), "nothing on the stack");
         }
         assertTrue(send(s, "{\"type\":\"save\"}").get("ok").asBoolean());

@@ -7,6 +7,7 @@ import dev.kumiki.cli.internal.BackendsCommand;
 import dev.kumiki.cli.internal.BenchCommand;
 import dev.kumiki.cli.internal.BuildInfo;
 import dev.kumiki.cli.internal.DemoCommand;
+import dev.kumiki.cli.internal.Failures;
 import dev.kumiki.cli.internal.NodesCommand;
 import dev.kumiki.cli.internal.RunCommand;
 import dev.kumiki.cli.internal.RunsCommand;
@@ -27,7 +28,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * {@snippet :
  * int exitCode = Kumiki.run(new String[] {"backends", "--json"}, out, err);
  * }
- * Exit codes: {@value #OK} success, {@value #FAILED} the work failed, {@value #USAGE} invalid input or usage.
+ * Exit codes: {@value #OK} success, {@value #FAILED} the work failed (or Kumiki did: an internal error), {@value #USAGE}
+ * invalid input or usage. Nothing escapes {@link #run}: every exception and error becomes a message and an exit code.
  */
 @Command(name = "kumiki", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
         description = "Kumiki (組木): fine-tune, merge and evaluate language models as pipelines.",
@@ -56,21 +58,31 @@ public final class Kumiki implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler(Kumiki::usageError);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            boolean userMistake = e instanceof IllegalArgumentException;
-            commandLine.getErr().println("kumiki " + commandLine.getCommandName() + ": " + e.getMessage());
-            if (!userMistake && System.getenv("KUMIKI_DEBUG") != null) {
-                e.printStackTrace(commandLine.getErr());
-            } else if (!userMistake) {
-                commandLine.getErr().println("(set KUMIKI_DEBUG=1 to see the stack trace)");
-            }
-            return userMistake ? USAGE : FAILED;
-        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report(e,
+                commandLine.getCommandName(), args, commandLine.getErr()));
         try {
             return cli.execute(args);
+        } catch (Throwable e) {
+            // picocli hands only Exceptions to the handler above; an Error (StackOverflowError, OutOfMemoryError,
+            // a linkage problem) comes out here, and must not reach Equinox, which would log it inside the
+            // installation and exit 0
+            return Failures.report(e, command(cli), args, err);
         } finally {
             out.flush();
             err.flush();
+        }
+    }
+
+    /** The name of the subcommand given, as far as the command line was parsed. */
+    private static String command(CommandLine cli) {
+        try {
+            CommandLine.ParseResult r = cli.getParseResult();
+            while (r != null && r.subcommand() != null) {
+                r = r.subcommand();
+            }
+            return r == null ? "kumiki" : r.commandSpec().name();
+        } catch (RuntimeException e) {
+            return "kumiki";
         }
     }
 

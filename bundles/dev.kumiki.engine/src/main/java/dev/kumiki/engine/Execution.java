@@ -34,6 +34,7 @@ import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.EStructuralFeature;
 import org.eclipse.emf.ecore.util.EcoreUtil;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -52,6 +53,8 @@ import dev.kumiki.model.pipeline.NodeSettings;
  */
 public final class Execution {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Cache entries name files and fingerprints; anything this large is not one. */
+    private static final long MAX_CACHE_ENTRY_BYTES = 16L << 20;
     private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
 
@@ -293,19 +296,22 @@ public final class Execution {
                             + "'");
                 }
             }
-            if (kind.cached()) {
-                store(kind, key, out);
+            if (kind.cached() && options.useCache()) {
+                store(kind, key, out, context); // --no-cache leaves the cache as it is, not even creating its folder
             }
             finish(n, NodeState.DONE, null, start, key, out, messages);
         } catch (CancellationException e) {
             finish(n, NodeState.CANCELLED, "cancelled", start, key, Map.of(), messages);
-        } catch (Exception | LinkageError | AssertionError e) {
+        } catch (Throwable e) {
+            // everything, Errors included: a node that overflows its stack or runs out of memory fails alone, and
+            // the run still ends with its record written
             if (cancelled.get() && (e instanceof InterruptedException || e.getCause() instanceof InterruptedException
                     || e instanceof java.nio.channels.ClosedByInterruptException)) {
                 finish(n, NodeState.CANCELLED, "cancelled", start, key, Map.of(), messages);
                 return;
             }
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            String message = e instanceof VirtualMachineError ? "internal error: " + e + " (details in "
+                    + recordDir.resolve("log.txt") + ")" : e.getMessage() == null ? e.toString() : e.getMessage();
             messages.add("error: " + message);
             if (e instanceof RuntimeException && !(e instanceof UncheckedIOException) || e instanceof Error) {
                 StringWriter trace = new StringWriter();
@@ -328,43 +334,102 @@ public final class Execution {
         return kind.fingerprint((S) s, context);
     }
 
+    /**
+     * The outputs kept under {@code key}, or empty for a miss. An entry that cannot be used — cut short, garbled, its
+     * checksum wrong, or its values no longer restorable — is a miss with a warning: the node runs again and its new
+     * entry replaces the damaged one, so a damaged cache never fails a run.
+     */
     @SuppressWarnings("unchecked")
     private <S extends NodeSettings> Optional<Map<String, PortValue>> restore(NodeKind<S> kind, NodeSettings s,
-            String key, ConfigureContext context) throws IOException {
+            String key, NodeContext context) {
         Path entry = options.cacheDir().resolve(key + ".json");
-        if (!Files.isRegularFile(entry)) {
+        if (!Files.exists(entry)) {
             return Optional.empty();
         }
-        ObjectNode json;
         try {
-            json = (ObjectNode) JSON.readTree(entry.toFile());
-        } catch (IOException | ClassCastException e) {
-            return Optional.empty(); // a damaged entry is a miss; it is replaced after the node runs
-        }
-        Map<String, PortValue> out = new LinkedHashMap<>();
-        for (Port p : kind.outputs()) {
-            if (!json.has(p.name())) {
-                return Optional.empty();
+            if (!Files.isRegularFile(entry) || Files.size(entry) > MAX_CACHE_ENTRY_BYTES) {
+                return damaged(entry, "not a cache entry file", context);
             }
-            Optional<PortValue> v = kind.restore((S) s, p.name(), json.get(p.name()).asText(), context);
-            if (v.isEmpty()) {
-                return Optional.empty();
+            JsonNode json = JSON.readTree(Files.readString(entry, StandardCharsets.UTF_8));
+            if (json == null || !json.isObject() || !json.path("outputs").isObject() || !json.path("sha256").isTextual()
+                    || !key.equals(json.path("key").asText())) {
+                return damaged(entry, "not the layout Kumiki writes", context);
             }
-            out.put(p.name(), v.get());
+            Map<String, String> persisted = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : json.get("outputs").properties()) {
+                if (!e.getValue().isTextual()) {
+                    return damaged(entry, "output '" + e.getKey() + "' is not text", context);
+                }
+                persisted.put(e.getKey(), e.getValue().asText());
+            }
+            if (!checksum(persisted).equals(json.get("sha256").asText())) {
+                return damaged(entry, "its checksum does not match its contents", context);
+            }
+            Map<String, PortValue> out = new LinkedHashMap<>();
+            for (Port p : kind.outputs()) {
+                if (!persisted.containsKey(p.name())) {
+                    return damaged(entry, "it has no output '" + p.name() + "'", context);
+                }
+                Optional<PortValue> v = kind.restore((S) s, p.name(), persisted.get(p.name()), context);
+                if (v.isEmpty()) {
+                    return Optional.empty(); // what it describes changed or is gone: an ordinary miss
+                }
+                out.put(p.name(), v.get());
+            }
+            return Optional.of(out);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return damaged(entry, e.getOriginalMessage(), context);
+        } catch (IOException | RuntimeException e) {
+            return damaged(entry, e.getMessage() == null ? e.toString() : e.getMessage(), context);
         }
-        return Optional.of(out);
     }
 
-    private void store(NodeKind<?> kind, String key, Map<String, PortValue> out) throws IOException {
-        ObjectNode json = JSON.createObjectNode();
-        for (Port p : kind.outputs()) {
-            json.put(p.name(), kind.persist(p.name(), out.get(p.name())));
+    private static Optional<Map<String, PortValue>> damaged(Path entry, String why, NodeContext context) {
+        context.log("warning: the cache entry " + entry + " cannot be used (" + why + "); the node runs again and "
+                + "replaces it");
+        return Optional.empty();
+    }
+
+    /**
+     * Keeps the outputs under {@code key}: written to a temporary file, then renamed over the entry, so an entry is
+     * whole or absent; a checksum over its values catches damage done later. A cache that cannot be written costs
+     * only the next run's time: the node has done its work, so that is a warning, not a failure.
+     */
+    private void store(NodeKind<?> kind, String key, Map<String, PortValue> out, NodeContext context) {
+        Path dir = options.cacheDir();
+        Path partial = dir.resolve(key + ".json.partial");
+        try {
+            Map<String, String> persisted = new LinkedHashMap<>();
+            for (Port p : kind.outputs()) {
+                persisted.put(p.name(), kind.persist(p.name(), out.get(p.name())));
+            }
+            ObjectNode json = JSON.createObjectNode();
+            json.put("key", key);
+            persisted.forEach(json.putObject("outputs")::put);
+            json.put("sha256", checksum(persisted));
+            Files.createDirectories(dir);
+            Files.writeString(partial, JSON.writeValueAsString(json));
+            Files.move(partial, dir.resolve(key + ".json"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException | RuntimeException ignored) {
+                // the warning below names the folder
+            }
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() == null
+                    ? f.getClass().getSimpleName() + " " + f.getFile() : e.getMessage();
+            context.log("warning: cannot keep the outputs in the cache " + dir + " (" + why + "); the next run "
+                    + "executes the node again");
         }
-        Files.createDirectories(options.cacheDir());
-        Path entry = options.cacheDir().resolve(key + ".json");
-        Path partial = options.cacheDir().resolve(key + ".json.partial");
-        Files.writeString(partial, JSON.writeValueAsString(json));
-        Files.move(partial, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A checksum of an entry's values, independent of how its JSON is laid out. */
+    static String checksum(Map<String, String> persisted) {
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(persisted).forEach((port, text) -> b.append(port).append('\0').append(text)
+                .append('\0'));
+        return sha256(b.toString());
     }
 
     /** The settings as text in a fixed order: every feature, with its default where not set. */

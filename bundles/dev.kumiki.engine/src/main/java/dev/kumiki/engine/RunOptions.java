@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param cacheDir      where node outputs are kept by content key ({@code .kumiki/cache} beside the pipeline)
  * @param runsDir       where run records go, one folder per run ({@code .kumiki/runs})
- * @param useCache      false to execute every node (and refresh the cache)
+ * @param useCache      false to execute every node and leave the cache alone: it is neither read nor written (nor
+ *                      created), so a read-only cache is no obstacle
  * @param threads       worker threads a node may use
  * @param parallelNodes nodes executed at the same time, at most
  * @param memoryBudget  bytes the nodes running at the same time may use together (a node larger than the budget

@@ -110,6 +110,82 @@ class EngineTest {
                 .state(), "outputs that are gone are made again");
     }
 
+    /** The cache entry of the save node of {@link #SUM}: its key is in the run's result. */
+    Path entry(Execution.Result r) {
+        return dir.resolve(".kumiki/cache").resolve(r.nodes().get("save").key() + ".json");
+    }
+
+    @Test
+    void aDamagedCacheEntryIsRecomputedWithAWarningAndReplaced() throws Exception {
+        Execution.Result first = run(pipeline(SUM), true);
+        Path entry = entry(first);
+        String whole = Files.readString(entry);
+        assertTrue(whole.contains("\"sha256\""), whole);
+        // each way an entry is found damaged: cut short, garbled within its checksum, emptied, a folder in its place,
+        // the layout of an older Kumiki (a flat map of outputs), a value its kind cannot read back
+        Map<String, String> damage = new java.util.LinkedHashMap<>();
+        damage.put(whole.substring(0, whole.length() / 2), "Unexpected end-of-input");
+        damage.put(whole.replace("5.0", "7.0"), "its checksum does not match its contents");
+        damage.put("", "not the layout Kumiki writes");
+        damage.put("{\"out\": \"5.0\"}", "not the layout Kumiki writes");
+        damage.put(whole.replace("5.0", "five").replaceAll("\"sha256\" : \"\\w+\"", "\"sha256\" : \""
+                + Execution.checksum(Map.of("out", "five")) + "\""), "For input string: \"five\"");
+        damage.put(null, "not a cache entry file");
+        int saves = NumberKinds.SAVES.get();
+        for (Map.Entry<String, String> d : damage.entrySet()) {
+            Files.delete(entry);
+            if (d.getKey() == null) {
+                Files.createDirectories(entry.resolve("x"));
+            } else {
+                Files.writeString(entry, d.getKey());
+            }
+            Execution.Result again = run(pipeline(SUM), true);
+            assertEquals(Execution.Status.SUCCEEDED, again.status(), d.getValue());
+            assertEquals(NodeState.DONE, again.nodes().get("save").state(), "a damaged entry is a miss: " + d.getValue());
+            String warning = again.nodes().get("save").messages().get(0);
+            assertTrue(warning.startsWith("warning: the cache entry " + entry + " cannot be used ("), warning);
+            assertTrue(warning.contains(d.getValue()) && warning.endsWith("the node runs again and replaces it"), warning);
+            if (d.getKey() == null) {
+                // a folder in the way cannot be replaced by a file: the run still succeeds, and says so
+                assertTrue(again.nodes().get("save").messages().get(1).startsWith("warning: cannot keep the outputs in"
+                        + " the cache " + dir.resolve(".kumiki/cache")), again.nodes().get("save").messages().toString());
+                Files.delete(entry.resolve("x"));
+                Files.delete(entry);
+                run(pipeline(SUM), true);
+            } else {
+                assertEquals(whole, Files.readString(entry), "the entry is written whole again");
+            }
+            assertEquals(NodeState.CACHED, run(pipeline(SUM), true).nodes().get("save").state(), d.getValue());
+        }
+        assertEquals(saves + damage.size() + 1, NumberKinds.SAVES.get());
+        try (var left = Files.list(entry.getParent())) {
+            assertEquals(List.of(entry.getFileName().toString()), left.map(f -> f.getFileName().toString()).toList(),
+                    "no partial files are left in the cache");
+        }
+    }
+
+    @Test
+    void noCacheNeitherReadsNorWritesTheCache() throws Exception {
+        Execution.Result r = run(pipeline(SUM), false);
+        assertEquals(Execution.Status.SUCCEEDED, r.status());
+        assertTrue(Files.notExists(dir.resolve(".kumiki/cache")), "--no-cache creates no cache folder");
+
+        // a cache that cannot be written (here a file where its folder should be: tests run as root, which ignores
+        // permission bits, so a read-only folder would not stop them) does not bother --no-cache at all ...
+        Files.writeString(dir.resolve(".kumiki/cache"), "not a folder");
+        Execution.Result forced = run(pipeline(SUM), false);
+        assertEquals(Execution.Status.SUCCEEDED, forced.status());
+        assertEquals(List.of(), forced.nodes().get("save").messages());
+        // ... and costs a cached run only a warning naming the folder
+        Execution.Result cached = run(pipeline(SUM), true);
+        assertEquals(Execution.Status.SUCCEEDED, cached.status());
+        assertEquals(NodeState.DONE, cached.nodes().get("save").state());
+        String warning = cached.nodes().get("save").messages().get(0);
+        assertTrue(warning.startsWith("warning: cannot keep the outputs in the cache " + dir.resolve(".kumiki/cache")
+                + " ("), warning);
+        assertEquals("not a folder", Files.readString(dir.resolve(".kumiki/cache")), "what was there is untouched");
+    }
+
     @Test
     void everyRunLeavesARecord() throws Exception {
         Execution.Result r = run(pipeline(SUM), true);

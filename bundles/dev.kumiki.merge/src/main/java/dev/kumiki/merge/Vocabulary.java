@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.tensor.io.InputFiles;
 
 /**
  * The tokens of a model as its {@code tokenizer.json} (Hugging Face tokenizers) defines them: the model's vocabulary
@@ -24,16 +24,14 @@ import dev.kumiki.merge.config.ConfigException;
  * @param added    content → the added-token entry, for added tokens
  */
 public record Vocabulary(String model, ObjectNode json, Map<String, Integer> ids, Map<String, JsonNode> added) {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Reads {@code dir/tokenizer.json}, keeping ids below {@code rows} (the embedding's rows). */
     static Vocabulary read(String model, Path dir, int rows) throws ConfigException, IOException {
         Path file = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new ConfigException(file + ": model '" + model + "' has no tokenizer.json; merging vocabularies "
                     + "(tokenizer_source) needs the Hugging Face tokenizers file of every model");
         }
-        JsonNode root = JSON.readTree(file.toFile());
+        JsonNode root = InputFiles.readJson(file, "tokenizer.json"); // refuses a folder, a named pipe, a device
         JsonNode vocab = root.path("model").path("vocab");
         Map<Integer, String> byId = new java.util.TreeMap<>();
         if (vocab.isObject()) {

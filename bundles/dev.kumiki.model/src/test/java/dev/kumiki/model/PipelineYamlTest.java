@@ -252,12 +252,13 @@ class PipelineYamlTest {
     @Test
     void aValueThatContainsItselfIsAnErrorNotAStackOverflow() {
         List<String> e = errors("kumiki: 1\nnodes:\n  m: {kind: Merge, parameters: {weight: &a [*a]}}\n");
-        assertEquals(List.of("p.kumiki:3:41: this value contains itself through a YAML alias (an anchor '&' used "
-                + "inside itself with '*'); write the value out"), e);
+        assertEquals(List.of("p.kumiki:3:41: the value '&a' contains an alias to itself (a recursive alias); write "
+                + "the value out instead"), e);
         Node merge = read("kumiki: 1\nnodes:\n  m: {kind: Merge}\n").pipeline().getNodes().get(0);
         for (String v : List.of("&a [*a]", "&a {x: [*a]}", "{w: &a [1, *a]}")) {
-            assertEquals(java.util.Optional.of("'" + v + "' contains itself through a YAML alias (an anchor '&' used "
-                    + "inside itself with '*'); write the value out"), YAML.set(merge, "parameters.weight", v));
+            assertEquals(java.util.Optional.of("'" + v + "' is not a YAML value: the value '&a' contains an alias to "
+                    + "itself (a recursive alias); write the value out instead"), YAML.set(merge, "parameters.weight",
+                    v));
         }
         assertEquals(java.util.Optional.empty(), YAML.set(merge, "parameters", "{t: &x [0, 1], weight: *x}"),
                 "an alias of another value is fine");

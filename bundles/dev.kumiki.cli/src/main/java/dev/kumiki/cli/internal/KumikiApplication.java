@@ -25,6 +25,9 @@ import dev.kumiki.cli.Kumiki;
  * argument each) so that none of them is taken by Equinox, which claims options like {@code -data} or
  * {@code -debug} for itself. The launcher owns that file (it passes an already removed file as {@code /dev/fd/N}),
  * so it is only read here.
+ * <p>
+ * Nothing is thrown out of {@link #start}: Equinox would write it to a log file in the installation's
+ * {@code configuration} folder and end the process with exit code 0, telling scripts that all went well.
  */
 public final class KumikiApplication implements IApplication {
     public static final String ARGS_FILE = "kumiki.args.file";
@@ -36,11 +39,18 @@ public final class KumikiApplication implements IApplication {
     public static final String STDERR_FD = "kumiki.stderr.fd";
 
     @Override
-    public Object start(IApplicationContext context) throws IOException {
+    public Object start(IApplicationContext context) {
         restoreStderr();
-        String[] args = arguments(context);
         Charset cs = System.out.charset();
-        return Kumiki.run(args, new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs));
+        PrintWriter err = new PrintWriter(System.err, true, cs);
+        String[] args = new String[0];
+        try {
+            args = arguments(context);
+            return Kumiki.run(args, new PrintWriter(System.out, true, cs), err);
+        } catch (Throwable e) {
+            // whatever escapes is reported here: Equinox would log it inside the installation and exit 0
+            return Failures.report(e, "kumiki", args, err);
+        }
     }
 
     /**

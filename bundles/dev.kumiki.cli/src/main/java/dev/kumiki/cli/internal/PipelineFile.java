@@ -50,16 +50,18 @@ final class PipelineFile {
      * @throws IllegalArgumentException with every problem found, each at its place
      */
     static PipelineFile read(Path file, List<String> sets) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("there is no pipeline file " + file + (Files.isDirectory(file)
-                    ? " (that is a folder; give a *.kumiki file)" : ""));
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("there is no pipeline file " + file);
         }
         NodeKinds kinds = NodeKinds.discover();
         PipelineResource resource;
         try {
+            // a folder, a named pipe or a device is refused by the resource before it is opened
             resource = kinds.open(file);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IllegalArgumentException(Failures.message(e));
         } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+            throw new IllegalArgumentException("cannot read " + file + ": " + Failures.message(e));
         }
         List<String> problems = new ArrayList<>();
         for (Resource.Diagnostic d : resource.getErrors()) {

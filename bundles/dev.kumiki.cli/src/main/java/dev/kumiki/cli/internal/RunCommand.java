@@ -42,7 +42,8 @@ public final class RunCommand implements Callable<Integer> {
             + "merge.method=ties, merge.parameters.t=[0,1], save.dtype=float16) or a pipeline parameter (t=0.3)")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--no-cache", description = "execute every node, even those whose outputs are in the cache")
+    @Option(names = "--no-cache", description = "execute every node, even those whose outputs are in the cache; the cache is "
+            + "neither read nor written")
     boolean noCache;
 
     @Option(names = "--json", description = "print the run's result as JSON instead of a table")

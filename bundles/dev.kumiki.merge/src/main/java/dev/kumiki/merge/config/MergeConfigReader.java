@@ -1,8 +1,6 @@
 package dev.kumiki.merge.config;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,10 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -26,6 +21,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 import dev.kumiki.merge.MergeMethod;
 import dev.kumiki.merge.MergeMethods;
+import dev.kumiki.tensor.io.InputFiles;
 
 /**
  * Reads mergekit YAML into a {@link MergeConfig}, refusing what it cannot honour with {@code FILE:LINE:COLUMN}
@@ -48,27 +44,13 @@ public final class MergeConfigReader {
 
     /** Reads {@code file}; warnings (unknown keys) go to {@code warnings}. */
     public static MergeConfig read(Path file, Consumer<String> warnings) throws IOException, ConfigException {
-        return parse(file, Files.readString(file), warnings);
+        // a folder, a named pipe or a device is refused before it is opened; recipes are small
+        return parse(file, InputFiles.readString(file, "mergekit YAML file", 4L * YamlInput.MAX_CODE_POINTS), warnings);
     }
 
     /** Reads YAML {@code text} as if it were {@code file}. */
     public static MergeConfig parse(Path file, String text, Consumer<String> warnings) throws ConfigException {
-        Node root;
-        try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            root = new Yaml(options).compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            Mark c = e.getContextMark();
-            String what = (e.getContext() == null ? "" : e.getContext()
-                    + (c != null && c != m ? " (started at line " + (c.getLine() + 1) + ", column " + (c.getColumn() + 1)
-                            + ")" : "") + ", ") + e.getProblem();
-            throw new ConfigException(file + (m == null ? "" : ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
-                    + ": not valid YAML: " + what);
-        } catch (RuntimeException e) {
-            throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
-        }
+        Node root = YamlInput.compose(file, text);
         if (!(root instanceof MappingNode top)) {
             throw new ConfigException(file + ": a merge configuration is a YAML mapping with merge_method and models "
                     + "or slices; this file " + (root == null ? "is empty" : "is not a mapping"));

@@ -1,5 +1,6 @@
 package dev.kumiki.model.yaml;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -44,9 +45,29 @@ public class PipelineResource extends ResourceImpl {
         return lastRead == null ? Optional.empty() : lastRead.where(object, setting);
     }
 
+    /**
+     * Loads the file; a local file is checked first ({@link YamlInput#readFile}): a folder, named pipe or device is
+     * refused at once rather than opened (reading a named pipe would block forever), and so is a file too long to be
+     * a pipeline.
+     */
+    @Override
+    public void load(Map<?, ?> options) throws IOException {
+        if (!isLoaded() && getURI().isFile()) {
+            String text = YamlInput.readFile(Path.of(getURI().toFileString()), "pipeline file");
+            load(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), options);
+            return;
+        }
+        super.load(options);
+    }
+
     @Override
     protected void doLoad(InputStream in, Map<?, ?> options) throws IOException {
-        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        byte[] bytes = in.readNBytes(4 * YamlInput.MAX_CODE_POINTS + 1);
+        if (bytes.length > 4 * YamlInput.MAX_CODE_POINTS) {
+            throw new IOException(getURI() + ": too long for a pipeline file (more than " + 4 * YamlInput.MAX_CODE_POINTS
+                    + " bytes); is this the right file?");
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
         String name = getURI().isFile() ? getURI().toFileString() : getURI().toString();
         lastRead = yaml.read(text, name);
         getErrors().addAll(lastRead.errors());

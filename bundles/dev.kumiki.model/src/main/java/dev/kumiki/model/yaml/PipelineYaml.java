@@ -1,6 +1,5 @@
 package dev.kumiki.model.yaml;
 
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,10 +23,8 @@ import org.eclipse.emf.ecore.EReference;
 import org.eclipse.emf.ecore.EStructuralFeature;
 import org.eclipse.emf.ecore.util.EcoreUtil;
 import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -211,22 +208,10 @@ public final class PipelineYaml {
             Pipeline pipeline = PipelineFactory.eINSTANCE.createPipeline();
             Node root;
             try {
-                LoaderOptions options = new LoaderOptions();
-                options.setAllowDuplicateKeys(false);
-                root = new Yaml(options).compose(new StringReader(text));
-            } catch (MarkedYAMLException e) {
-                Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-                String what = (e.getContext() == null ? "" : e.getContext() + ", ") + e.getProblem();
-                errors.add(m == null ? new Problem(file, 0, 0, "not valid YAML: " + what)
-                        : new Problem(file, m.getLine() + 1, m.getColumn() + 1, "not valid YAML: " + what));
-                return result(pipeline);
-            } catch (RuntimeException e) {
-                errors.add(new Problem(file, 0, 0, "not valid YAML: " + e.getMessage()));
-                return result(pipeline);
-            }
-            if (selfContaining(root).orElse(null) instanceof Node loop) {
-                errors.add(at(loop, "this value contains itself through a YAML alias (an anchor '&' used inside "
-                        + "itself with '*'); write the value out"));
+                root = YamlInput.compose(text, (path, key) -> path.equals(List.of("nodes")) ? "node id '" + key + "'"
+                        : YamlInput.KeyNamer.KEYS.name(path, key));
+            } catch (YamlInput.Refused e) {
+                errors.add(e.problem(file));
                 return result(pipeline);
             }
             if (!(root instanceof MappingNode top)) {
@@ -408,10 +393,6 @@ public final class PipelineYaml {
                             }
                         }
                     }
-                }
-                if (byId.containsKey(id)) {
-                    error(keyNode(node, id), "node id '" + id + "' is used twice");
-                    continue;
                 }
                 byId.put(id, n);
                 unread.remove(id);
@@ -625,35 +606,6 @@ public final class PipelineYaml {
                 .toList();
     }
 
-    /**
-     * The collection that contains itself through an alias ({@code &a [*a]}), if there is one: reading or writing
-     * such a value would never end.
-     */
-    static Optional<Node> selfContaining(Node root) {
-        return selfContaining(root, java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
-    }
-
-    private static Optional<Node> selfContaining(Node n, java.util.Set<Node> path) {
-        if (n == null || n instanceof ScalarNode) {
-            return Optional.empty();
-        }
-        if (!path.add(n)) {
-            return Optional.of(n);
-        }
-        List<Node> children = n instanceof SequenceNode s ? s.getValue() : n instanceof MappingNode m
-                ? m.getValue().stream().flatMap(t -> java.util.stream.Stream.of(t.getKeyNode(), t.getValueNode()))
-                        .toList()
-                : List.of();
-        for (Node c : children) {
-            Optional<Node> loop = selfContaining(c, path);
-            if (loop.isPresent()) {
-                return loop;
-            }
-        }
-        path.remove(n);
-        return Optional.empty();
-    }
-
     /** A YAML value as one line of flow YAML: {@code 0.5}, {@code [0, 0.5, 1]}, {@code [{filter: mlp, value: 1}]}. */
     static String yamlText(Node node) {
         if (node instanceof ScalarNode s && !s.getTag().equals(Tag.STR)) {
@@ -691,13 +643,12 @@ public final class PipelineYaml {
     public Optional<String> set(dev.kumiki.model.pipeline.Node node, String path, String value) {
         Node yaml;
         try {
-            yaml = new Yaml().compose(new StringReader(value.isEmpty() ? "''" : value));
-        } catch (RuntimeException e) {
-            return Optional.of("'" + value + "' is not a YAML value");
+            yaml = YamlInput.compose(value.isEmpty() ? "''" : value, null);
+        } catch (YamlInput.Refused e) {
+            return Optional.of("'" + value + "' is not a YAML value: " + e.getMessage());
         }
-        if (selfContaining(yaml).isPresent()) {
-            return Optional.of("'" + value + "' contains itself through a YAML alias (an anchor '&' used inside itself"
-                    + " with '*'); write the value out");
+        if (yaml == null) {
+            return Optional.of("'" + value + "' is not a YAML value");
         }
         Reader reader = new Reader("--set");
         String[] segments = path.split("\\.");
@@ -964,9 +915,9 @@ public final class PipelineYaml {
     /** The YAML value a string setting holds, with its collections on one line. */
     private static Node yamlNode(String text) {
         try {
-            Node n = new Yaml().compose(new StringReader(text));
+            Node n = YamlInput.compose(text, null);
             return n == null ? text("") : flow(n);
-        } catch (RuntimeException e) {
+        } catch (YamlInput.Refused e) {
             return text(text);
         }
     }

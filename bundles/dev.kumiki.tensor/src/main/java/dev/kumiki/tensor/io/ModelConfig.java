@@ -1,14 +1,12 @@
 package dev.kumiki.tensor.io;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -47,11 +45,9 @@ public record ModelConfig(String architecture, String modelType, OptionalInt lay
     public static ModelConfig read(Path file) throws IOException {
         JsonNode root;
         try {
-            root = SafetensorsFile.JSON.readTree(Files.readString(file));
+            root = InputFiles.readJson(file, "config.json");
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "no config.json; a Hugging Face model folder has one");
-        } catch (JsonProcessingException e) {
-            throw new TensorFormatException(file + ": not valid JSON (" + JsonProblems.describe(e) + ")");
         }
         if (root == null || !root.isObject()) {
             throw new TensorFormatException(file + ": must be a JSON object");

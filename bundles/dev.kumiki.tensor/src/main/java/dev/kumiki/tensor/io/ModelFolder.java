@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.kumiki.tensor.MappedTensor;
@@ -104,12 +103,7 @@ public final class ModelFolder implements AutoCloseable {
     }
 
     private static Map<String, String> weightMap(Path index) throws IOException {
-        JsonNode root;
-        try {
-            root = SafetensorsFile.JSON.readTree(Files.readString(index));
-        } catch (JsonProcessingException e) {
-            throw new TensorFormatException(index + ": not valid JSON (" + JsonProblems.describe(e) + ")");
-        }
+        JsonNode root = InputFiles.readJson(index, "safetensors index");
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) {
             throw new TensorFormatException(index + ": has no weight_map object (tensor name -> shard file)");

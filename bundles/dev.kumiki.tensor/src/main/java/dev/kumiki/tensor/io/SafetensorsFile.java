@@ -42,6 +42,7 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The largest header the safetensors format allows (the reference implementation's limit). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
+    /** For writing JSON in this package; reading goes through {@link InputFiles}. */
     static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path path;
@@ -70,6 +71,7 @@ public final class SafetensorsFile implements AutoCloseable {
      * @throws IOException           when it cannot be read
      */
     public static SafetensorsFile open(Path path) throws IOException {
+        InputFiles.requireFile(path, "safetensors file"); // a named pipe would block in open()
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
@@ -114,7 +116,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throws TensorFormatException {
         JsonNode root;
         try {
-            root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
+            root = InputFiles.parseJson(new String(header, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new TensorFormatException(path + ": the header is not valid JSON (" + JsonProblems.describe(e) + ")");
         }
