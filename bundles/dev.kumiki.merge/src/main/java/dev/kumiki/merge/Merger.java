@@ -1,7 +1,6 @@
 package dev.kumiki.merge;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.kumiki.tensor.MappedTensor;
 import dev.kumiki.tensor.NonFinite;
 import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.MappedReads;
 import dev.kumiki.tensor.io.ModelFolder;
 import dev.kumiki.tensor.io.ModelWriter;
 import dev.kumiki.tensor.io.OutputFolder;
@@ -260,27 +260,22 @@ public final class Merger {
 
     /** The error for a fault reading {@code t}'s inputs: the file that changed, or the fault itself. */
     private IOException inputChanged(PlannedTensor t, InternalError e) {
-        IOException io = inputChanged(t).orElseGet(() -> new IOException("reading the inputs of " + t.output()
-                + " failed: " + e.getMessage() + " (an input file changed or its disk failed while it was read)", e));
-        if (io.getCause() == null) {
-            io.initCause(e);
-        }
-        return io;
+        return MappedReads.faulted(e, "the inputs of " + t.output(), stopped(t), inputModels(t));
     }
 
     private Optional<IOException> inputChanged(PlannedTensor t) {
-        List<String> names = new ArrayList<>();
-        t.base().ifPresent(b -> names.add(b.model()));
-        t.inputs().forEach(i -> names.add(i.model()));
-        for (String name : names) {
-            ModelFolder m = models.get(name);
-            Optional<String> changed = m == null ? Optional.empty() : m.changed();
-            if (changed.isPresent()) {
-                return Optional.of(new IOException(changed.get() + "; the merge stopped at " + t.output()
-                        + " and wrote nothing"));
-            }
-        }
-        return Optional.empty();
+        return MappedReads.changed(stopped(t), inputModels(t));
+    }
+
+    private static String stopped(PlannedTensor t) {
+        return "the merge stopped at " + t.output() + " and wrote nothing";
+    }
+
+    private List<ModelFolder> inputModels(PlannedTensor t) {
+        List<ModelFolder> inputs = new ArrayList<>();
+        t.base().ifPresent(b -> inputs.add(models.get(b.model())));
+        t.inputs().forEach(i -> inputs.add(models.get(i.model())));
+        return inputs;
     }
 
     private void mergeChecked(PlannedTensor t, dev.kumiki.tensor.io.TensorSink writer, boolean check)
@@ -304,13 +299,12 @@ public final class Merger {
         if (plan.method() instanceof dev.kumiki.merge.methods.Passthrough && inputs.length == 1
                 && inputs[0].info().dtype() == t.type()
                 && Double.isNaN((Double) t.modelParameters().get(0).get("scale"))) {
-            // a plain copy, whatever the dtype, in pieces copied out of the mapping first (see guardedPieces)
+            // a plain copy, whatever the dtype, in pieces copied out of the mapping first (MappedReads)
             MemorySegment data = inputs[0].data();
-            MemorySegment piece = Arena.ofAuto().allocate(Math.min(data.byteSize(), PIECE), 64);
-            for (long at = 0; at < data.byteSize(); at += PIECE) {
-                long n = Math.min(PIECE, data.byteSize() - at);
-                MemorySegment.copy(data, at, piece, 0, n);
-                checked.write(t.output(), at, piece.asSlice(0, n));
+            MappedReads reads = new MappedReads(kernels, data.byteSize());
+            for (long at = 0; at < data.byteSize(); at += MappedReads.PIECE) {
+                long n = Math.min(MappedReads.PIECE, data.byteSize() - at);
+                checked.write(t.output(), at, reads.copy(data, at, n));
             }
         } else {
             try {
@@ -340,20 +334,13 @@ public final class Merger {
         }
     }
 
-    /** Bytes copied at a time out of a mapped input before plain Java code reads them (a multiple of 8). */
-    private static final long PIECE = 1 << 22;
-
-    /**
-     * Whether a mapped input holds NaN or Inf, scanned through copies: the copy routines turn a fault on a shrunk
-     * file into an InternalError, while compiled plain reads of a mapping would take the process down.
-     */
-    private static boolean hasNonFinite(MappedTensor t) {
+    /** Whether a mapped input holds NaN or Inf, scanned through copies ({@link MappedReads}). */
+    private boolean hasNonFinite(MappedTensor t) {
         MemorySegment data = t.data();
-        MemorySegment piece = Arena.ofAuto().allocate(Math.min(Math.max(data.byteSize(), 1), PIECE), 64);
-        for (long at = 0; at < data.byteSize(); at += PIECE) {
-            long n = Math.min(PIECE, data.byteSize() - at);
-            MemorySegment.copy(data, at, piece, 0, n);
-            if (NonFinite.first(piece.asSlice(0, n), t.info().dtype()) >= 0) {
+        MappedReads reads = new MappedReads(kernels, data.byteSize());
+        for (long at = 0; at < data.byteSize(); at += MappedReads.PIECE) {
+            long n = Math.min(MappedReads.PIECE, data.byteSize() - at);
+            if (NonFinite.first(reads.copy(data, at, n), t.info().dtype()) >= 0) {
                 return true;
             }
         }

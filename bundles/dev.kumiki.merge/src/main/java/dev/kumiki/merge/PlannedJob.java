@@ -9,6 +9,7 @@ import java.util.Map;
 import dev.kumiki.tensor.MappedTensor;
 import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.kernel.CounterRandom;
+import dev.kumiki.tensor.io.MappedReads;
 import dev.kumiki.tensor.io.TensorSink;
 import dev.kumiki.tensor.kernel.Kernels;
 
@@ -23,7 +24,7 @@ final class PlannedJob implements TensorJob {
     private final MappedTensor[] inputs;
     private final TensorSink out;
     private MemorySegment scratch;
-    private MemorySegment guard;
+    private MappedReads reads;
     private final Kernels kernels;
     private final int chunk;
     private final long seed;
@@ -151,18 +152,14 @@ final class PlannedJob implements TensorJob {
     }
 
     /**
-     * Loads elements of a mapped input through a copy: a file that shrinks under its mapping makes reading the lost
-     * pages raise SIGBUS, which HotSpot turns into an InternalError in its guarded copy routines but not in
-     * JIT-compiled vector loads (there it kills the process). The copy goes into a small buffer that stays in cache.
+     * Loads elements of a mapped input through a copy ({@link MappedReads}): a file that shrinks under its mapping
+     * must give an error, not kill the process from a JIT-compiled vector load.
      */
     private void load(MappedTensor t, long from, float[] buf, int off, int n) {
-        long width = t.info().dtype().bytes();
-        long bytes = n * width;
-        if (guard == null || guard.byteSize() < bytes) {
-            guard = java.lang.foreign.Arena.ofAuto().allocate(Math.max(bytes, (long) chunk * 8), 64);
+        if (reads == null) {
+            reads = new MappedReads(kernels, (long) chunk * 8);
         }
-        MemorySegment.copy(t.data(), from * width, guard, 0, bytes);
-        kernels.load(guard, t.info().dtype(), 0, buf, off, n);
+        reads.load(t, from, buf, off, n);
     }
 
     private Object model(int model, String parameter) {

@@ -10,8 +10,8 @@ import dev.kumiki.engine.ExecuteContext;
 import dev.kumiki.nodes.settings.MergeMethod;
 import dev.kumiki.nodes.settings.NodesFactory;
 import dev.kumiki.tensor.DType;
-import dev.kumiki.tensor.MappedTensor;
 import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.MappedReads;
 import dev.kumiki.tensor.io.ModelFolder;
 
 /** A model that exists as a folder; saving it elsewhere streams its tensors (converting their type if asked). */
@@ -32,15 +32,8 @@ public record FolderModel(ModelSpec spec, Path folder) implements ModelHandle {
 
             @Override
             public float[] read(String name) throws IOException {
-                MappedTensor t = model.tensor(name);
-                long n = t.info().shape().elements();
-                if (n > Integer.MAX_VALUE - 8 || !t.info().dtype().isFloatingPoint()) {
-                    throw new IOException(name + " (" + t.info().dtype() + ", " + n + " elements) cannot be read as "
-                            + "float32 values in one piece");
-                }
-                float[] values = new float[(int) n];
-                PlanWriter.kernels().load(t.data(), t.info().dtype(), 0, values, 0, (int) n);
-                return values;
+                // through copies: a file shrinking under its mapping is an error naming it, not a crash
+                return MappedReads.readAll(model, name, PlanWriter.kernels());
             }
 
             @Override
