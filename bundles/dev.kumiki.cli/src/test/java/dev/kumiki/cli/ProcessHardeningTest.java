@@ -295,6 +295,32 @@ class ProcessHardeningTest {
     }
 
     @Test
+    void aLoadedModelThatShrinksWhileItsTensorsAreReadIsAnErrorNotACrash() throws Exception {
+        // a pipeline reading a LoadModel's tensors one by one (FolderModel, e.g. for TensorStats) used to load them
+        // with vector kernels straight from the mapping: once compiled, a truncation killed the JVM with an hs_err
+        Path victim = dir.resolve("read-victim");
+        delete(victim);
+        Files.createDirectories(victim);
+        for (String f : files(dir.resolve("a")).keySet()) {
+            Files.copy(dir.resolve("a").resolve(f), victim.resolve(f));
+        }
+        Path weights = victim.resolve("model.safetensors");
+        long size = Files.size(weights);
+        Path log = dir.resolve("read-victim.log");
+        Process p = start(log, List.of("-XX:-BackgroundCompilation"), TruncatingRead.class.getName(),
+                victim.toString(), weights.toString(), "65536", "40");
+        int code = await(p);
+        String text = Files.readString(log);
+        assertEquals(1, code, text);
+        assertTrue(text.contains("truncated"), text);
+        assertTrue(text.contains("error: " + weights + " changed while it was being read (it is now 65536 bytes, "
+                + "expected " + size + "); another program is writing or truncating it: let it finish, then run "
+                + "again; tensor "), text);
+        assertTrue(text.contains("cause: java.lang.InternalError"), text);
+        noCrashLogs();
+    }
+
+    @Test
     void aFullDiskNamesTheOutputAndKeepsTheOldModel() throws Exception {
         Path mount = Files.createDirectories(dir.resolve("small-disk"));
         long oldBytes = files(refOld).values().stream().mapToLong(b -> b.length).sum();
