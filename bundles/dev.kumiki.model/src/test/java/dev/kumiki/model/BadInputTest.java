@@ -27,7 +27,7 @@ import dev.kumiki.model.yaml.PipelineResource;
 import dev.kumiki.model.yaml.PipelineResourceFactory;
 import dev.kumiki.model.yaml.PipelineYaml;
 import dev.kumiki.model.yaml.Problem;
-import dev.kumiki.model.yaml.YamlInput;
+import dev.kumiki.tensor.io.YamlInput;
 
 /**
  * Pipeline files that must be refused with a message at their place, never read half-way or crash: the corpus in

@@ -22,6 +22,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 import dev.kumiki.merge.MergeMethod;
 import dev.kumiki.merge.MergeMethods;
 import dev.kumiki.tensor.io.InputFiles;
+import dev.kumiki.tensor.io.YamlInput;
 
 /**
  * Reads mergekit YAML into a {@link MergeConfig}, refusing what it cannot honour with {@code FILE:LINE:COLUMN}
@@ -50,7 +51,12 @@ public final class MergeConfigReader {
 
     /** Reads YAML {@code text} as if it were {@code file}. */
     public static MergeConfig parse(Path file, String text, Consumer<String> warnings) throws ConfigException {
-        Node root = YamlInput.compose(file, text);
+        Node root;
+        try {
+            root = YamlInput.compose(text, null, YamlInput.Wording.WITH_HINTS);
+        } catch (YamlInput.Refused e) {
+            throw new ConfigException(e.at(file) + ": " + e.getMessage());
+        }
         if (!(root instanceof MappingNode top)) {
             throw new ConfigException(file + ": a merge configuration is a YAML mapping with merge_method and models "
                     + "or slices; this file " + (root == null ? "is empty" : "is not a mapping"));

@@ -20,6 +20,7 @@ import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.resource.impl.ResourceImpl;
 
 import dev.kumiki.model.pipeline.Pipeline;
+import dev.kumiki.tensor.io.YamlInput;
 
 /**
  * An EMF resource holding one pipeline, stored as a {@code *.kumiki} YAML file ({@link PipelineYaml}). Problems found

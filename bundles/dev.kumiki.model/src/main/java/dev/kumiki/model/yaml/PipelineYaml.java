@@ -39,6 +39,7 @@ import dev.kumiki.model.pipeline.NodeSettings;
 import dev.kumiki.model.pipeline.Parameter;
 import dev.kumiki.model.pipeline.Pipeline;
 import dev.kumiki.model.pipeline.PipelineFactory;
+import dev.kumiki.tensor.io.YamlInput;
 
 /**
  * Pipeline files ({@code *.kumiki}): YAML a person reads, edits and diffs. The layout is
@@ -211,7 +212,7 @@ public final class PipelineYaml {
                 root = YamlInput.compose(text, (path, key) -> path.equals(List.of("nodes")) ? "node id '" + key + "'"
                         : YamlInput.KeyNamer.KEYS.name(path, key));
             } catch (YamlInput.Refused e) {
-                errors.add(e.problem(file));
+                errors.add(new Problem(file, e.line(), e.column(), e.getMessage()));
                 return result(pipeline);
             }
             if (!(root instanceof MappingNode top)) {

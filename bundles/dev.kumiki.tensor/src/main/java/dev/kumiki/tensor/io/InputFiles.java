@@ -44,14 +44,22 @@ public final class InputFiles {
      * @throws FileSystemException naming the path when it is a folder or a special file
      */
     public static long requireFile(Path file, String what) throws IOException {
+        return requireFile(file, what, "no such " + what, "is a folder, where a " + what + " was expected");
+    }
+
+    /**
+     * {@link #requireFile(Path, String)} with the caller's words for a missing path and a folder ({@link YamlInput}
+     * keeps the ones pipeline files have always had).
+     */
+    static long requireFile(Path file, String what, String missing, String folder) throws IOException {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toString(), null, "no such " + what);
+            throw new NoSuchFileException(file.toString(), null, missing);
         }
         if (attributes.isDirectory()) {
-            throw new FileSystemException(file.toString(), null, "is a folder, where a " + what + " was expected");
+            throw new FileSystemException(file.toString(), null, folder);
         }
         if (!attributes.isRegularFile()) {
             throw new FileSystemException(file.toString(), null, "is " + specialKind(file) + ", not a regular file; "

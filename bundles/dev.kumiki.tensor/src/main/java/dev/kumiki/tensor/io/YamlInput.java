@@ -1,4 +1,4 @@
-package dev.kumiki.model.yaml;
+package dev.kumiki.tensor.io;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -6,9 +6,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -32,14 +30,16 @@ import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
- * The one way this bundle reads YAML: SnakeYAML's own limits (characters, nesting depth, aliases of collections,
- * recursive keys) and what {@link Yaml#compose} leaves unchecked because it only builds the node graph — duplicate
- * keys, aliases that refer to a value containing them, and alias chains that expand to a huge document. A file that
- * breaks one of these rules is refused with a problem at its line and column, so nothing later walks an endless or
- * enormous graph (which used to end in a StackOverflowError).
+ * The one way Kumiki reads YAML (pipeline files, mergekit recipes, evaluation tasks): SnakeYAML's own limits
+ * (characters, nesting depth, aliases of collections, recursive keys) and what {@link Yaml#compose} leaves unchecked
+ * because it only builds the node graph — duplicate keys, aliases that refer to a value containing them, and alias
+ * chains that expand to a huge document. A file that breaks one of these rules is refused with a {@link Refused} at
+ * its line and column, so nothing later walks an endless or enormous graph (which used to end in a
+ * StackOverflowError). Files are read with {@link #readFile}, which refuses folders and special files as
+ * {@link InputFiles} does.
  */
 public final class YamlInput {
-    /** The most characters (code points) a YAML file may have; pipelines are a few kilobytes. */
+    /** The most characters (code points) a YAML file may have; pipelines and recipes are a few kilobytes. */
     public static final int MAX_CODE_POINTS = 1 << 20;
     /** The deepest nesting of lists and mappings, aliases included. */
     public static final int MAX_DEPTH = 50;
@@ -67,18 +67,33 @@ public final class YamlInput {
             this(mark == null ? 0 : mark.getLine() + 1, mark == null ? 0 : mark.getColumn() + 1, message);
         }
 
+        /** The line of the problem, from 1; 0 when the problem is the whole text. */
         public int line() {
             return line;
         }
 
+        /** The column of the problem, from 1; 0 when the problem is the whole text. */
         public int column() {
             return column;
         }
 
-        /** The problem in {@code file}. */
-        public Problem problem(String file) {
-            return new Problem(file, line, column, getMessage());
+        /** {@code FILE:LINE:COLUMN} where the problem is, or just {@code FILE} when it is the whole text. */
+        public String at(Object file) {
+            return file + (line == 0 ? "" : ":" + line + ":" + column);
         }
+    }
+
+    /**
+     * How much a refusal says. {@link #WITH_HINTS} (mergekit recipes; the one to use for new kinds of files) adds
+     * where an unfinished list or mapping started and what to do about a duplicate key, and calls a too-long text
+     * "more than N characters"; {@link #PLAIN} (pipeline files, whose messages users and tests already know) leaves
+     * the hints out and says how long the text is.
+     */
+    public enum Wording {
+        /** Without hints. */
+        PLAIN,
+        /** With hints. */
+        WITH_HINTS
     }
 
     /**
@@ -87,6 +102,7 @@ public final class YamlInput {
      */
     @FunctionalInterface
     public interface KeyNamer {
+        /** The name of {@code key} under {@code path}, as it starts the message. */
         String name(List<String> path, String key);
 
         /** {@code key 'dtype' of nodes.save}. */
@@ -105,14 +121,28 @@ public final class YamlInput {
     }
 
     /**
-     * The node graph of {@code text} (null for an empty document), checked as described in the class comment.
+     * The node graph of {@code text} (null for an empty document), checked as described in the class comment, with
+     * {@link Wording#PLAIN} messages.
      *
+     * @param namer names a duplicated key in messages; null for {@link KeyNamer#KEYS}
      * @throws Refused when the text is not YAML or breaks a rule, at its line and column where there is one
      */
     public static Node compose(String text, KeyNamer namer) throws Refused {
+        return compose(text, namer, Wording.PLAIN);
+    }
+
+    /**
+     * The node graph of {@code text} (null for an empty document), checked as described in the class comment.
+     *
+     * @param namer   names a duplicated key in messages; null for {@link KeyNamer#KEYS}
+     * @param wording how much the messages say
+     * @throws Refused when the text is not YAML or breaks a rule, at its line and column where there is one
+     */
+    public static Node compose(String text, KeyNamer namer, Wording wording) throws Refused {
+        boolean hints = wording == Wording.WITH_HINTS;
         if (text.length() > MAX_CODE_POINTS && text.codePointCount(0, text.length()) > MAX_CODE_POINTS) {
             // refused before parsing: a long document costs time even when it is refused at the end
-            throw new Refused(0, 0, tooLong(text.codePointCount(0, text.length())));
+            throw new Refused(0, 0, hints ? tooLong() : tooLong(text.codePointCount(0, text.length())));
         }
         // composed as Yaml.compose does, keeping the reader: SnakeYAML's limits (aliases, nesting) are reported
         // without a place, and the reader's position is where it stopped
@@ -123,21 +153,20 @@ public final class YamlInput {
             root = new Composer(new ParserImpl(stream, options), new Resolver(), options).getSingleNode();
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            throw new Refused(m, "not valid YAML: " + (e.getContext() == null ? "" : e.getContext() + ", ")
+            Mark c = e.getContextMark();
+            String started = hints && c != null && c != m ? " (started at line " + (c.getLine() + 1) + ", column "
+                    + (c.getColumn() + 1) + ")" : "";
+            throw new Refused(m, "not valid YAML: " + (e.getContext() == null ? "" : e.getContext() + started + ", ")
                     + e.getProblem());
         } catch (YAMLException e) {
-            throw new Refused(stream.getMark(), limitMessage(e.getMessage()));
+            throw new Refused(stream.getMark(), limitMessage(e.getMessage(), hints));
         }
         if (root != null) {
-            new Check(namer == null ? KeyNamer.KEYS : namer).walk(root, new ArrayList<>(), 1);
+            new Check(namer == null ? KeyNamer.KEYS : namer, hints).walk(root, new ArrayList<>(), 1);
         }
         return root;
     }
 
-    /** Reads {@code file} as YAML ({@link #readFile}, then {@link #compose}). */
-    public static String readFile(Path file) throws IOException {
-        return readFile(file, "YAML file");
-    }
 
     /**
      * Reads a text file expected to hold YAML: it must be a regular file (not a folder, named pipe or device, which
@@ -147,21 +176,9 @@ public final class YamlInput {
      * @throws IOException naming the file and what is wrong
      */
     public static String readFile(Path file, String what) throws IOException {
-        BasicFileAttributes attributes;
-        try {
-            attributes = Files.readAttributes(file, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toString(), null, "there is no such " + what);
-        }
-        if (attributes.isDirectory()) {
-            throw new FileSystemException(file.toString(), null, "is a folder; give a " + what);
-        }
-        if (!attributes.isRegularFile()) {
-            throw new FileSystemException(file.toString(), null, "is " + specialKind(file) + ", not a regular file; "
-                    + "Kumiki reads a " + what + " only from a regular file");
-        }
-        if (attributes.size() > 4L * MAX_CODE_POINTS) { // UTF-8 takes at most 4 bytes per code point
-            throw new FileSystemException(file.toString(), null, "is " + attributes.size() + " bytes, too long for a "
+        long size = InputFiles.requireFile(file, what, "there is no such " + what, "is a folder; give a " + what);
+        if (size > 4L * MAX_CODE_POINTS) { // UTF-8 takes at most 4 bytes per code point
+            throw new FileSystemException(file.toString(), null, "is " + size + " bytes, too long for a "
                     + what + " (Kumiki reads YAML of at most " + MAX_CODE_POINTS + " characters, 1 MiB); is this the "
                     + "right file?");
         }
@@ -172,33 +189,21 @@ public final class YamlInput {
         }
     }
 
-    /** What kind of special file {@code file} is, as far as the platform tells. */
-    static String specialKind(Path file) {
-        try {
-            int type = (Integer) Files.getAttribute(file, "unix:mode") & 0170000;
-            return switch (type) {
-                case 0010000 -> "a named pipe (FIFO)";
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0140000 -> "a socket";
-                default -> "a special file";
-            };
-        } catch (IOException | RuntimeException e) {
-            return "a special file";
-        }
-    }
-
     private static String tooLong(long length) {
         return "the YAML is too long: " + length + " characters, Kumiki reads at most " + MAX_CODE_POINTS
                 + " (1 MiB); is this the right file?";
     }
 
+    private static String tooLong() {
+        return "the YAML is too long: more than " + MAX_CODE_POINTS + " characters (1 MiB); is this the right file?";
+    }
+
     /** SnakeYAML's messages for its limits, said the way Kumiki says things. */
-    private static String limitMessage(String message) {
+    private static String limitMessage(String message, boolean hints) {
         String m = message == null ? "" : message;
         if (m.contains("code points")) {
-            return tooLong(MAX_CODE_POINTS + 1L).replace(MAX_CODE_POINTS + 1L + " characters", "more than "
-                    + MAX_CODE_POINTS + " characters");
+            return hints ? tooLong() : tooLong(MAX_CODE_POINTS + 1L).replace(MAX_CODE_POINTS + 1L + " characters",
+                    "more than " + MAX_CODE_POINTS + " characters");
         }
         if (m.contains("Nesting Depth")) {
             return "lists and mappings are nested more than " + MAX_DEPTH + " levels deep; Kumiki reads at most "
@@ -214,12 +219,14 @@ public final class YamlInput {
     /** The checks compose leaves out, done once per node of the graph (aliases share nodes). */
     private static final class Check {
         final KeyNamer namer;
+        final boolean hints;
         /** Values below each finished node, counting aliased ones each time they are used. */
         final Map<Node, long[]> done = new IdentityHashMap<>();
         final Set<Node> open = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
-        Check(KeyNamer namer) {
+        Check(KeyNamer namer, boolean hints) {
             this.namer = namer;
+            this.hints = hints;
         }
 
         /**
@@ -260,7 +267,8 @@ public final class YamlInput {
                         if (first != null) {
                             throw new Refused(k.getStartMark(), namer.name(List.copyOf(path), k.getValue())
                                     + " is used twice (lines " + (first.getStartMark().getLine() + 1) + " and "
-                                    + (k.getStartMark().getLine() + 1) + ")");
+                                    + (k.getStartMark().getLine() + 1) + ")"
+                                    + (hints ? "; YAML keeps only one of them, so remove the other" : ""));
                         }
                     }
                     long[] kw = walk(t.getKeyNode(), path, depth + 1);
