@@ -110,6 +110,27 @@ class BadInputCommandsTest {
     }
 
     @Test
+    void aRecipeThatIsAFolderANamedPipeOrMissingIsAUsageError() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("recipes"));
+        Path fifo = work.resolve("fifo.yml");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        Path folder = Files.createDirectories(work.resolve("folder.yml"));
+        Path out = work.resolve("out");
+        Cli.Result p = Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1),
+                () -> Cli.kumiki("merge", fifo.toString(), out.toString()));
+        assertEquals(2, p.code(), p.err());
+        assertTrue(p.err().startsWith("kumiki merge: " + fifo.toAbsolutePath() + ": is a named pipe (FIFO), not a "
+                + "regular file"), p.err());
+        Cli.Result d = Cli.kumiki("merge", folder.toString(), out.toString());
+        assertEquals(2, d.code(), d.err());
+        assertTrue(d.err().startsWith("kumiki merge: " + folder.toAbsolutePath() + ": is a folder"), d.err());
+        Cli.Result m = Cli.kumiki("merge", work.resolve("missing.yml").toString(), out.toString());
+        assertEquals(2, m.code(), m.err());
+        assertEquals("kumiki merge: no such configuration file: " + work.resolve("missing.yml") + "\n", m.err());
+        assertEquals(List.of("fifo.yml", "folder.yml"), left(work), "no output folder");
+    }
+
+    @Test
     void anInternalErrorSaysSoNamesItsDetailsAndExitsNonZero() throws IOException {
         StringWriter err = new StringWriter();
         int code = Failures.report(new StackOverflowError(), "run", new String[] {"run", "p.kumiki"},

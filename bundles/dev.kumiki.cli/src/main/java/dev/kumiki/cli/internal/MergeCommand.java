@@ -84,8 +84,15 @@ public final class MergeCommand implements Callable<Integer> {
                 plan = MergePlanner.plan(parsed, models);
             } catch (ConfigException e) {
                 throw new IllegalArgumentException(e.getMessage());
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new IllegalArgumentException("no such configuration file: " + config);
+            } catch (java.nio.file.FileSystemException e) {
+                // the recipe given on the command line is the user's input: missing, a folder or a special file is a
+                // usage error (exit 2); a file of a model that cannot be read is a failure and says which file
+                if (e.getFile() == null || !Path.of(e.getFile()).toAbsolutePath().normalize()
+                        .equals(config.toAbsolutePath().normalize())) {
+                    throw e;
+                }
+                throw new IllegalArgumentException(e instanceof java.nio.file.NoSuchFileException
+                        ? "no such configuration file: " + config : Failures.message(e), e);
             }
             plan.warnings().forEach(w -> err.println("kumiki merge: warning: " + w));
             printPlan(out, plan, shardBytes);
