@@ -385,7 +385,8 @@ class ProcessHardeningTest {
         String record = """
                 {"id": "%s", "status": "running", "pid": %d, "process_started": "%s", "pipeline": "pipeline.kumiki",
                  "nodes": {"load": {"kind": "LoadModel", "status": "done", "seconds": 0.1},
-                           "save": {"kind": "SaveModel", "status": "running", "seconds": 0}}}
+                           "save": {"kind": "SaveModel", "status": "running", "seconds": 0},
+                           "recipe": {"kind": "ExportMergekitYaml", "status": "queued", "seconds": 0}}}
                 """;
         Files.createDirectories(runs.resolve("20261201-000000-001"));
         Files.writeString(runs.resolve("20261201-000000-001/run.json"), record.formatted("20261201-000000-001",
@@ -395,10 +396,10 @@ class ProcessHardeningTest {
                 self.pid(), self.info().startInstant().orElseThrow()));
         Cli.Result r = Cli.kumiki("runs", dir.resolve("pipeline").toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().matches("(?s).*\\n20261201-000000-001 +interrupted +0\\.00s  load done, save interrupted\\n.*"),
-                r.out());
-        assertTrue(r.out().matches("(?s).*\\n20261201-000000-002 +running +0\\.00s  load done, save running\\n.*"),
-                r.out());
+        assertTrue(r.out().matches("(?s).*\\n20261201-000000-001 +interrupted +0\\.00s  load done, save interrupted, "
+                + "recipe skipped\\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*\\n20261201-000000-002 +running +0\\.00s  load done, save running, "
+                + "recipe queued\\n.*"), r.out());
     }
 
     @Test

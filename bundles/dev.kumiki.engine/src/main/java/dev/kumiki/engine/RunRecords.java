@@ -129,10 +129,16 @@ public final class RunRecords {
         return processAlive(run) ? status : "interrupted";
     }
 
-    /** A node's status as it should be shown: {@code interrupted} for a running node of an interrupted run. */
+    /**
+     * A node's status as it should be shown: in an interrupted run, a node that was running is {@code interrupted}
+     * and one still waiting is {@code skipped} (it never ran).
+     */
     static String recordedNodeStatus(JsonNode run, JsonNode node) {
         String status = node.path("status").asText();
-        return status.equals("running") && recordedStatus(run).equals("interrupted") ? "interrupted" : status;
+        if (!(status.equals("running") || status.equals("queued")) || !recordedStatus(run).equals("interrupted")) {
+            return status;
+        }
+        return status.equals("running") ? "interrupted" : NodeState.SKIPPED.label();
     }
 
     private static boolean processAlive(JsonNode run) {
