@@ -88,6 +88,21 @@ public interface Kernels {
      */
     void aboveMagnitude(float[] x, int bits, float[] keep, int off, int n);
 
+    /**
+     * Rows {@code [r0, r1)} of a matrix-vector product with a stored weight matrix, as a linear layer computes it
+     * for one token: {@code y[yOff + r] = Σ_c W[r, c] · x[xOff + c]}. {@code w} holds W row-major,
+     * {@code rows × cols} elements of F32, F16 or BF16 from byte 0 (a mapped tensor, or a heap segment over a
+     * {@code float[]} for a model computed in memory). Implementations may add in any order; compare with a tolerance.
+     */
+    void matVec(MemorySegment w, DType type, int cols, float[] x, int xOff, float[] y, int yOff, int r0, int r1);
+
+    /**
+     * Rows {@code [r0, r1)} of {@code Y = X · Wᵀ} for {@code n} tokens at once (a batched prefill):
+     * {@code y[t · rows + r] = Σ_c W[r, c] · x[t · cols + c]} for {@code t < n}. W as in
+     * {@link #matVec}; X is row-major {@code n × cols}, Y row-major {@code n × rows}.
+     */
+    void matMul(MemorySegment w, DType type, int rows, int cols, float[] x, int n, float[] y, int r0, int r1);
+
     /** The scalar reference kernels. */
     static Kernels scalar() {
         return ScalarKernels.INSTANCE;

@@ -196,4 +196,35 @@ public final class ScalarKernels implements Kernels {
             mask[off + i] = CounterRandom.uniform(seed, first + i) < density ? 1f : 0f;
         }
     }
+
+    @Override
+    public void matVec(MemorySegment w, DType type, int cols, float[] x, int xOff, float[] y, int yOff, int r0,
+            int r1) {
+        float[] row = new float[cols];
+        for (int r = r0; r < r1; r++) {
+            load(w, type, (long) r * cols, row, 0, cols);
+            double s = 0;
+            for (int c = 0; c < cols; c++) {
+                s += (double) row[c] * x[xOff + c];
+            }
+            y[yOff + r] = (float) s;
+        }
+    }
+
+    @Override
+    public void matMul(MemorySegment w, DType type, int rows, int cols, float[] x, int n, float[] y, int r0,
+            int r1) {
+        float[] row = new float[cols];
+        for (int r = r0; r < r1; r++) {
+            load(w, type, (long) r * cols, row, 0, cols);
+            for (int t = 0; t < n; t++) {
+                double s = 0;
+                int base = t * cols;
+                for (int c = 0; c < cols; c++) {
+                    s += (double) row[c] * x[base + c];
+                }
+                y[t * rows + r] = (float) s;
+            }
+        }
+    }
 }
