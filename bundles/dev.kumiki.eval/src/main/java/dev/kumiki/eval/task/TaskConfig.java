@@ -88,6 +88,10 @@ public record TaskConfig(String task, String alias, List<String> tags, Path file
             throw new IllegalArgumentException("task " + task + ": repeats must be at least 1, not " + repeats);
         }
         description = description == null ? "" : description;
+        if (!filterList.isEmpty() && outputType != OutputType.GENERATE_UNTIL) {
+            throw new IllegalArgumentException("task " + task + ": filter_list applies to generated answers "
+                    + "(output_type generate_until), not to " + outputType.yamlName());
+        }
         filterList = filterList.isEmpty() ? List.of(FilterPipeline.NONE) : List.copyOf(filterList);
         metricList = metricList.isEmpty() ? MetricSpec.defaults(outputType) : List.copyOf(metricList);
         metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
@@ -149,7 +153,7 @@ public record TaskConfig(String task, String alias, List<String> tags, Path file
         b.outputType = outputType;
         b.generation = generation;
         b.repeats = repeats;
-        b.filterList = new ArrayList<>(filterList);
+        b.filterList = filterList.equals(List.of(FilterPipeline.NONE)) ? new ArrayList<>() : new ArrayList<>(filterList);
         b.metricList = new ArrayList<>(metricList);
         b.version = version;
         b.metadata = new LinkedHashMap<>(metadata);
