@@ -23,6 +23,7 @@ final class TableModel implements LanguageModel {
     final List<String> requests = new ArrayList<>();
     final List<GenerationSettings> settings = new ArrayList<>();
     int contextLength = 1 << 20;
+    String name = "table-model";
 
     TableModel ll(String context, String continuation, double logprob, boolean greedy) {
         lls.put(List.of(context, continuation), new LogLikelihood(logprob, greedy, continuation.length()));
@@ -36,7 +37,7 @@ final class TableModel implements LanguageModel {
 
     @Override
     public String name() {
-        return "table-model";
+        return name;
     }
 
     @Override
