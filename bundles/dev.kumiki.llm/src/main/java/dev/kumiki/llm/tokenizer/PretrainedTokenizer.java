@@ -15,6 +15,7 @@ import dev.kumiki.llm.Tokenizer;
 import dev.kumiki.tensor.TensorFormatException;
 
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -120,7 +121,7 @@ public final class PretrainedTokenizer implements Tokenizer, AutoCloseable {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new TensorFormatException(missingTokenizerMessage(folder));
-        } catch (java.nio.charset.MalformedInputException e) {
+        } catch (MalformedInputException e) {
             throw new TensorFormatException(file + ": not UTF-8 text, so not a tokenizer.json. " + copyAdvice(folder));
         }
         Builder b = new Builder(folder);
