@@ -99,9 +99,19 @@ final class TinyModel {
         return c;
     }
 
-    /** The tensors of the config, in the order transformers saves them. */
+    /**
+     * The tensors of the config, in the order transformers saves them; {@link #extra} keys are left out, so that a
+     * test can write a model whose config the runtime must refuse.
+     */
     List<TensorInfo> tensors() throws IOException {
-        DecoderConfig config = DecoderConfig.of(config(), "tiny model");
+        Map<String, Object> kept = new LinkedHashMap<>(extra);
+        extra.clear();
+        DecoderConfig config;
+        try {
+            config = DecoderConfig.of(config(), "tiny model");
+        } finally {
+            extra.putAll(kept);
+        }
         List<TensorInfo> list = new ArrayList<>();
         for (Map.Entry<String, Shape> e : Transformer.expectedTensors(config).entrySet()) {
             list.add(new TensorInfo(e.getKey(), dtype, e.getValue()));
