@@ -311,11 +311,13 @@ public final class TransformerLanguageModel implements LanguageModel {
                 emit(first);
                 return false;
             }
-            int safe = text.length() - heldBack(text);
-            while (safe > emitted && text.charAt(safe - 1) == '\uFFFD') {
-                safe--;
+            // an incomplete UTF-8 sequence at the end decodes as U+FFFD and may still become a character (and that
+            // character part of a stop string): only the text before it is decided
+            int decided = text.length();
+            while (decided > emitted && text.charAt(decided - 1) == '\uFFFD') {
+                decided--;
             }
-            emit(safe);
+            emit(decided - heldBack(text.substring(0, decided)));
             return true;
         }
 
