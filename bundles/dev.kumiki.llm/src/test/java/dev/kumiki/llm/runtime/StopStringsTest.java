@@ -52,6 +52,60 @@ class StopStringsTest {
         }
     }
 
+    /** Words with SentencePiece's leading-space marker; decoding drops the space before a sequence's first word. */
+    private static final class WordTokenizer implements dev.kumiki.llm.Tokenizer {
+        final List<String> words = List.of("▁the", "▁cat", "▁sat", "▁on", "▁mat", ".");
+
+        @Override
+        public int[] encode(String text, boolean addSpecialTokens) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String decode(int[] tokens, boolean skipSpecialTokens) {
+            StringBuilder s = new StringBuilder();
+            for (int t : tokens) {
+                s.append(words.get(t).replace('▁', ' '));
+            }
+            return s.length() > 0 && s.charAt(0) == ' ' ? s.substring(1) : s.toString();
+        }
+
+        @Override
+        public int vocabularySize() {
+            return words.size();
+        }
+
+        @Override
+        public java.util.OptionalInt bosToken() {
+            return java.util.OptionalInt.empty();
+        }
+
+        @Override
+        public List<Integer> eosTokens() {
+            return List.of();
+        }
+
+        @Override
+        public String applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @Test
+    void decodingOnlyTheNewestTokensKeepsTheSpacesBetweenWords() {
+        WordTokenizer words = new WordTokenizer();
+        List<String> pieces = new ArrayList<>();
+        TransformerLanguageModel.StopStrings s = new TransformerLanguageModel.StopStrings(words, List.of(),
+                pieces::add);
+        int[] tokens = {0, 1, 2, 3, 0, 4, 5};
+        for (int t : tokens) {
+            assertTrue(s.add(t));
+        }
+        assertEquals(words.decode(tokens, true), s.finish());
+        assertEquals("the cat sat on the mat.", String.join("", pieces));
+        assertEquals(List.of("the", " cat", " sat", " on", " the", " mat", "."), pieces);
+    }
+
     @Test
     void aPossibleStartOfAStopStringIsHeldBackUntilItIsDecided() {
         List<String> pieces = new ArrayList<>();
