@@ -22,7 +22,10 @@ public interface LanguageModel extends AutoCloseable {
     /**
      * The log-probability of {@code continuation} after {@code context}, scored on the continuation's own tokens as
      * lm-evaluation-harness does: both strings are encoded together, the context's tokens are those of the context
-     * alone (a trailing space of the context moves to the continuation), and the continuation is the rest.
+     * alone (a trailing space of the context moves to the continuation), and the continuation is the rest. An empty
+     * context is the prefix token (beginning-of-sequence, else end-of-sequence: lm-evaluation-harness's
+     * {@code prefix_token_id}). {@code greedy} is true when every continuation token is the argmax after its
+     * prefix; {@code tokens} counts the continuation's tokens.
      *
      * @throws ContextTooLongException when the tokens do not fit in {@link #contextLength()}
      */
@@ -30,8 +33,9 @@ public interface LanguageModel extends AutoCloseable {
 
     /**
      * The log-probability of a whole text (for perplexity), scored in windows of at most {@link #contextLength()}
-     * tokens that each predict only tokens not scored before (lm-evaluation-harness's rolling windows; the first
-     * token is predicted from the beginning-of-sequence token, or not scored when the tokenizer has none).
+     * tokens that each predict only tokens not scored before (lm-evaluation-harness's {@code get_rolling_token_windows}
+     * with {@code context_len} 1, made disjoint; the first token is predicted from the prefix token, or not scored
+     * when there is none). An empty text scores 0 over 0 tokens.
      */
     RollingLogLikelihood loglikelihoodRolling(String text);
 
