@@ -1,0 +1,51 @@
+# PyTorch's side of MatrixBench: the same shapes and thread count, medians of wall times.
+# Arguments key=value: threads, runs, vec=layers,rows,cols, mm=rows,cols, tokens=n1,n2,...
+import sys
+import time
+
+import torch
+
+args = dict(a.split("=", 1) for a in sys.argv[1:])
+threads, runs = int(args["threads"]), int(args["runs"])
+layers, vrows, vcols = map(int, args["vec"].split(","))
+rows, cols = map(int, args["mm"].split(","))
+tokens = [int(t) for t in args["tokens"].split(",")]
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+
+
+def median(work, runs=runs):
+    for _ in range(max(3, runs)):
+        work()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2]
+
+
+with torch.no_grad():
+    for dtype in (torch.float32, torch.bfloat16):
+        ws = [torch.randn(vrows, vcols).to(dtype) for _ in range(layers)]
+        x = torch.randn(vcols).to(dtype)
+        t = median(lambda: [w @ x for w in ws])
+        nbytes = sum(w.numel() * w.element_size() for w in ws)
+        print(f"matVec {dtype} eager w @ x threads={threads}: {nbytes / t / 1e9:.1f} GB/s")
+    w = torch.randn(rows, cols)
+    lin = torch.nn.Linear(cols, rows, bias=False)
+    lin.weight.copy_(w)
+    onednn = torch.utils.mkldnn.to_mkldnn(lin)
+    for n in tokens:
+        x = torch.randn(n, cols)
+        flops = 2.0 * rows * cols * n
+        # Debian's torch does F32 GEMM in the reference (netlib) BLAS: seconds per call, so fewer runs
+        t = median(lambda: x @ w.T, min(runs, 3))
+        print(f"matMul F32 eager x @ w.T n={n} threads={threads}: {flops / t / 1e9:.1f} GFLOP/s")
+        xm = x.to_mkldnn()
+        t = median(lambda: onednn(xm))
+        print(f"matMul F32 oneDNN linear n={n} threads={threads}: {flops / t / 1e9:.1f} GFLOP/s")
+        wb, xb = w.to(torch.bfloat16), x.to(torch.bfloat16)
+        t = median(lambda: xb @ wb.T)
+        print(f"matMul BF16 eager xb @ wb.T (bf16 activations) n={n} threads={threads}: {flops / t / 1e9:.1f} GFLOP/s")
