@@ -41,13 +41,21 @@ import jinjava.javax.el.CompositeELResolver;
  * front of jinjava's, so that e.g. {@code split} keeps Python's empty pieces instead of Java's regex split;</li>
  * <li>{@code tojson} replaced by Python's {@code json.dumps(x, ensure_ascii=False)} layout ({@code ", "} and
  * {@code ": "}, {@code indent=n}, {@code sort_keys}), as Hugging Face defines the filter ({@link PythonJson});</li>
- * <li>a pre-processing step of the template text for syntax jinjava cannot parse: the reversing slice
- * {@code x[::-1]} becomes {@code (x|reverse)}, and {@code transformers}' {@code {% generation %}} marker tags (which
- * only mark assistant text for training masks) are removed;</li>
+ * <li>{@code trim} replaced by Python's {@code str.strip} (jinjava's keeps Unicode spaces such as U+3000)
+ * ({@link PythonTrim});</li>
+ * <li>a pre-processing step of the template text for syntax jinjava cannot parse or parses differently: the
+ * reversing slice {@code x[::-1]} becomes {@code (x|reverse)}; keyword arguments get parentheses
+ * ({@code namespace(i=messages|length - 1)} becomes {@code namespace(i=(messages|length - 1))}, which jinjava would
+ * otherwise read as {@code (i=messages|length) - 1}); and {@code transformers}' {@code {% generation %}} marker tags
+ * (which only mark assistant text for training masks) are removed;</li>
  * <li>{@code {{- … -}}} trims whitespace as in Jinja (jinjava's {@code useTrimmingForNotesAndExpressions}).</li>
  * </ul>
  * Jinja's {@code |trim}, {@code |length}, {@code loop.*}, {@code is defined}, {@code is none}, {@code is string},
  * slices {@code [1:]}, negative indexes and {@code in} are jinjava's own.
+ *
+ * <p>Known differences that chat templates do not meet in practice: jinjava prints {@code true}/{@code false} and
+ * an empty string where Jinja prints {@code True}/{@code False} and {@code None}, and a list as {@code [a, b]} where
+ * Python prints {@code ['a', 'b']}.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -86,6 +94,7 @@ public final class ChatTemplate {
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                 ChatTemplate.class, "strftimeNow", String.class));
         jinjava.getGlobalContext().registerFilter(new PythonJson());
+        jinjava.getGlobalContext().registerFilter(new PythonTrim());
     }
 
     /**
@@ -192,7 +201,118 @@ public final class ChatTemplate {
         }
         text = GENERATION_TAG.matcher(text).replaceAll("");
         Matcher m = REVERSED_SLICE.matcher(text);
-        return m.replaceAll(r -> Matcher.quoteReplacement("(" + r.group(1) + "|reverse)"));
+        text = m.replaceAll(r -> Matcher.quoteReplacement("(" + r.group(1) + "|reverse)"));
+        return parenthesizeKeywordArguments(text);
+    }
+
+    /**
+     * {@code f(a=x - 1)} becomes {@code f(a=(x - 1))} inside expression and statement tags: jinjava binds a keyword
+     * argument's {@code =} tighter than the operators after it ({@code namespace(i=messages|length - 1)} would
+     * subtract 1 from the argument). Macro definitions and calls are left alone.
+     */
+    static String parenthesizeKeywordArguments(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        int i = 0;
+        while (i < text.length()) {
+            int expression = text.indexOf("{{", i);
+            int statement = text.indexOf("{%", i);
+            int open = expression < 0 ? statement : statement < 0 ? expression : Math.min(expression, statement);
+            if (open < 0) {
+                out.append(text, i, text.length());
+                break;
+            }
+            String closing = open == expression ? "}}" : "%}";
+            int close = tagEnd(text, open + 2, closing);
+            if (close < 0) {
+                out.append(text, i, text.length());
+                break;
+            }
+            String inside = text.substring(open + 2, close);
+            String keyword = inside.replaceFirst("^[-+\\s]*", "");
+            boolean macro = keyword.startsWith("macro") || keyword.startsWith("call");
+            out.append(text, i, open + 2).append(macro ? inside : parenthesizeInside(inside)).append(closing);
+            i = close + 2;
+        }
+        return out.toString();
+    }
+
+    /** Where a tag's closing delimiter is, skipping string literals; -1 when it has none. */
+    private static int tagEnd(String text, int from, String closing) {
+        char quote = 0;
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (text.startsWith(closing, i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String parenthesizeInside(String expr) {
+        StringBuilder out = new StringBuilder(expr.length() + 8);
+        java.util.ArrayDeque<Character> brackets = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Integer> wrapped = new java.util.ArrayDeque<>();
+        char quote = 0;
+        char previous = 0; // the last character that is not a space, outside strings
+        for (int i = 0; i < expr.length(); i++) {
+            char c = expr.charAt(i);
+            if (quote != 0) {
+                out.append(c);
+                if (c == '\\' && i + 1 < expr.length()) {
+                    out.append(expr.charAt(++i));
+                } else if (c == quote) {
+                    quote = 0;
+                    previous = c;
+                }
+                continue;
+            }
+            if (c == '\'' || c == '"') {
+                quote = c;
+                out.append(c);
+                continue;
+            }
+            if ((c == ',' || c == ')') && !wrapped.isEmpty() && wrapped.peek() == brackets.size()) {
+                out.append(')');
+                wrapped.pop();
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                brackets.push(c);
+            } else if ((c == ')' || c == ']' || c == '}') && !brackets.isEmpty()) {
+                brackets.pop();
+            }
+            if (Character.isJavaIdentifierStart(c) && (previous == '(' || previous == ',')
+                    && !brackets.isEmpty() && brackets.peek() == '(') {
+                int end = i;
+                while (end < expr.length() && Character.isJavaIdentifierPart(expr.charAt(end))) {
+                    end++;
+                }
+                int eq = end;
+                while (eq < expr.length() && expr.charAt(eq) == ' ') {
+                    eq++;
+                }
+                if (eq < expr.length() && expr.charAt(eq) == '='
+                        && (eq + 1 >= expr.length() || expr.charAt(eq + 1) != '=')) {
+                    out.append(expr, i, eq + 1).append('(');
+                    wrapped.push(brackets.size());
+                    i = eq;
+                    previous = '=';
+                    continue;
+                }
+            }
+            out.append(c);
+            if (c != ' ') {
+                previous = c;
+            }
+        }
+        return out.toString();
     }
 
     /** {@code raise_exception(message)}: the template refuses its input. Public for jinjava's function binding. */

@@ -2,6 +2,9 @@ package dev.kumiki.llm.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -12,7 +15,8 @@ import java.util.Map;
  * offline ({@code ai.djl.offline=true} is set unless the user set it or {@code DJL_OFFLINE}); it extracts its native
  * library under {@code ~/.djl.ai} ({@code DJL_CACHE_DIR} becomes {@code $XDG_CACHE_HOME/kumiki/djl}, by default
  * {@code ~/.cache/kumiki/djl}, unless the user set it); and slf4j-simple would print its INFO lines on a command
- * line's stderr ({@code org.slf4j.simpleLogger.log.ai.djl} becomes {@code warn} unless set). Inside OSGi DJL finds
+ * line's stderr ({@code org.slf4j.simpleLogger.log.ai.djl} becomes {@code warn}, and {@code error} for its CUDA probe,
+ * unless set). Inside OSGi DJL finds
  * its native library through the thread context class loader, which is set to DJL's own bundle (the api host with
  * the tokenizers fragment) while a tokenizer is created; encoding and decoding need no class loader.
  */
@@ -37,12 +41,12 @@ final class NativeTokenizers {
      *
      * @throws RuntimeException what DJL throws when the library cannot load or the file is not a tokenizer
      */
-    static HuggingFaceTokenizer create(String tokenizerJson) throws java.io.IOException {
+    static HuggingFaceTokenizer create(String tokenizerJson) throws IOException {
         configure();
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(HuggingFaceTokenizer.class.getClassLoader());
-        try (var in = new java.io.ByteArrayInputStream(tokenizerJson.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+        try (var in = new ByteArrayInputStream(tokenizerJson.getBytes(StandardCharsets.UTF_8))) {
             return HuggingFaceTokenizer.newInstance(in, Map.of(
                     "addSpecialTokens", "false",
                     "truncation", "false",
@@ -65,6 +69,11 @@ final class NativeTokenizers {
             }
             if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
                 System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "warn");
+            }
+            // DJL looks for CUDA on every start and warns when a libcudart exists without a usable GPU: irrelevant
+            // to a tokenizer, and noise on a command line's stderr
+            if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda") == null) {
+                System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
             }
             configured = true;
         }
