@@ -143,6 +143,33 @@ class EvaluateNodeTest {
     }
 
     @Test
+    void progressCountsItemsAndTokensAndCancellingStopsBetweenRequestsWritingNoResults() {
+        String text = "kumiki: 1\nnodes:\n  chat: {kind: LoadModel, path: models/chat}\n  eval: {kind: Evaluate, "
+                + "tasks: [ppl_en], limit: 6}\nconnections: [chat.model -> eval.model]\n";
+        PipelineYaml.Result read = KINDS.yaml().read(text, "p.kumiki");
+        Configuration c = ENGINE.configure(read.pipeline(), dir);
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Execution[] running = new Execution[1];
+        running[0] = ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(false), new RunListener() {
+            @Override
+            public void nodeProgress(String node, double fraction, String message) {
+                if (node.equals("eval") && message != null && message.contains("items")) {
+                    messages.add(message);
+                    if (message.startsWith("2/6 items")) {
+                        running[0].cancel();
+                    }
+                }
+            }
+        });
+        Execution.Result r = running[0].run();
+        assertEquals(Execution.Status.CANCELLED, r.status(), r.nodes().toString());
+        assertTrue(messages.get(0).matches("1/6 items, \\d+ tokens/s"), messages.toString());
+        assertTrue(messages.stream().noneMatch(m -> m.startsWith("4/6")), "stopped between requests: " + messages);
+        assertFalse(Files.exists(r.recordDir().resolve("nodes/eval/results.json")), "no results for half a run");
+        assertFalse(Files.exists(r.recordDir().resolve("nodes/eval/samples_ppl_en.jsonl")), "nor samples");
+    }
+
+    @Test
     void generateWritesTheSameTextAsTheRuntimeAndKeepsItInTheRecord() throws Exception {
         String text = """
                 kumiki: 1
