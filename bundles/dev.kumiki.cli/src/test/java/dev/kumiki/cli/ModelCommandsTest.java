@@ -66,6 +66,8 @@ class ModelCommandsTest {
                 + "+higher")), r.out());
         assertTrue(r.out().contains("Results: " + p("eval1/results.json")), r.out());
         assertEquals(3, Files.readAllLines(dir.resolve("eval1/samples_ppl_en.jsonl")).size());
+        assertTrue(r.out().contains("Report:  " + p("eval1/report.html")), r.out());
+        assertTrue(Files.readString(dir.resolve("eval1/report.html")).contains("counters_ja"));
         assertEquals(3, Files.readAllLines(dir.resolve("eval1/samples_counters_ja.jsonl")).size());
 
         // --json: results.json on stdout, the same scores again (deterministic)

@@ -43,6 +43,7 @@ class PipelineCommandsTest {
                     + "+[0-9.]+ +40/40 +lower")), model + " in\n" + r.out());
         }
         assertFalse(Files.exists(examples.resolve("out/evaluate")), "the evaluated merge is never saved");
+        assertTrue(r.out().contains("Report with the models side by side: "), r.out());
     }
 
     @Test

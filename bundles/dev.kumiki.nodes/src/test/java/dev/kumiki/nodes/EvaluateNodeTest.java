@@ -123,6 +123,7 @@ class EvaluateNodeTest {
             assertEquals(4, Files.readAllLines(p).size(), p.toString());
         }
         assertTrue(a.summary().startsWith("ppl_en word_perplexity "), a.summary());
+        assertTrue(Files.readString(a.report().orElseThrow()).contains("ppl_en"), "the HTML report");
         assertTrue(a.table().lines().anyMatch(l -> l.startsWith("counters_ja  acc ")), a.table());
         assertTrue(Files.readString(inMemory.recordDir().resolve("log.txt")).contains("scores of ties of base"),
                 "the table is in the run's log");

@@ -13,6 +13,8 @@ import dev.kumiki.engine.Configuration;
 import dev.kumiki.engine.Execution;
 import dev.kumiki.engine.RunListener;
 import dev.kumiki.engine.RunOptions;
+import dev.kumiki.eval.report.HtmlReport;
+import dev.kumiki.eval.report.Outputs;
 import dev.kumiki.nodes.Scores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -108,6 +110,17 @@ public final class DemoCommand implements Callable<Integer> {
         out.print(models);
         out.println("Lower perplexity is better. byte_perplexity is how many bytes a model hesitates between, on "
                 + "average: guessing uniformly among all 256 would give 256.");
-        out.println("Details: results.json and samples_TASK.jsonl in " + all.get(0).folder().getParent());
+        out.println("Details: results.json, samples_TASK.jsonl and report.html in " + all.get(0).folder().getParent()
+                + "/*/");
+        if (all.size() > 1) {
+            // one report with the models side by side: a leaderboard and a chart per task
+            Path report = r.recordDir().resolve(Outputs.REPORT);
+            try {
+                HtmlReport.write(report, all.stream().map(Scores::results).toList());
+                out.println("Report with the models side by side: " + report);
+            } catch (IOException e) {
+                out.println("The side-by-side report could not be written: " + Failures.message(e));
+            }
+        }
     }
 }

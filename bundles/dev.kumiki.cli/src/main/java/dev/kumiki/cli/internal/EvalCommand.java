@@ -19,6 +19,7 @@ import dev.kumiki.eval.Evaluation;
 import dev.kumiki.eval.EvaluationException;
 import dev.kumiki.eval.EvaluationResults;
 import dev.kumiki.eval.TaskResult;
+import dev.kumiki.eval.report.Outputs;
 import dev.kumiki.eval.report.ResultsJson;
 import dev.kumiki.eval.report.SamplesWriter;
 import dev.kumiki.eval.task.Task;
@@ -36,8 +37,8 @@ import picocli.CommandLine.Spec;
         description = {"Evaluate a model on tasks, as lm-evaluation-harness does (lm_eval --model hf "
                 + "--tasks …): prints a table of task, metric, value and standard error.",
                 "Tasks are the ones Kumiki ships (kumiki tasks) or lm-evaluation-harness task YAML files. Writes "
-                        + "results.json and the per-sample records (samples_TASK.jsonl) into --output; a failed or "
-                        + "interrupted evaluation writes neither."})
+                        + "results.json, the per-sample records (samples_TASK.jsonl) and report.html into --output; a "
+                        + "failed or interrupted evaluation writes none of them."})
 public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -113,9 +114,9 @@ public final class EvalCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
             Evaluation evaluation = b.build();
-            try (SamplesWriter samples = SamplesWriter.open(dir)) {
-                results = evaluation.stream().peek(samples).collect(evaluation.toResults());
-                samples.commit();
+            try {
+                // samples, results.json and report.html, each whole or not at all
+                results = Outputs.run(evaluation, dir);
             } catch (EvaluationException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             } finally {
@@ -124,7 +125,6 @@ public final class EvalCommand implements Callable<Integer> {
                     err.flush();
                 }
             }
-            ResultsJson.write(dir.resolve("results.json"), results);
         } catch (IOException | RuntimeException | Error e) {
             // a folder this command created and left empty is removed: nothing half-written stays
             if (!existed) {
