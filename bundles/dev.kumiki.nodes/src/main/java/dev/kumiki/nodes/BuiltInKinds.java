@@ -12,6 +12,7 @@ import dev.kumiki.engine.NodeKindProvider;
 public final class BuiltInKinds implements NodeKindProvider {
     @Override
     public List<NodeKind<?>> kinds() {
-        return List.of(new LoadModelKind(), new MergeKind(), new SaveModelKind(), new ExportMergekitYamlKind());
+        return List.of(new LoadModelKind(), new MergeKind(), new SaveModelKind(), new ExportMergekitYamlKind(),
+                new EvaluateKind(), new GenerateKind());
     }
 }

@@ -8,6 +8,11 @@ public final class ModelPorts {
     public static final PortType MODEL = new PortType("model", "a model (the output of LoadModel, Merge or SaveModel)");
     /** A file written by a node, carried as a {@link FileValue}. */
     public static final PortType FILE = new PortType("file", "a file");
+    /** An evaluation's results: per task and metric a value and its standard error, carried as {@link Scores}. */
+    public static final PortType SCORES = new PortType("scores", "evaluation results: per task and metric a value "
+            + "and its standard error (the output of Evaluate)");
+    /** A text a node wrote (a generation), carried as a {@link TextValue}. */
+    public static final PortType TEXT = new PortType("text", "a text (the output of Generate), kept as a file");
 
     private ModelPorts() {
     }
