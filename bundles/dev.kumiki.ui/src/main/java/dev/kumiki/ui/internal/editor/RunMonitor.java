@@ -70,7 +70,12 @@ final class RunMonitor implements Consumer<RunEvent> {
                     j.done.countDown();
                 }
             }
-            case RunEvent.Progress e -> { }
+            case RunEvent.Progress e -> {
+                RunJob j = job;
+                if (j != null && e.message() != null && !e.message().isEmpty()) {
+                    j.progress.put(e.node(), e.message());
+                }
+            }
         }
     }
 
@@ -82,9 +87,16 @@ final class RunMonitor implements Consumer<RunEvent> {
         }
     }
 
+    /** The Progress view's line for a running node: {@code eval: 12/40 items, 350 tokens/s}. */
+    static String subTask(String node, String progress) {
+        return progress == null ? node : node + ": " + progress;
+    }
+
     /** The run as a Job: it reports node states as progress and cancels the run when cancelled. */
     private final class RunJob extends Job {
         final Map<String, NodeState> states = new java.util.concurrent.ConcurrentHashMap<>();
+        /** What each node said last about how far it is ("12/40 items, 350 tokens/s"). */
+        final Map<String, String> progress = new java.util.concurrent.ConcurrentHashMap<>();
         final CountDownLatch done = new CountDownLatch(1);
         volatile Execution.Status status;
 
@@ -107,8 +119,9 @@ final class RunMonitor implements Consumer<RunEvent> {
                         monitor.worked((int) finished - reported);
                         reported = (int) finished;
                     }
+                    // the Progress view's line under the run: the running node and how far it says it is
                     states.entrySet().stream().filter(s -> s.getValue() == NodeState.RUNNING).findFirst()
-                            .ifPresent(s -> monitor.subTask(s.getKey()));
+                            .ifPresent(s -> monitor.subTask(subTask(s.getKey(), progress.get(s.getKey()))));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
