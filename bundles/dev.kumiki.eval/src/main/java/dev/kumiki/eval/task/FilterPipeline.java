@@ -49,7 +49,7 @@ public record FilterPipeline(String name, List<Step> steps) {
      * whole match without groups, the group with one, the first non-empty group with several), the one at
      * {@code group_select} (negative counts from the end), stripped; {@code fallback} when nothing matches.
      */
-    record Regex(String pattern, int groupSelect, String fallback) implements Step {
+    public record Regex(String pattern, int groupSelect, String fallback) implements Step {
         /** lm-eval's defaults. */
         public static final String DEFAULT_PATTERN = "#### (\\-?[0-9\\.\\,]+)";
         public static final String DEFAULT_FALLBACK = "[invalid]";
@@ -105,7 +105,7 @@ public record FilterPipeline(String name, List<Step> steps) {
     }
 
     /** {@code take_first}: the first response. */
-    record TakeFirst() implements Step {
+    public record TakeFirst() implements Step {
         @Override
         public String function() {
             return "take_first";
@@ -118,7 +118,7 @@ public record FilterPipeline(String name, List<Step> steps) {
     }
 
     /** {@code take_first_k}: the first {@code k} responses. */
-    record TakeFirstK(int k) implements Step {
+    public record TakeFirstK(int k) implements Step {
         public TakeFirstK {
             if (k < 1) {
                 throw new IllegalArgumentException("take_first_k needs k of at least 1, not " + k);
@@ -137,7 +137,7 @@ public record FilterPipeline(String name, List<Step> steps) {
     }
 
     /** {@code remove_whitespace}: leading and trailing whitespace removed (Python's {@code str.strip()}). */
-    record RemoveWhitespace() implements Step {
+    public record RemoveWhitespace() implements Step {
         @Override
         public String function() {
             return "remove_whitespace";
@@ -150,7 +150,7 @@ public record FilterPipeline(String name, List<Step> steps) {
     }
 
     /** {@code lowercase}. */
-    record Lowercase() implements Step {
+    public record Lowercase() implements Step {
         @Override
         public String function() {
             return "lowercase";
@@ -163,7 +163,7 @@ public record FilterPipeline(String name, List<Step> steps) {
     }
 
     /** {@code uppercase}. */
-    record Uppercase() implements Step {
+    public record Uppercase() implements Step {
         @Override
         public String function() {
             return "uppercase";
@@ -176,7 +176,7 @@ public record FilterPipeline(String name, List<Step> steps) {
     }
 
     /** {@code map}: each response replaced by {@code mapping_dict}'s value, {@code default_value} when absent. */
-    record MapValues(Map<String, String> mapping, String defaultValue) implements Step {
+    public record MapValues(Map<String, String> mapping, String defaultValue) implements Step {
         public MapValues {
             mapping = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(mapping));
         }
@@ -197,7 +197,7 @@ public record FilterPipeline(String name, List<Step> steps) {
      * {@code majority_vote}: the most frequent response (Python's {@code Counter.most_common(1)}: ties go to the one
      * seen first).
      */
-    record MajorityVote() implements Step {
+    public record MajorityVote() implements Step {
         @Override
         public String function() {
             return "majority_vote";
