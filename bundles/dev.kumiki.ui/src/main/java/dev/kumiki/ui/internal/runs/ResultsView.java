@@ -79,6 +79,7 @@ public final class ResultsView extends ViewPart {
     private List<RunRecord.NodeRun> shownNodes = List.of();
     private List<Scored> scored = List.of();
     private ActivePipeline active;
+    private CanvasSession followed;
     /** The latest live event not yet shown: events come faster than the screen needs them. */
     private volatile RunEvent pending;
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -178,8 +179,12 @@ public final class ResultsView extends ViewPart {
         active = new ActivePipeline(getSite().getPage(), s -> {
             List<RunRecord> runs = s == null ? List.of() : RunRecord.in(s.baseDir());
             show(runs.isEmpty() ? null : runs.get(0));
-            if (s == null || !s.isRunning()) {
-                idle();
+            if (s != followed) {
+                // another pipeline: the progress line is about its runs now
+                followed = s;
+                if (s == null || !s.isRunning()) {
+                    idle();
+                }
             }
         }, this::live);
     }
