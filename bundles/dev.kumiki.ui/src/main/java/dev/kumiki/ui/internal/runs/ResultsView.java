@@ -141,7 +141,7 @@ public final class ResultsView extends ViewPart {
         scoresChart = new Canvas(scores, SWT.DOUBLE_BUFFERED | SWT.BORDER);
         scoresChart.addPaintListener(e -> paintScores(e.gc, scoresChart.getClientArea()));
         scoresChart.addListener(SWT.Resize, e -> scoresChart.redraw());
-        scores.setWeights(45, 55);
+        scores.setWeights(50, 50);
         scoresTab = new CTabItem(tabs, SWT.NONE);
         scoresTab.setText("Scores");
         scoresTab.setControl(scores);
@@ -213,6 +213,11 @@ public final class ResultsView extends ViewPart {
         for (List<String> row : scoreRows(scored)) {
             new TableItem(scoresTable, SWT.NONE).setText(row.toArray(String[]::new));
         }
+        if (!scored.isEmpty()) {
+            for (TableColumn c : scoresTable.getColumns()) {
+                c.pack();
+            }
+        }
         // the node whose text is worth reading first: a generation, else the first node
         int first = 0;
         for (int i = 0; i < shownNodes.size(); i++) {
@@ -260,13 +265,16 @@ public final class ResultsView extends ViewPart {
         return m.filter().equals("none") ? m.metric() : m.metric() + " (" + m.filter() + ")";
     }
 
-    /** Four decimals for small numbers, fewer for large ones (perplexities), as the command line prints them. */
+    /**
+     * Four decimals for small numbers, fewer for large ones (perplexities), as the command line prints them; from a
+     * million on four significant digits with an exponent (a random model's word perplexity is 1.506e+11).
+     */
     static String number(double v) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return String.valueOf(v);
         }
         double a = Math.abs(v);
-        return String.format(Locale.ROOT, a >= 1000 ? "%.1f" : a >= 10 ? "%.3f" : "%.4f", v);
+        return String.format(Locale.ROOT, a >= 1e6 ? "%.4g" : a >= 1000 ? "%.1f" : a >= 10 ? "%.3f" : "%.4f", v);
     }
 
     private void showText() {
@@ -470,7 +478,8 @@ public final class ResultsView extends ViewPart {
 
     private void paintTask(GC gc, Rectangle panel, String task, MetricResult headline, int lineHeight) {
         gc.setForeground(scoresChart.getDisplay().getSystemColor(SWT.COLOR_BLACK));
-        String title = task + " · " + metricName(headline) + (headline.higherIsBetter() ? " ↑" : " ↓");
+        String title = task + " · " + metricName(headline) + (headline.higherIsBetter() ? " (higher is better)"
+                : " (lower is better)");
         gc.drawString(title, panel.x + 10, panel.y, true);
         List<Double> values = new ArrayList<>();
         List<Double> errors = new ArrayList<>();
