@@ -14,7 +14,8 @@ Written from the published definitions, not from Kumiki's Java code:
 Usage: japanese_metrics_reference.py CASES.json OUT.json
 CASES.json: {"pairs": [[pred, ref], ...], "texts": [text, ...]}
 OUT.json: {"char_f1": [...], "difflib_char_f1": [...], "exact_match_figure": [...], "rouge_l": [...],
-           "token_f1": [...], "rouge_tokens": [[...]...], "f1_tokens": [[...]...]}  (MeCab parts only if present)
+           "token_f1": [...], "rouge_tokens": [[...]...], "f1_tokens": [[...]...]}
+          (the MeCab parts only when "texts" is not empty and mecab is installed)
 """
 import collections
 import difflib
@@ -124,10 +125,13 @@ def main():
         "difflib_char_f1": [char_f1(p, r, difflib_ratio) for p, r in pairs],
         "exact_match_figure": [exact_match_figure(p, r) for p, r in pairs],
     }
-    if shutil.which("mecab"):
+    # the MeCab parts (one mecab process per distinct text) only when texts to segment are given
+    if cases.get("texts") and shutil.which("mecab"):
         rt = {}
         ft = {}
         for t in cases.get("texts", []) + [x for pr in pairs for x in pr]:
+            if t in rt:
+                continue
             rt[t] = mecab_tokens(nfkc(t))
             ft[t] = [x for x in mecab_tokens(nfkc(t).lower()) if not is_punct(x)]
         out["rouge_l"] = [rouge_l(rt[p], rt[r]) for p, r in pairs]

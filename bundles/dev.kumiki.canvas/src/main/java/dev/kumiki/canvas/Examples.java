@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.kumiki.nodes.ByteLevelVocabulary;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.io.SyntheticModel;
 
@@ -34,20 +35,24 @@ public final class Examples {
     /** The examples, simplest first. */
     public static final List<Example> ALL = List.of(
             new Example("slerp.kumiki", "SLERP of two models, with a layer gradient (the first pipeline to run)"),
-            new Example("ties.kumiki", "TIES of three fine-tunes onto their base, per-layer gradients, recipe export"));
+            new Example("ties.kumiki", "TIES of three fine-tunes onto their base, per-layer gradients, recipe export"),
+            new Example("evaluate.kumiki", "A merge evaluated without being saved, beside its parents, and asked to "
+                    + "continue a sentence"));
 
     /** The example models: names, each a variant of one base (variant 0 is the base itself). */
     public static final List<String> MODELS = List.of("base", "chat", "code", "math");
 
     /** What the example models are, written beside them so they are made only once per version. */
-    public static final String MODELS_STAMP = "layers 4, hidden 64, intermediate 176, vocab 320, bf16, base seed 1234";
+    public static final String MODELS_STAMP = "layers 4, hidden 64, intermediate 176, vocab 320 "
+            + "(byte-level BPE), context 256, bf16, base seed 1234";
 
     private Examples() {
     }
 
     /**
      * Writes the example models into {@code dir} unless they are there already: small Llama-shaped models with
-     * seeded weights, the same bytes on every machine.
+     * seeded weights, the same bytes on every machine, with a byte-level tokenizer so that they run on any text
+     * (Evaluate, Generate).
      *
      * @return whether they were written now
      */
@@ -59,6 +64,7 @@ public final class Examples {
         for (int i = 0; i < MODELS.size(); i++) {
             SyntheticModel.llama().layers(4).hidden(64).intermediate(176).vocab(320).dtype(DType.BF16).baseSeed(1234)
                     .variant(i).write(dir.resolve(MODELS.get(i)));
+            ByteLevelVocabulary.write(dir.resolve(MODELS.get(i)), 256);
         }
         Files.writeString(stamp, MODELS_STAMP);
         return true;

@@ -7,6 +7,10 @@ import dev.kumiki.cli.internal.BackendsCommand;
 import dev.kumiki.cli.internal.BenchCommand;
 import dev.kumiki.cli.internal.BuildInfo;
 import dev.kumiki.cli.internal.DemoCommand;
+import dev.kumiki.cli.internal.EvalCommand;
+import dev.kumiki.cli.internal.GenerateCommand;
+import dev.kumiki.cli.internal.LogitsCommand;
+import dev.kumiki.cli.internal.TasksCommand;
 import dev.kumiki.cli.internal.Failures;
 import dev.kumiki.cli.internal.NodesCommand;
 import dev.kumiki.cli.internal.RunCommand;
@@ -34,7 +38,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "kumiki", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
         description = "Kumiki (組木): fine-tune, merge and evaluate language models as pipelines.",
         subcommands = {RunCommand.class, ValidateCommand.class, NodesCommand.class, RunsCommand.class,
-                ServeCommand.class, DemoCommand.class, MergeCommand.class, MakeModelCommand.class,
+                ServeCommand.class, DemoCommand.class, MergeCommand.class, EvalCommand.class, GenerateCommand.class,
+                TasksCommand.class, LogitsCommand.class, MakeModelCommand.class,
                 BackendsCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start the graphical workbench with: kumiki studio",
                 "Exit codes: 0 ok, 1 failed, 2 invalid input or usage."})

@@ -1,6 +1,7 @@
 package dev.kumiki.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -32,11 +33,22 @@ class PipelineCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Wrote the example models base, chat, code, math"), r.out());
         assertTrue(r.out().matches("(?s).*save\\s+SaveModel\\s+done.*Succeeded in .*"), r.out());
+        // the evaluation example: a merge never saved, scored beside its parents, in one table
+        assertTrue(r.out().matches("(?s).*== .*evaluate.kumiki ==.*eval_merge\\s+Evaluate\\s+done.*ppl_en "
+                + "word_perplexity.*"), r.out());
+        List<String> scores = r.out().lines().dropWhile(l -> !l.startsWith("Scores (random weights")).toList();
+        assertTrue(scores.get(1).matches("model +task +metric +filter +value +stderr +items +better"), r.out());
+        for (String model : List.of("slerp of chat \\(base\\), code", "chat", "code")) {
+            assertTrue(scores.stream().anyMatch(l -> l.matches(model + " +ppl_en +byte_perplexity +none +[0-9.]+ "
+                    + "+[0-9.]+ +40/40 +lower")), model + " in\n" + r.out());
+        }
+        assertFalse(Files.exists(examples.resolve("out/evaluate")), "the evaluated merge is never saved");
+        assertTrue(r.out().contains("Report with the models side by side: "), r.out());
     }
 
     @Test
     void theExamplesAreWrittenTheWayKumikiWritesThem() throws IOException {
-        for (String p : List.of("slerp.kumiki", "ties.kumiki")) {
+        for (String p : List.of("slerp.kumiki", "ties.kumiki", "evaluate.kumiki")) {
             String text = Files.readString(Path.of("../../examples", p));
             var kinds = dev.kumiki.engine.NodeKinds.discover();
             var read = kinds.yaml().read(text, p);
@@ -87,7 +99,7 @@ class PipelineCommandsTest {
         Cli.Result r = Cli.kumiki("run", p.toString());
         assertEquals(2, r.code());
         assertEquals("kumiki run: " + p + ":17:11: error: node 'merge': unknown node kind 'Mrege' (did you mean "
-                + "'Merge'?); known kinds: ExportMergekitYaml, LoadModel, Merge, SaveModel\n" + p + ":28:5: error: node "
+                + "'Merge'?); known kinds: Evaluate, ExportMergekitYaml, Generate, LoadModel, Merge, SaveModel\n" + p + ":28:5: error: node "
                 + "'save' (SaveModel): unknown setting 'shard_sise' (did you mean 'shard_size'?); SaveModel has path, "
                 + "shard_size, dtype, threads\n", r.err());
 

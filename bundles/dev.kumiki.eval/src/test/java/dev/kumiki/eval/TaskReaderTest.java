@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.kumiki.eval.task.DocTemplate;
 import dev.kumiki.eval.task.FilterPipeline;
 import dev.kumiki.eval.task.MetricSpec;
+import dev.kumiki.eval.task.TaskCatalog;
 import dev.kumiki.eval.task.TaskConfig;
 import dev.kumiki.eval.task.TaskConfig.OutputType;
 import dev.kumiki.eval.task.TaskException;
@@ -266,6 +267,24 @@ class TaskReaderTest {
         e = assertThrows(TaskException.class, () -> TaskReader.read(r));
         assertTrue(e.getMessage().startsWith(r + ":8:19: unknown filter function 'regexp'; did you mean 'regex'?"),
                 e.getMessage());
+    }
+
+    @Test
+    void catalogFindsTasksByNameAndTag() throws Exception {
+        Files.createDirectories(dir.resolve("tasks/ja"));
+        write("tasks/_base.yaml", "dataset_path: data\ntest_split: test\ndoc_to_text: q\ndoc_to_target: a\n");
+        write("tasks/en.yaml", "include: _base.yaml\ntask: arith_en\ntag: arith\n");
+        write("tasks/ja/ja.yml", "include: ../_base.yaml\ntask: arith_ja\ntag: [arith, japanese]\n");
+        write("tasks/notes.txt", "not a task");
+        TaskCatalog catalog = TaskCatalog.scan(List.of(dir.resolve("tasks")));
+        assertEquals(List.of("arith_en", "arith_ja"), List.copyOf(catalog.tasks().keySet()));
+        assertEquals(Map.of("arith", List.of("arith_en", "arith_ja"), "japanese", List.of("arith_ja")),
+                catalog.tags());
+        assertEquals(List.of("arith_ja", "arith_en"), catalog.select(List.of("japanese", "arith")).stream()
+                .map(TaskConfig::task).toList());
+        TaskException e = assertThrows(TaskException.class, () -> catalog.select(List.of("arith_jp")));
+        assertEquals("unknown task 'arith_jp'; did you mean 'arith_ja'? (there are arith, arith_en, arith_ja, "
+                + "japanese)", e.getMessage());
     }
 
     @Test

@@ -27,6 +27,7 @@ import dev.kumiki.eval.Evaluation;
 import dev.kumiki.eval.EvaluationException;
 import dev.kumiki.eval.EvaluationResults;
 import dev.kumiki.eval.TaskResult;
+import dev.kumiki.eval.report.Outputs;
 import dev.kumiki.eval.report.ResultsJson;
 import dev.kumiki.eval.report.SamplesWriter;
 import dev.kumiki.eval.task.FilterPipeline;
@@ -165,31 +166,24 @@ public final class EvaluateKind implements NodeKind<Evaluate> {
             tasks.forEach(b::addTask);
             Evaluation evaluation = b.build();
             EvaluationResults results;
-            try (SamplesWriter samples = SamplesWriter.open(out)) {
-                results = evaluation.stream().peek(samples).collect(evaluation.toResults());
-                samples.commit();
+            try {
+                // samples, results.json and report.html, each whole or not at all
+                results = Outputs.run(evaluation, out);
             } catch (EvaluationException e) {
                 throw new IOException(e.getMessage(), e);
             }
-            Scores scores = write(results, out);
+            Scores scores = files(results, out);
             c.log("scores of " + results.model() + ":\n" + scores.table().stripTrailing());
             return Map.of("scores", scores);
         }
-    }
-
-    /** Writes results.json (and the report) into {@code out}; the scores with their files. */
-    static Scores write(EvaluationResults results, Path out) throws IOException {
-        Path json = out.resolve("results.json");
-        ResultsJson.write(json, results);
-        return files(results, out);
     }
 
     /** The scores of {@code results} with the files written for them in {@code out}. */
     static Scores files(EvaluationResults results, Path out) {
         List<Path> samples = results.tasks().stream().map(TaskResult::task).map(t -> SamplesWriter.file(out, t))
                 .toList();
-        Path report = out.resolve("report.html");
-        return new Scores(results, out, out.resolve("results.json"), samples,
+        Path report = out.resolve(Outputs.REPORT);
+        return new Scores(results, out, out.resolve(Outputs.RESULTS), samples,
                 Files.isRegularFile(report) ? Optional.of(report) : Optional.empty());
     }
 

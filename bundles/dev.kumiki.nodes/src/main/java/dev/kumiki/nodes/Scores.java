@@ -85,13 +85,13 @@ public record Scores(EvaluationResults results, Path folder, Path resultsJson, L
         return b.toString();
     }
 
-    /** Four significant decimals for small numbers, fewer for large ones (perplexities). */
+    /** Four decimals for small numbers, fewer for large ones, powers of ten for huge ones (perplexities). */
     static String number(double v) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return String.valueOf(v);
         }
         double a = Math.abs(v);
-        return String.format(Locale.ROOT, a >= 1000 ? "%.1f" : a >= 10 ? "%.3f" : "%.4f", v);
+        return String.format(Locale.ROOT, a >= 1e6 ? "%.3e" : a >= 1000 ? "%.1f" : a >= 10 ? "%.3f" : "%.4f", v);
     }
 
     /**

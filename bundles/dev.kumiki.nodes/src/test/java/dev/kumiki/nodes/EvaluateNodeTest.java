@@ -123,6 +123,7 @@ class EvaluateNodeTest {
             assertEquals(4, Files.readAllLines(p).size(), p.toString());
         }
         assertTrue(a.summary().startsWith("ppl_en word_perplexity "), a.summary());
+        assertTrue(Files.readString(a.report().orElseThrow()).contains("ppl_en"), "the HTML report");
         assertTrue(a.table().lines().anyMatch(l -> l.startsWith("counters_ja  acc ")), a.table());
         assertTrue(Files.readString(inMemory.recordDir().resolve("log.txt")).contains("scores of ties of base"),
                 "the table is in the run's log");
@@ -140,6 +141,33 @@ class EvaluateNodeTest {
                 ((Scores) again.values().get("eval").get("scores")).results().tasks());
         Execution.Result changed = run(text.replace("weight: 0.6", "weight: 0.5"), true);
         assertEquals(NodeState.DONE, changed.nodes().get("eval").state(), "another merge is evaluated again");
+    }
+
+    @Test
+    void progressCountsItemsAndTokensAndCancellingStopsBetweenRequestsWritingNoResults() {
+        String text = "kumiki: 1\nnodes:\n  chat: {kind: LoadModel, path: models/chat}\n  eval: {kind: Evaluate, "
+                + "tasks: [ppl_en], limit: 6}\nconnections: [chat.model -> eval.model]\n";
+        PipelineYaml.Result read = KINDS.yaml().read(text, "p.kumiki");
+        Configuration c = ENGINE.configure(read.pipeline(), dir);
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Execution[] running = new Execution[1];
+        running[0] = ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(false), new RunListener() {
+            @Override
+            public void nodeProgress(String node, double fraction, String message) {
+                if (node.equals("eval") && message != null && message.contains("items")) {
+                    messages.add(message);
+                    if (message.startsWith("2/6 items")) {
+                        running[0].cancel();
+                    }
+                }
+            }
+        });
+        Execution.Result r = running[0].run();
+        assertEquals(Execution.Status.CANCELLED, r.status(), r.nodes().toString());
+        assertTrue(messages.get(0).matches("1/6 items, \\d+ tokens/s"), messages.toString());
+        assertTrue(messages.stream().noneMatch(m -> m.startsWith("4/6")), "stopped between requests: " + messages);
+        assertFalse(Files.exists(r.recordDir().resolve("nodes/eval/results.json")), "no results for half a run");
+        assertFalse(Files.exists(r.recordDir().resolve("nodes/eval/samples_ppl_en.jsonl")), "nor samples");
     }
 
     @Test

@@ -13,14 +13,17 @@ import dev.kumiki.engine.Configuration;
 import dev.kumiki.engine.Execution;
 import dev.kumiki.engine.RunListener;
 import dev.kumiki.engine.RunOptions;
+import dev.kumiki.eval.report.HtmlReport;
+import dev.kumiki.eval.report.Outputs;
+import dev.kumiki.nodes.Scores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Prepare the example models and run the example pipelines: a SLERP of two models and a TIES "
-                + "merge of three, in seconds, with nothing downloaded.",
+        description = {"Prepare the example models and run the example pipelines: a SLERP of two models, a TIES "
+                + "merge of three, and a merge evaluated beside its parents, in seconds, with nothing downloaded.",
                 "The models are small Llama-shaped models with seeded weights (the same bytes on every machine), "
                         + "written once into DIR/models; the merged models go to DIR/out."})
 public final class DemoCommand implements Callable<Integer> {
@@ -63,6 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
             Execution.Result r = pipeline.engine.execute(c, RunOptions.defaults(pipeline.baseDir()), RunListener.NONE)
                     .run();
             RunCommand.table(out, r, c);
+            scores(out, r);
             if (r.status() != Execution.Status.SUCCEEDED) {
                 status = Kumiki.FAILED;
             }
@@ -72,6 +76,51 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  kumiki run " + examples.resolve("ties.kumiki") + " --set merge.method=dare_ties");
         out.println("  kumiki nodes Merge      the settings of every node kind");
         out.println("  kumiki runs " + examples + "   the runs recorded so far");
+        out.println("  kumiki eval " + examples.resolve("models/chat") + " --tasks ppl_en,counters_ja   evaluate a "
+                + "model (kumiki tasks lists the tasks)");
         return status;
+    }
+
+    /** The score tables of a run's Evaluate nodes, models side by side: what a newcomer reads first. */
+    static void scores(PrintWriter out, Execution.Result r) {
+        java.util.List<Scores> all = new java.util.ArrayList<>();
+        // by node id: the example's eval_chat, eval_code, then eval_merge
+        for (String node : new java.util.TreeSet<>(r.nodes().keySet())) {
+            r.values().getOrDefault(node, java.util.Map.of()).values().stream().filter(Scores.class::isInstance)
+                    .map(Scores.class::cast).forEach(all::add);
+        }
+        if (all.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("Scores (random weights: these are the scores of models that know nothing; trained models come "
+                + "with issue 11)");
+        StringBuilder models = new StringBuilder();
+        for (Scores s : all) {
+            for (String line : s.table().lines().toList()) {
+                if (line.startsWith("task ")) {
+                    if (models.isEmpty()) {
+                        models.append(String.format("%-32s  %s%n", "model", line));
+                    }
+                } else {
+                    models.append(String.format("%-32s  %s%n", s.results().model(), line));
+                }
+            }
+        }
+        out.print(models);
+        out.println("Lower perplexity is better. byte_perplexity is how many bytes a model hesitates between, on "
+                + "average: guessing uniformly among all 256 would give 256.");
+        out.println("Details: results.json, samples_TASK.jsonl and report.html in " + all.get(0).folder().getParent()
+                + "/*/");
+        if (all.size() > 1) {
+            // one report with the models side by side: a leaderboard and a chart per task
+            Path report = r.recordDir().resolve(Outputs.REPORT);
+            try {
+                HtmlReport.write(report, all.stream().map(Scores::results).toList());
+                out.println("Report with the models side by side: " + report);
+            } catch (IOException e) {
+                out.println("The side-by-side report could not be written: " + Failures.message(e));
+            }
+        }
     }
 }

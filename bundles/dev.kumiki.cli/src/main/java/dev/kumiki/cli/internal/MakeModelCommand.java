@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.kumiki.cli.Kumiki;
+import dev.kumiki.nodes.ByteLevelVocabulary;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.io.OutputFolder;
 import dev.kumiki.tensor.io.SyntheticModel;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Spec;
         description = {"Write a small Llama-shaped Hugging Face model with seeded random weights, to try merges and "
                 + "pipelines without downloading anything.",
                 "Models with the same --base-seed and different --variant values are like fine-tunes of one base "
-                        + "(variant 0 is the base itself). The same options always give the same bytes."})
+                        + "(variant 0 is the base itself). The same options always give the same bytes.",
+                "With --vocab 258 or more the model gets a byte-level BPE tokenizer and runs on any text (kumiki eval, "
+                        + "generate); smaller vocabularies run on token ids only (kumiki logits)."})
 public final class MakeModelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,6 +42,10 @@ public final class MakeModelCommand implements Callable<Integer> {
     @Option(names = "--vocab", defaultValue = "40", description = "vocabulary size (default 40)")
     int vocab;
 
+    @Option(names = "--context", defaultValue = "256", description = "context length, max_position_embeddings "
+            + "(default 256)")
+    int context;
+
     @Option(names = "--dtype", defaultValue = "bfloat16", description = "bfloat16 (default), float16 or float32")
     String dtype;
 
@@ -51,11 +58,21 @@ public final class MakeModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (context < 1) {
+            throw new IllegalArgumentException("--context must be at least 1, not " + context);
+        }
         SyntheticModel model = SyntheticModel.llama().layers(layers).hidden(hidden).intermediate(intermediate)
                 .vocab(vocab).dtype(DType.ofUserName(dtype)).baseSeed(baseSeed).variant(variant);
         // staged and swapped in whole, as every model Kumiki writes; a folder Kumiki did not write is refused
         try (OutputFolder folder = OutputFolder.begin(out, List.of())) {
             model.write(folder.staging());
+            // runnable: config.json gets a context length; a vocabulary large enough for bytes gets a byte-level
+            // tokenizer, so that eval and generate work on any text
+            if (vocab >= ByteLevelVocabulary.MIN_VOCABULARY) {
+                ByteLevelVocabulary.write(folder.staging(), context);
+            } else {
+                ByteLevelVocabulary.completeConfig(folder.staging(), context);
+            }
             folder.commit();
         }
         long bytes = model.tensors().stream().mapToLong(t -> t.byteSize()).sum();

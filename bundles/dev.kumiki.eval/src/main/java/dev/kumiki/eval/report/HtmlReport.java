@@ -71,7 +71,7 @@ public final class HtmlReport {
                 .append("<title>Kumiki evaluation report</title>\n<style>\n")
                 .append("body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em;color:#222}\n")
                 .append("table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.3em .6em;")
-                .append("text-align:right}th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}\n")
+                .append("text-align:right}th:nth-child(2),td:nth-child(2){text-align:left}th{background:#f3f3f3}\n")
                 .append(".best{font-weight:bold}.se{color:#777;font-size:.85em}\n")
                 .append("svg text{font-size:12px;font-family:inherit}.swatch{display:inline-block;width:.8em;")
                 .append("height:.8em;margin-right:.3em}\n</style>\n</head>\n<body>\n")

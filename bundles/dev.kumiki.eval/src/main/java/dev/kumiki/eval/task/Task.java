@@ -41,6 +41,20 @@ public final class Task {
             }
         }
         description(first);
+        if (config.numFewshot() > 0) {
+            List<Doc> pool = fewshotDocs();
+            if (pool.isEmpty()) {
+                throw new TaskException(config.where("num_fewshot") + ": task " + config.task() + " asks for "
+                        + config.numFewshot() + " few-shot examples but the split '" + config.effectiveFewshotSplit()
+                        + "' has no documents");
+            }
+            TaskConfig.FewshotConfig fs = config.fewshot();
+            text(pool.get(0), fs.docToText(), "fewshot_config.doc_to_text");
+            target(pool.get(0), fs.docToTarget(), "fewshot_config.doc_to_target");
+            if (fs.docToChoice() != null) {
+                choices(pool.get(0), fs.docToChoice(), "fewshot_config.doc_to_choice");
+            }
+        }
     }
 
     /** Reads the task file and its data. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -129,6 +130,18 @@ public final class ShippedTasks {
         } catch (UnsupportedOperationException notPosix) {
             // other file systems keep their defaults
         }
+    }
+
+    /**
+     * The task file of a shipped task, written into {@code dir} first if needed (see {@link #write}); empty when
+     * Kumiki ships no task of that name. This is how a task name on the command line finds a shipped task.
+     */
+    public static Optional<Path> resolve(String name, Path dir) throws IOException {
+        if (TASKS.stream().noneMatch(t -> t.name().equals(name))) {
+            return Optional.empty();
+        }
+        write(dir);
+        return Optional.of(dir.resolve(name + ".yaml"));
     }
 
     private static byte[] utf8(String s) {

@@ -108,6 +108,13 @@ class ShippedTasksTest {
     }
 
     @Test
+    void aShippedTaskIsFoundByName(@TempDir Path dir) throws Exception {
+        assertEquals(java.util.Optional.of(dir.resolve("arith_ja.yaml")), ShippedTasks.resolve("arith_ja", dir));
+        assertTrue(Files.isRegularFile(dir.resolve("arith_ja/test.jsonl")));
+        assertEquals(java.util.Optional.empty(), ShippedTasks.resolve("gsm8k", dir));
+    }
+
+    @Test
     void arithmeticSplitsAreDisjointByTemplateAndParallel() throws IOException {
         Map<String, byte[]> files = ShippedTasks.files();
         List<JsonNode> enTrain = rows(files.get("arith_en/train.jsonl"));

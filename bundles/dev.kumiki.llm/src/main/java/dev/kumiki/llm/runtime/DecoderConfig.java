@@ -134,7 +134,9 @@ public record DecoderConfig(String architecture, int hiddenSize, int intermediat
         String arch = r.architecture();
         for (String key : FOREIGN_MATHS) {
             JsonNode v = json.get(key);
-            if (v != null && !v.isNull() && !(v.isBoolean() && !v.asBoolean()) && !(v.isNumber() && v.asDouble() == 0)) {
+            boolean neutral = v == null || v.isNull() || v.isBoolean() && !v.asBoolean()
+                    || v.isNumber() && v.asDouble() == 0;
+            if (!neutral) {
                 throw new TensorFormatException(source + ": key '" + key + "' (" + v + ") belongs to another model "
                         + "family and changes the maths; " + arch + " as Kumiki runs it has no such setting");
             }

@@ -95,6 +95,11 @@ public final class Transformer implements AutoCloseable {
         return build(Weights.open(dir), options);
     }
 
+    /** {@link #open(Path, RuntimeOptions)} with this machine's kernels on all its processors. */
+    public static Transformer open(Path dir) throws IOException {
+        return open(dir, RuntimeOptions.defaults());
+    }
+
     /**
      * Computes every tensor of {@code source} now and runs the model from the heap (F32), with no file written.
      * {@code source} is closed once its tensors are read.

@@ -285,6 +285,9 @@ public final class TransformerLanguageModel implements LanguageModel {
         private String text = "";
         private int emitted;
         private int cut = -1;
+        private final StringBuilder committed = new StringBuilder();
+        private int prefixOffset;
+        private int readOffset;
 
         StopStrings(Tokenizer tokenizer, List<String> stops, TokenListener listener) {
             this.tokenizer = tokenizer;
@@ -298,7 +301,7 @@ public final class TransformerLanguageModel implements LanguageModel {
                 tokens = Arrays.copyOf(tokens, count * 2);
             }
             tokens[count++] = token;
-            text = tokenizer.decode(Arrays.copyOf(tokens, count), true);
+            text = decodeIncrementally();
             int first = -1;
             for (String s : stops) {
                 int at = text.indexOf(s);
@@ -311,12 +314,43 @@ public final class TransformerLanguageModel implements LanguageModel {
                 emit(first);
                 return false;
             }
-            int safe = text.length() - heldBack(text);
-            while (safe > emitted && text.charAt(safe - 1) == '\uFFFD') {
-                safe--;
+            // an incomplete UTF-8 sequence at the end decodes as U+FFFD and may still become a character (and that
+            // character part of a stop string): only the text before it is decided
+            int decided = text.length();
+            while (decided > emitted && text.charAt(decided - 1) == '\uFFFD') {
+                decided--;
             }
-            emit(safe);
+            emit(decided - heldBack(text.substring(0, decided)));
             return true;
+        }
+
+        /**
+         * The text of all tokens so far, decoding only the newest ones (as vLLM detokenizes incrementally): the text
+         * of {@code tokens[prefixOffset, count)} minus that of {@code tokens[prefixOffset, readOffset)} is what the
+         * new tokens add. The tokens before serve as context, so that a decoder that drops the leading space of a
+         * sequence's first token (SentencePiece) drops it there, not in the new text. Decoding everything each time
+         * would cost the square of the generation's length.
+         */
+        private String decodeIncrementally() {
+            String before = tokenizer.decode(Arrays.copyOfRange(tokens, prefixOffset, readOffset), true);
+            String now = tokenizer.decode(Arrays.copyOfRange(tokens, prefixOffset, count), true);
+            if (!now.startsWith(before)) {
+                // the new token changed text decoded before (rare): decode everything once, keep a little context
+                committed.setLength(0);
+                committed.append(tokenizer.decode(Arrays.copyOf(tokens, count), true));
+                prefixOffset = Math.max(0, count - 4);
+                readOffset = count;
+                return committed.toString();
+            }
+            String added = now.substring(before.length());
+            if (!added.isEmpty() && !added.endsWith("\uFFFD")) {
+                committed.append(added);
+                prefixOffset = readOffset;
+                readOffset = count;
+                return committed.toString();
+            }
+            // nothing yet, or an incomplete UTF-8 sequence at the end: keep decoding these tokens with the next
+            return committed + added;
         }
 
         /** The longest end of {@code s} that begins a stop string (and may still grow into it). */

@@ -11,6 +11,7 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.kumiki.llm.Tokenizer.ChatMessage;
 
 import java.time.LocalDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -267,8 +268,8 @@ public final class ChatTemplate {
 
     private static String parenthesizeInside(String expr) {
         StringBuilder out = new StringBuilder(expr.length() + 8);
-        java.util.ArrayDeque<Character> brackets = new java.util.ArrayDeque<>();
-        java.util.ArrayDeque<Integer> wrapped = new java.util.ArrayDeque<>();
+        ArrayDeque<Character> brackets = new ArrayDeque<>();
+        ArrayDeque<Integer> wrapped = new ArrayDeque<>();
         char quote = 0;
         char previous = 0; // the last character that is not a space, outside strings
         for (int i = 0; i < expr.length(); i++) {

@@ -1,9 +1,12 @@
 package dev.kumiki.llm.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,6 +16,7 @@ import dev.kumiki.llm.Tokenizer;
 import dev.kumiki.tensor.TensorFormatException;
 
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -118,23 +122,28 @@ public final class PretrainedTokenizer implements Tokenizer, AutoCloseable {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new TensorFormatException(missingTokenizerMessage(folder));
-        } catch (java.nio.charset.MalformedInputException e) {
+        } catch (MalformedInputException e) {
             throw new TensorFormatException(file + ": not UTF-8 text, so not a tokenizer.json. " + copyAdvice(folder));
         }
-        ObjectNode definition = readObject(file, text, folder, true);
         Builder b = new Builder(folder);
-        b.readDefinition(file, definition);
+        ArrayNode added = b.readDefinition(file, text);
 
         Path configFile = folder.resolve(TOKENIZER_CONFIG_FILE);
         ObjectNode config = Files.isRegularFile(configFile)
                 ? readObject(configFile, Files.readString(configFile, StandardCharsets.UTF_8), folder, false)
                 : JSON.createObjectNode();
-        boolean changed = b.applyConfig(configFile, config, definition);
+        boolean changed = b.applyConfig(configFile, config, added);
         b.readEosIds(folder.resolve("config.json"));
         b.readEosIds(folder.resolve("generation_config.json"));
         b.readChatTemplate(folder, configFile, config);
 
-        String native_ = changed ? JSON.writeValueAsString(definition) : text;
+        String native_ = text;
+        if (changed) {
+            // rare: tokenizer_config.json changes special flags, so the library gets the file with them
+            ObjectNode definition = readObject(file, text, folder, true);
+            definition.set("added_tokens", added);
+            native_ = JSON.writeValueAsString(definition);
+        }
         try {
             b.tokenizer = NativeTokenizers.create(native_);
         } catch (RuntimeException e) {
@@ -145,7 +154,15 @@ public final class PretrainedTokenizer implements Tokenizer, AutoCloseable {
 
     @Override
     public int[] encode(String text, boolean addSpecialTokens) {
-        long[] ids = tokenizer.encode(text, addSpecialTokens, false).getIds();
+        // straight to the native library: DJL's encode(...) also fetches every token's text, offsets, type ids and
+        // masks through JNI, which more than doubles the time of an encoding nobody here reads
+        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
+        long[] ids;
+        try {
+            ids = TokenizersLibrary.LIB.getTokenIds(encoding);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
         int[] result = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             result[i] = (int) ids[i];
@@ -255,43 +272,84 @@ public final class PretrainedTokenizer implements Tokenizer, AutoCloseable {
             this.folder = folder;
         }
 
-        void readDefinition(Path file, ObjectNode definition) throws TensorFormatException {
-            JsonNode model = definition.get("model");
-            if (model == null || !model.isObject()) {
+        /**
+         * Reads the vocabulary and the added tokens with a streaming parser that skips the rest (the merges are half
+         * of a large file; the native library reads them); returns the added tokens.
+         */
+        ArrayNode readDefinition(Path file, String text) throws TensorFormatException {
+            ArrayNode added = JSON.createArrayNode();
+            boolean model = false;
+            boolean vocab = false;
+            int size = 0;
+            Map<String, Integer> entries = new HashMap<>();
+            try (JsonParser p = JSON.createParser(text)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    throw new TensorFormatException(file + ": should be a JSON object, found " + p.currentToken()
+                            + ". " + copyAdvice(folder));
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken value = p.nextToken();
+                    if ("added_tokens".equals(field) && value == JsonToken.START_ARRAY) {
+                        added = JSON.readTree(p);
+                    } else if ("model".equals(field) && value == JsonToken.START_OBJECT) {
+                        model = true;
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String modelField = p.currentName();
+                            JsonToken v = p.nextToken();
+                            if ("vocab".equals(modelField) && v == JsonToken.START_OBJECT) {
+                                vocab = true;
+                                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                                    String token = p.currentName();
+                                    if (p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getIntValue() < 0) {
+                                        throw new TensorFormatException(file + ": model.vocab[\"" + token
+                                                + "\"] should be a token id (a number ≥ 0), found " + p.getText()
+                                                + ". " + copyAdvice(folder));
+                                    }
+                                    entries.put(token, p.getIntValue());
+                                    size = Math.max(size, p.getIntValue() + 1);
+                                }
+                            } else if ("vocab".equals(modelField) && v == JsonToken.START_ARRAY) {
+                                // Unigram: [piece, score] pairs whose position is the id
+                                vocab = true;
+                                while (p.nextToken() == JsonToken.START_ARRAY) {
+                                    p.nextToken();
+                                    entries.put(p.getText(), size++);
+                                    p.skipChildren();
+                                    while (p.currentToken() != JsonToken.END_ARRAY) {
+                                        p.nextToken();
+                                    }
+                                }
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                    throw new TensorFormatException(file + ": the JSON object does not end where it should (line "
+                            + p.currentLocation().getLineNr() + "). " + copyAdvice(folder));
+                }
+            } catch (JsonProcessingException e) {
+                throw notJson(file, e, copyAdvice(folder));
+            } catch (IOException e) {
+                throw new TensorFormatException(file + ": cannot be read: " + e.getMessage(), e);
+            }
+            if (!model) {
                 throw new TensorFormatException(file + ": has no \"model\" object, so it is not a Hugging Face"
                         + " tokenizer.json. " + copyAdvice(folder));
             }
-            JsonNode vocab = model.get("vocab");
-            int size = 0;
-            Map<String, Integer> entries = new HashMap<>();
-            if (vocab != null && vocab.isObject()) {
-                for (var it = vocab.properties().iterator(); it.hasNext();) {
-                    var e = it.next();
-                    if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                        throw new TensorFormatException(file + ": model.vocab[\"" + e.getKey()
-                                + "\"] should be a token id (a number ≥ 0), found " + e.getValue() + ". "
-                                + copyAdvice(folder));
-                    }
-                    entries.put(e.getKey(), e.getValue().asInt());
-                    size = Math.max(size, e.getValue().asInt() + 1);
-                }
-            } else if (vocab != null && vocab.isArray()) {
-                // Unigram: [piece, score] pairs whose position is the id
-                for (int i = 0; i < vocab.size(); i++) {
-                    entries.put(vocab.get(i).path(0).asText(), i);
-                }
-                size = vocab.size();
-            } else {
+            if (!vocab) {
                 throw new TensorFormatException(file + ": model.vocab should be an object of token → id (or a"
-                        + " Unigram list), found " + (vocab == null ? "nothing" : vocab.getNodeType()) + ". "
-                        + copyAdvice(folder));
+                        + " Unigram list), found nothing. " + copyAdvice(folder));
             }
             vocabulary = entries;
-            JsonNode added = definition.path("added_tokens");
             for (JsonNode token : added) {
                 int id = token.path("id").asInt(-1);
                 String content = token.path("content").asText(null);
-                if (id < 0 || content == null) {
+                if (!token.isObject() || id < 0 || content == null) {
                     throw new TensorFormatException(file + ": an entry of added_tokens has no id or content: "
                             + token + ". " + copyAdvice(folder));
                 }
@@ -302,12 +360,12 @@ public final class PretrainedTokenizer implements Tokenizer, AutoCloseable {
                 size = Math.max(size, id + 1);
             }
             vocabularySize = size;
+            return added;
         }
 
-        /** Applies tokenizer_config.json; true when {@code definition} was changed to carry its special flags. */
-        boolean applyConfig(Path configFile, ObjectNode config, ObjectNode definition) throws TensorFormatException {
+        /** Applies tokenizer_config.json; true when {@code added} was changed to carry its special flags. */
+        boolean applyConfig(Path configFile, ObjectNode config, ArrayNode added) throws TensorFormatException {
             boolean changed = false;
-            ArrayNode added = definition.withArray("added_tokens");
             Map<Integer, ObjectNode> addedById = new HashMap<>();
             for (JsonNode token : added) {
                 addedById.put(token.get("id").asInt(), (ObjectNode) token);
@@ -472,10 +530,8 @@ public final class PretrainedTokenizer implements Tokenizer, AutoCloseable {
         try {
             node = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new TensorFormatException(file + ": not valid JSON" + where + " (" + e.getOriginalMessage() + "). "
-                    + (tokenizerFile ? copyAdvice(folder) : "Fix the file, or copy it from the base model."));
+            throw notJson(file, e,
+                    tokenizerFile ? copyAdvice(folder) : "Fix the file, or copy it from the base model.");
         }
         if (node == null || !node.isObject()) {
             throw new TensorFormatException(file + ": should be a JSON object, found "
@@ -483,6 +539,13 @@ public final class PretrainedTokenizer implements Tokenizer, AutoCloseable {
                     + (tokenizerFile ? copyAdvice(folder) : "Fix the file, or copy it from the base model."));
         }
         return (ObjectNode) node;
+    }
+
+    private static TensorFormatException notJson(Path file, JsonProcessingException e, String advice) {
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        return new TensorFormatException(file + ": not valid JSON" + where + " (" + e.getOriginalMessage() + "). "
+                + advice);
     }
 
     private static String missingTokenizerMessage(Path folder) {

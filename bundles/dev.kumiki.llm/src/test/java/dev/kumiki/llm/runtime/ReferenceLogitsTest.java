@@ -26,7 +26,8 @@ import dev.kumiki.tensor.hardware.HardwareProfile;
  * <ul>
  * <li>F32 weights, reference in float32: 1e-4. Both compute in float32 from the same weights; only the order of
  * additions differs.</li>
- * <li>BF16 weights, reference in float32: 1e-4 as well. Widening BF16 to F32 is exact, so both see the same weights
+ * <li>BF16 and F16 weights, reference in float32: 1e-4 as well. Widening BF16 or F16 to F32 is exact, so both see
+ * the same weights
  * and compute in float32 (as Kumiki always does: activations are F32).</li>
  * <li>BF16 weights, reference in bfloat16 (what transformers does with {@code torch_dtype=bfloat16}): 0.05. There every
  * activation is rounded to bfloat16 (8 significant bits, a relative step of 2⁻⁸ ≈ 0.4 %) after each matrix product
@@ -68,6 +69,10 @@ class ReferenceLogitsTest {
                     m.headDim = 32;   // 4 × 32 = 128 ≠ hidden 64
                     m.ropeTheta = 1e6;
                 })),
+                Arguments.of("llama-attention-bias", TinyModel.llama().set(m -> {
+                    m.attentionBias = true;   // q, k, v and o biases
+                    m.kvHeads = 1;
+                })),
                 Arguments.of("llama-tied", TinyModel.llama().set(m -> {
                     m.tied = true;
                     m.kvHeads = 4;
@@ -79,6 +84,13 @@ class ReferenceLogitsTest {
     @MethodSource("models")
     void f32LogitsAndGreedyTokensMatchTheReference(String name, TinyModel model) throws Exception {
         compare(name, model, DType.F32, "float32", 1e-4);
+    }
+
+    @ParameterizedTest(name = "{0} F16, reference in float32")
+    @MethodSource("models")
+    void f16LogitsMatchTheReferenceComputingInFloat32(String name, TinyModel model) throws Exception {
+        // F16 widens to F32 exactly too
+        compare(name, model, DType.F16, "float32", 1e-4);
     }
 
     @ParameterizedTest(name = "{0} BF16, reference in float32")

@@ -81,7 +81,7 @@ final class TinyModel {
         c.put("rope_theta", ropeTheta);
         if (llama3Scaling) {
             c.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0).put("low_freq_factor", 1.0)
-                    .put("high_freq_factor", 4.0).put("original_max_position_embeddings", 16);
+                    .put("high_freq_factor", 8.0).put("original_max_position_embeddings", 64);
         } else {
             c.putNull("rope_scaling");
         }

@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,73 +80,81 @@ class ChatTemplateTest {
                 + " conversation: Conversation roles must alternate user/assistant/user/assistant/...", e.getMessage());
     }
 
-    @Test
-    void qwen3FromItsTokenizerConfig() throws IOException {
-        try (PretrainedTokenizer qwen = PretrainedTokenizer.load(Qwen3TokenizerTest.QWEN3)) {
-            // the reasoning of an assistant turn before the last user message is dropped; its answer is kept
-            List<ChatMessage> messages = List.of(
-                    new ChatMessage("system", "あなたは親切なアシスタントです。"),
-                    new ChatMessage("user", "1+1は？"),
-                    new ChatMessage("assistant", "<think>\n足し算です。\n</think>\n\n2です。"),
-                    new ChatMessage("user", "ありがとう"));
-            String rendered = qwen.applyChatTemplate(messages, true);
-            assertEquals("<|im_start|>system\nあなたは親切なアシスタントです。<|im_end|>\n"
-                    + "<|im_start|>user\n1+1は？<|im_end|>\n"
-                    + "<|im_start|>assistant\n2です。<|im_end|>\n"
-                    + "<|im_start|>user\nありがとう<|im_end|>\n"
-                    + "<|im_start|>assistant\n", rendered);
+    private static PretrainedTokenizer qwen;
 
-            // the rendered prompt's special tokens are single tokens
-            int[] ids = qwen.encode(rendered, false);
-            assertEquals(5, Arrays.stream(ids).filter(id -> id == 151644).count());
-            assertEquals(4, Arrays.stream(ids).filter(id -> id == 151645).count());
-            assertEquals(rendered, qwen.decode(ids, false));
+    @BeforeAll
+    static void loadQwen3() throws IOException {
+        qwen = PretrainedTokenizer.load(Qwen3TokenizerTest.QWEN3);
+    }
 
-            // the reasoning of the last assistant turn after the last user message is kept, cleaned of newlines
-            assertEquals("<|im_start|>user\n2+2は？<|im_end|>\n"
-                    + "<|im_start|>assistant\n<think>\n考え中\n</think>\n\n4です。<|im_end|>\n",
-                    qwen.applyChatTemplate(List.of(new ChatMessage("user", "2+2は？"),
-                            new ChatMessage("assistant", "<think>\n考え中\n</think>\n\n4です。")), false));
-        }
+    @AfterAll
+    static void closeQwen3() {
+        qwen.close();
     }
 
     @Test
-    void qwen3WithThinkingOffAndTools() throws IOException {
-        try (PretrainedTokenizer qwen = PretrainedTokenizer.load(Qwen3TokenizerTest.QWEN3)) {
-            ChatTemplate template = qwen.chatTemplate().orElseThrow();
-            Map<String, Object> variables = new HashMap<>();
-            variables.put("messages", List.of(message("user", "こんにちは")));
-            variables.put("add_generation_prompt", true);
-            variables.put("enable_thinking", false);
-            assertEquals("<|im_start|>user\nこんにちは<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
-                    template.render(variables));
+    void qwen3FromItsTokenizerConfig() {
+        // the reasoning of an assistant turn before the last user message is dropped; its answer is kept
+        List<ChatMessage> messages = List.of(
+                new ChatMessage("system", "あなたは親切なアシスタントです。"),
+                new ChatMessage("user", "1+1は？"),
+                new ChatMessage("assistant", "<think>\n足し算です。\n</think>\n\n2です。"),
+                new ChatMessage("user", "ありがとう"));
+        String rendered = qwen.applyChatTemplate(messages, true);
+        assertEquals("<|im_start|>system\nあなたは親切なアシスタントです。<|im_end|>\n"
+                + "<|im_start|>user\n1+1は？<|im_end|>\n"
+                + "<|im_start|>assistant\n2です。<|im_end|>\n"
+                + "<|im_start|>user\nありがとう<|im_end|>\n"
+                + "<|im_start|>assistant\n", rendered);
 
-            Map<String, Object> city = new LinkedHashMap<>();
-            city.put("type", "string");
-            Map<String, Object> parameters = new LinkedHashMap<>();
-            parameters.put("type", "object");
-            parameters.put("properties", Map.of("city", city));
-            Map<String, Object> function = new LinkedHashMap<>();
-            function.put("name", "get_weather");
-            function.put("description", "天気を調べる");
-            function.put("parameters", parameters);
-            Map<String, Object> tool = new LinkedHashMap<>();
-            tool.put("type", "function");
-            tool.put("function", function);
-            variables.put("tools", List.of(tool));
-            variables.put("messages", List.of(message("user", "東京の天気は？")));
-            variables.remove("enable_thinking");
-            // tojson is Python's json.dumps(ensure_ascii=False): ", " and ": " separators, Japanese as is
-            String toolJson = "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\":"
-                    + " \"天気を調べる\", \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\":"
-                    + " \"string\"}}}}}";
-            assertEquals("<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user"
-                    + " query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
-                    + toolJson + "\n</tools>\n\nFor each function call, return a json object with function name and"
-                    + " arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>,"
-                    + " \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
-                    + "<|im_start|>user\n東京の天気は？<|im_end|>\n<|im_start|>assistant\n", template.render(variables));
-        }
+        // the rendered prompt's special tokens are single tokens
+        int[] ids = qwen.encode(rendered, false);
+        assertEquals(5, Arrays.stream(ids).filter(id -> id == 151644).count());
+        assertEquals(4, Arrays.stream(ids).filter(id -> id == 151645).count());
+        assertEquals(rendered, qwen.decode(ids, false));
+
+        // the reasoning of the last assistant turn after the last user message is kept, cleaned of newlines
+        assertEquals("<|im_start|>user\n2+2は？<|im_end|>\n"
+                + "<|im_start|>assistant\n<think>\n考え中\n</think>\n\n4です。<|im_end|>\n",
+                qwen.applyChatTemplate(List.of(new ChatMessage("user", "2+2は？"),
+                        new ChatMessage("assistant", "<think>\n考え中\n</think>\n\n4です。")), false));
+    }
+
+    @Test
+    void qwen3WithThinkingOffAndTools() {
+        ChatTemplate template = qwen.chatTemplate().orElseThrow();
+        Map<String, Object> variables = new HashMap<>();
+        variables.put("messages", List.of(message("user", "こんにちは")));
+        variables.put("add_generation_prompt", true);
+        variables.put("enable_thinking", false);
+        assertEquals("<|im_start|>user\nこんにちは<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+                template.render(variables));
+
+        Map<String, Object> city = new LinkedHashMap<>();
+        city.put("type", "string");
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("type", "object");
+        parameters.put("properties", Map.of("city", city));
+        Map<String, Object> function = new LinkedHashMap<>();
+        function.put("name", "get_weather");
+        function.put("description", "天気を調べる");
+        function.put("parameters", parameters);
+        Map<String, Object> tool = new LinkedHashMap<>();
+        tool.put("type", "function");
+        tool.put("function", function);
+        variables.put("tools", List.of(tool));
+        variables.put("messages", List.of(message("user", "東京の天気は？")));
+        variables.remove("enable_thinking");
+        // tojson is Python's json.dumps(ensure_ascii=False): ", " and ": " separators, Japanese as is
+        String toolJson = "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\":"
+                + " \"天気を調べる\", \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\":"
+                + " \"string\"}}}}}";
+        assertEquals("<|im_start|>system\n# Tools\n\nYou may call one or more functions to assist with the user"
+                + " query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+                + toolJson + "\n</tools>\n\nFor each function call, return a json object with function name and"
+                + " arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>,"
+                + " \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
+                + "<|im_start|>user\n東京の天気は？<|im_end|>\n<|im_start|>assistant\n", template.render(variables));
     }
 
     private static Map<String, Object> message(String role, String content) {
@@ -197,6 +207,16 @@ class ChatTemplateTest {
                 ChatTemplate.of("{{ v | tojson }}", "test").render(variables));
         assertEquals("{\n  \"text\": \"改行\\nと\\\"引用\\\"\",\n  \"n\": [\n    1,\n    2.5,\n    true\n  ],\n"
                 + "  \"none\": null\n}", ChatTemplate.of("{{ v | tojson(indent=2) }}", "test").render(variables));
+    }
+
+    @Test
+    void strftimeNowFormatsAsPython() {
+        // Llama 3.1's template calls strftime_now("%d %b %Y") for its "Today Date" line
+        assertEquals("26 Jul 2024", PythonStrings.strftime("%d %b %Y", java.time.LocalDateTime.of(2024, 7, 26, 9, 5)));
+        assertEquals("2024-07-26 09:05:00 Friday 100%",
+                PythonStrings.strftime("%Y-%m-%d %H:%M:%S %A 100%%", java.time.LocalDateTime.of(2024, 7, 26, 9, 5)));
+        String today = ChatTemplate.of("{{ strftime_now('%Y') }}", "test").render(Map.of());
+        assertEquals(String.valueOf(java.time.LocalDate.now().getYear()), today);
     }
 
     @Test

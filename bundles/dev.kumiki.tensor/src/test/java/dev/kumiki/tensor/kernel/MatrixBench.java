@@ -61,17 +61,18 @@ public final class MatrixBench {
             }
         }
         Kernels k = VectorKernels.preferred();
-        System.out.printf(Locale.ROOT, "kernels %s, %d cores, java %s%n", k.name(),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        System.out.printf(Locale.ROOT, "kernels %s, %d cores, java %s, load average %s%n", k.name(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadAverage());
         Path dir = Files.createTempDirectory("kumiki-matrix-bench");
         try (Arena arena = Arena.ofShared()) {
             for (int threads : threadCounts) {
                 try (MatrixOps ops = MatrixOps.of(k, threads)) {
+                    handOff(ops, runs);
                     for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16}) {
                         decode(ops, mapped(arena, dir, type, VEC_LAYERS, VEC_ROWS, VEC_COLS), type, "mapped", runs);
                     }
                     decode(ops, heap(VEC_LAYERS, VEC_ROWS, VEC_COLS), DType.F32, "heap", runs);
-                    for (DType type : new DType[] {DType.F32, DType.BF16}) {
+                    for (DType type : new DType[] {DType.F32, DType.BF16, DType.F16}) {
                         MemorySegment w = mapped(arena, dir, type, 1, MM_ROWS, MM_COLS).getFirst();
                         for (int n : MM_TOKENS) {
                             prefill(ops, w, type, n, runs);
@@ -81,6 +82,7 @@ public final class MatrixBench {
                 if (torch) {
                     torchFigures(threads, runs).forEach(line -> System.out.println("torch " + line));
                 }
+                System.out.println("load average " + loadAverage());
             }
         } finally {
             try (var files = Files.list(dir)) {
@@ -109,18 +111,40 @@ public final class MatrixBench {
         });
         double kernel = t[0][runs / 2];
         double read = t[1][runs / 2];
-        System.out.printf(Locale.ROOT,
-                "matVec %-4s %-6s %d×%d×%d threads=%d: %6.1f GB/s; streaming read %6.1f GB/s; ratio %.2f%n",
-                type, where, layers.size(), VEC_ROWS, VEC_COLS, ops.threads(), bytes / kernel / 1e9,
-                bytes / read / 1e9, read / kernel);
+        System.out.printf(Locale.ROOT, "matVec %-4s %-6s %d×%d×%d threads=%d: %5.1f GB/s; streaming read %5.1f GB/s;"
+                + " ratio %.2f (best runs: %.1f / %.1f GB/s, %.2f)%n", type, where, layers.size(), VEC_ROWS,
+                VEC_COLS, ops.threads(), bytes / kernel / 1e9, bytes / read / 1e9, read / kernel,
+                bytes / t[0][0] / 1e9, bytes / t[1][0] / 1e9, t[1][0] / t[0][0]);
+    }
+
+    /** The machine's load (other processes slow every figure), from /proc/loadavg where there is one. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** What splitting costs: a call whose blocks do nothing, in microseconds. */
+    static void handOff(MatrixOps ops, int runs) {
+        int calls = 2000;
+        double t = median(runs, () -> {
+            for (int i = 0; i < calls; i++) {
+                ops.split(ops.threads(), 1, (r0, r1) -> sink += r1 - r0);
+            }
+        });
+        System.out.printf(Locale.ROOT, "split into %d empty blocks threads=%d: %.1f µs a call%n", ops.threads(),
+                ops.threads(), t / calls * 1e6);
     }
 
     static void prefill(MatrixOps ops, MemorySegment w, DType type, int n, int runs) {
         float[] x = randomFloats(new Random(8), n * MM_COLS);
         float[] y = new float[n * MM_ROWS];
-        double t = median(runs, () -> ops.matMul(w, type, MM_ROWS, MM_COLS, x, n, y));
-        System.out.printf(Locale.ROOT, "matMul %-4s %d×%d n=%d threads=%d: %6.1f GFLOP/s%n", type, MM_ROWS, MM_COLS,
-                n, ops.threads(), 2.0 * MM_ROWS * MM_COLS * n / t / 1e9);
+        double[] t = medians(runs, () -> ops.matMul(w, type, MM_ROWS, MM_COLS, x, n, y))[0];
+        double flops = 2.0 * MM_ROWS * MM_COLS * n;
+        System.out.printf(Locale.ROOT, "matMul %-4s %d×%d n=%d threads=%d: %6.1f GFLOP/s (best %.1f)%n", type,
+                MM_ROWS, MM_COLS, n, ops.threads(), flops / t[runs / 2] / 1e9, flops / t[0] / 1e9);
     }
 
     /** The median wall time of {@code runs} runs in seconds, after as many warm-up runs (C2 compiles meanwhile). */

@@ -4,6 +4,7 @@ import sys
 import time
 
 import torch
+from torch.utils import mkldnn
 
 args = dict(a.split("=", 1) for a in sys.argv[1:])
 threads, runs = int(args["threads"]), int(args["runs"])
@@ -14,7 +15,8 @@ torch.set_num_threads(threads)
 torch.manual_seed(0)
 
 
-def median(work, runs=runs):
+def timed(work, runs=runs):
+    """(median, best) wall time of runs runs after warm-up ones."""
     for _ in range(max(3, runs)):
         work()
     times = []
@@ -23,29 +25,34 @@ def median(work, runs=runs):
         work()
         times.append(time.perf_counter() - t0)
     times.sort()
-    return times[len(times) // 2]
+    return times[len(times) // 2], times[0]
+
+
+def rate(amount, times, unit):
+    median, best = times
+    return f"{amount / median / 1e9:.1f} {unit} (best {amount / best / 1e9:.1f})"
 
 
 with torch.no_grad():
     for dtype in (torch.float32, torch.bfloat16):
         ws = [torch.randn(vrows, vcols).to(dtype) for _ in range(layers)]
         x = torch.randn(vcols).to(dtype)
-        t = median(lambda: [w @ x for w in ws])
+        t = timed(lambda: [w @ x for w in ws])
         nbytes = sum(w.numel() * w.element_size() for w in ws)
-        print(f"matVec {dtype} eager w @ x threads={threads}: {nbytes / t / 1e9:.1f} GB/s")
+        print(f"matVec {dtype} eager w @ x threads={threads}: {rate(nbytes, t, 'GB/s')}")
     w = torch.randn(rows, cols)
     lin = torch.nn.Linear(cols, rows, bias=False)
     lin.weight.copy_(w)
-    onednn = torch.utils.mkldnn.to_mkldnn(lin)
+    onednn = mkldnn.to_mkldnn(lin)
     for n in tokens:
         x = torch.randn(n, cols)
         flops = 2.0 * rows * cols * n
         # Debian's torch does F32 GEMM in the reference (netlib) BLAS: seconds per call, so fewer runs
-        t = median(lambda: x @ w.T, min(runs, 3))
-        print(f"matMul F32 eager x @ w.T n={n} threads={threads}: {flops / t / 1e9:.1f} GFLOP/s")
+        t = timed(lambda: x @ w.T, min(runs, 3))
+        print(f"matMul F32 eager x @ w.T n={n} threads={threads}: {rate(flops, t, 'GFLOP/s')}")
         xm = x.to_mkldnn()
-        t = median(lambda: onednn(xm))
-        print(f"matMul F32 oneDNN linear n={n} threads={threads}: {flops / t / 1e9:.1f} GFLOP/s")
+        t = timed(lambda: onednn(xm))
+        print(f"matMul F32 oneDNN linear n={n} threads={threads}: {rate(flops, t, 'GFLOP/s')}")
         wb, xb = w.to(torch.bfloat16), x.to(torch.bfloat16)
-        t = median(lambda: xb @ wb.T)
-        print(f"matMul BF16 eager xb @ wb.T (bf16 activations) n={n} threads={threads}: {flops / t / 1e9:.1f} GFLOP/s")
+        t = timed(lambda: xb @ wb.T)
+        print(f"matMul BF16 eager xb @ wb.T (bf16 activations) n={n} threads={threads}: {rate(flops, t, 'GFLOP/s')}")

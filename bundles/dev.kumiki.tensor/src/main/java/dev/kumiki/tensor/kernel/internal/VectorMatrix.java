@@ -14,8 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The matrix kernels of {@link VectorKernels}. {@code matVec} (decode) is memory-bound: it streams four weight rows
- * at a time against one x vector, with BF16 widened in registers (F16, which the Vector API cannot convert, through
- * a small buffer in L1). {@code matMul} (prefill) is compute-bound: a GEMM over packed blocks — tokens transposed
+ * at a time against one x vector (F16 one row, two vectors a step), widening BF16 and F16 in registers. {@code matMul} (prefill) is compute-bound: a GEMM over packed blocks — tokens transposed
  * into panels of two vectors, weight blocks widened to F32 once — with a 6 × 2-vector register tile in which every
  * loaded vector feeds six FMAs and every broadcast weight two.
  * <p>
@@ -46,8 +45,6 @@ final class VectorMatrix {
     static final int RC = 120;
     /** Tokens packed at once: bounds the per-thread scratch (TB × cols floats). */
     static final int TB = 8 * P;
-    /** Columns of F16 rows widened at a time for matVec: four rows of them stay in L1. */
-    static final int HALF_CHUNK = 1024;
     /** Below this many tokens the GEMM's padded panels waste more than dot products over cached rows cost. */
     static final int MIN_GEMM_TOKENS = 4;
 
@@ -113,13 +110,8 @@ final class VectorMatrix {
                 }
             }
             case F16 -> {
-                float[] buf = SCRATCH.get().halfRows;
-                for (; r + 4 <= r1; r += 4) {
-                    f16Rows4(w, r * rowBytes, rowBytes, cols, x, xOff, y, yOff + r, buf);
-                }
                 for (; r < r1; r++) {
-                    f16Rows4(w, r * rowBytes, 0, cols, x, xOff, buf, 4 * HALF_CHUNK, buf);
-                    y[yOff + r] = buf[4 * HALF_CHUNK];
+                    y[yOff + r] = f16Row(w, r * rowBytes, cols, x, xOff);
                 }
             }
             default -> throw new IllegalArgumentException(
@@ -262,32 +254,36 @@ final class VectorMatrix {
     }
 
     /**
-     * Four F16 rows ({@code stride} bytes apart; 0 repeats one row): the Vector API has no conversion from half, and
-     * a conversion written out inside the dot loop defeats C2's inlining, so a chunk of the four rows is widened into
-     * a buffer that stays in L1 (a plain loop over {@link Float#float16ToFloat}, which C2 vectorises) and multiplied
-     * from there.
+     * One F16 row, two vectors a step. The Vector API has no conversion from half, so it is written out here (in a
+     * helper C2 stops intrinsifying; four rows of it exceed its inlining budget): the exponent-and-mantissa bits
+     * moved to a float's place and scaled by 2¹¹² give normal and subnormal numbers exactly, the top exponent
+     * (infinities, NaNs) is set instead, and the sign goes back in last.
      */
-    private static void f16Rows4(MemorySegment w, long at, long stride, int cols, float[] x, int xOff, float[] y,
-            int yAt, float[] buf) {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        for (int k0 = 0; k0 < cols; k0 += HALF_CHUNK) {
-            int kc = Math.min(HALF_CHUNK, cols - k0);
-            for (int i = 0; i < 4; i++) {
-                widenF16(w, at + i * stride + k0 * 2L, kc, buf, i * HALF_CHUNK);
-            }
-            f32Rows4(buf, 0, HALF_CHUNK, kc, x, xOff + k0, buf, 4 * HALF_CHUNK);
-            s0 += buf[4 * HALF_CHUNK];
-            s1 += buf[4 * HALF_CHUNK + 1];
-            s2 += buf[4 * HALF_CHUNK + 2];
-            s3 += buf[4 * HALF_CHUNK + 3];
+    private static float f16Row(MemorySegment w, long at, int cols, float[] x, int xOff) {
+        var a0 = FloatVector.zero(F);
+        var a1 = FloatVector.zero(F);
+        int k = 0;
+        for (int bound = F.loopBound(cols) - L; k < bound; k += 2 * L) {
+            long b = at + k * 2L;
+            var h0 = (IntVector) ShortVector.fromMemorySegment(S, w, b, LE).convertShape(VectorOperators.S2I, I, 0);
+            var h1 = (IntVector) ShortVector.fromMemorySegment(S, w, b + 2L * L, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            var m0 = h0.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000);
+            var m1 = h1.lanewise(VectorOperators.LSHL, 13).and(0x0FFFE000);
+            var f0 = m0.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(m0.or(0x7F800000), h0.and(0x7C00).compare(VectorOperators.EQ, 0x7C00))
+                    .or(h0.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+            var f1 = m1.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(m1.or(0x7F800000), h1.and(0x7C00).compare(VectorOperators.EQ, 0x7C00))
+                    .or(h1.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+            a0 = f0.fma(FloatVector.fromArray(F, x, xOff + k), a0);
+            a1 = f1.fma(FloatVector.fromArray(F, x, xOff + k + L), a1);
         }
-        y[yAt] = s0;
-        y[yAt + 1] = s1;
-        y[yAt + 2] = s2;
-        y[yAt + 3] = s3;
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; k < cols; k++) {
+            s += Float.float16ToFloat(w.get(I16, at + k * 2L)) * x[xOff + k];
+        }
+        return s;
     }
 
     private static float bf16Tail(MemorySegment w, long at, int k, int cols, float[] x, int xOff) {
@@ -305,7 +301,6 @@ final class VectorMatrix {
         float[] panels = new float[0];
         final float[] weights = new float[RC * KC];
         final float[] sums = new float[RC * TB];
-        final float[] halfRows = new float[4 * HALF_CHUNK + 4];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
