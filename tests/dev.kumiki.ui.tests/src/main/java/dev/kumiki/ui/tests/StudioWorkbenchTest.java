@@ -702,6 +702,42 @@ class StudioWorkbenchTest {
         assertTrue(after.startsWith("The last run cancelled in "), after);
     }
 
+    /**
+     * The evaluation example a newcomer opens from the Welcome page: a merge never saved and its two parents on
+     * ppl_en, side by side in the Results view.
+     */
+    @Test
+    void theEvaluationExampleShowsThreeModelsSideBySide() throws Exception {
+        ui(() -> helpWelcomeOnUiThread().openExamples());
+        IProject project = ResourcesPlugin.getWorkspace().getRoot().getProject(ExamplesProject.NAME);
+        IFile file = project.getFile("evaluate.kumiki");
+        assertTrue(file.exists(), "the examples include the evaluation");
+        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
+        awaitCanvas(editor, 7);
+        awaitMarkers(file, List.of());
+        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
+        ui(() -> {
+            page().activate(editor);
+            return null;
+        });
+        bridge(editor, "{type:'run'}");
+        awaitRun(results, "succeeded");
+        List<List<String>> rows = ui(results::scoreRows);
+        List<String> models = rows.stream().map(r -> r.get(0)).distinct().toList();
+        assertEquals(3, models.size(), rows.toString());
+        assertEquals(List.of("chat", "code", "slerp"), models.stream().map(m -> m.startsWith("slerp") ? "slerp" : m)
+                .sorted().toList(), "the merge and its parents: " + models);
+        assertEquals(List.of("ppl_en"), rows.stream().map(r -> r.get(1)).distinct().toList());
+        ui(() -> {
+            results.showScores();
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
+            settle();
+            screenshot("studio-evaluate-example.png");
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_RESTORED);
+            return null;
+        });
+    }
+
     /** Waits until the Results view shows a run of the active pipeline with {@code status}. */
     private static void awaitRun(ResultsView results, String status) throws Exception {
         long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;

@@ -122,14 +122,14 @@ final class RunMonitor implements Consumer<RunEvent> {
                     if (monitor.isCanceled()) {
                         session.cancel();
                     }
-                    int done = 0;
+                    int units = 0;
                     for (Map.Entry<String, NodeState> s : states.entrySet()) {
-                        done += s.getValue().finished() ? PER_NODE : s.getValue() == NodeState.RUNNING
+                        units += s.getValue().finished() ? PER_NODE : s.getValue() == NodeState.RUNNING
                                 ? (int) (fractions.getOrDefault(s.getKey(), 0.0) * PER_NODE) : 0;
                     }
-                    if (done > reported) {
-                        monitor.worked(done - reported);
-                        reported = done;
+                    if (units > reported) {
+                        monitor.worked(units - reported);
+                        reported = units;
                     }
                     // the Progress view's line under the run: the running node and how far it says it is
                     states.entrySet().stream().filter(s -> s.getValue() == NodeState.RUNNING).findFirst()
