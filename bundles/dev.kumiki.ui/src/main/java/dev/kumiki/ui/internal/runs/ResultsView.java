@@ -200,7 +200,7 @@ public final class ResultsView extends ViewPart {
         shownNodes = run == null ? List.of() : run.nodes();
         scored = run == null ? List.of() : scored(run);
         if (run == null) {
-            setContentDescription("No run yet: run a pipeline to see its results here.");
+            setContentDescription("No run recorded yet: a run's results show here when it ends.");
         } else {
             setContentDescription("Run " + run.id() + ": " + run.status() + " in "
                     + String.format(Locale.ROOT, "%.2f s", run.seconds()));
