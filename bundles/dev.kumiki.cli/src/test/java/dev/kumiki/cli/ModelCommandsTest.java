@@ -79,6 +79,28 @@ class ModelCommandsTest {
         assertEquals(written.get("results"), printed.get("results"));
         double ppl = printed.get("results").get("ppl_en").get("word_perplexity,none").asDouble();
         assertTrue(ppl > 1, "a random model is far from perfect: " + ppl);
+
+        // --num-fewshot 2 (counters_ja has none of its own): two solved examples before the question
+        Cli.Result two = Cli.kumiki("eval", tiny.toString(), "--tasks", "counters_ja", "--limit", "1",
+                "--num-fewshot", "2", "--output", p("eval3"));
+        assertEquals(0, two.code(), two.err());
+        String own = JSON.readTree(Files.readAllLines(dir.resolve("eval1/samples_counters_ja.jsonl")).get(0))
+                .get("prompt").asText();
+        String shots = JSON.readTree(Files.readAllLines(dir.resolve("eval3/samples_counters_ja.jsonl")).get(0))
+                .get("prompt").asText();
+        assertTrue(shots.endsWith(own) && shots.length() > own.length(), shots);
+        assertEquals(3, shots.split("質問：", -1).length - 1, "two examples and the question: " + shots);
+    }
+
+    @Test
+    void theNodeReferenceDescribesEvaluateAndGenerate() {
+        Cli.Result r = Cli.kumiki("nodes", "Evaluate");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("scores") && r.out().contains("num_fewshot") && r.out().contains("limit"),
+                r.out());
+        Cli.Result g = Cli.kumiki("nodes", "Generate");
+        assertEquals(0, g.code(), g.err());
+        assertTrue(g.out().contains("top_p") && g.out().contains("max_tokens") && g.out().contains("chat"), g.out());
     }
 
     @Test

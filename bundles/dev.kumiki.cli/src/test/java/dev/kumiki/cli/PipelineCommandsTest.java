@@ -44,6 +44,9 @@ class PipelineCommandsTest {
         }
         assertFalse(Files.exists(examples.resolve("out/evaluate")), "the evaluated merge is never saved");
         assertTrue(r.out().contains("Report with the models side by side: "), r.out());
+        Cli.Result again = Cli.kumiki("run", examples.resolve("evaluate.kumiki").toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().matches("(?s).*eval_merge\\s+Evaluate\\s+cached.*\nScores\n.*"), again.out());
     }
 
     @Test

@@ -66,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
             Execution.Result r = pipeline.engine.execute(c, RunOptions.defaults(pipeline.baseDir()), RunListener.NONE)
                     .run();
             RunCommand.table(out, r, c);
-            scores(out, r);
+            scores(out, r, true);
             if (r.status() != Execution.Status.SUCCEEDED) {
                 status = Kumiki.FAILED;
             }
@@ -81,8 +81,11 @@ public final class DemoCommand implements Callable<Integer> {
         return status;
     }
 
-    /** The score tables of a run's Evaluate nodes, models side by side: what a newcomer reads first. */
-    static void scores(PrintWriter out, Execution.Result r) {
+    /**
+     * The score tables of a run's Evaluate nodes, models side by side: what a newcomer reads first ({@code demo}: with
+     * a word on what random weights score).
+     */
+    static void scores(PrintWriter out, Execution.Result r, boolean demo) {
         java.util.List<Scores> all = new java.util.ArrayList<>();
         // by node id: the example's eval_chat, eval_code, then eval_merge
         for (String node : new java.util.TreeSet<>(r.nodes().keySet())) {
@@ -93,8 +96,8 @@ public final class DemoCommand implements Callable<Integer> {
             return;
         }
         out.println();
-        out.println("Scores (random weights: these are the scores of models that know nothing; trained models come "
-                + "with issue 11)");
+        out.println(demo ? "Scores (random weights: these are the scores of models that know nothing; trained models "
+                + "come with issue 11)" : "Scores");
         StringBuilder models = new StringBuilder();
         for (Scores s : all) {
             for (String line : s.table().lines().toList()) {
@@ -108,8 +111,10 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         out.print(models);
-        out.println("Lower perplexity is better. byte_perplexity is how many bytes a model hesitates between, on "
-                + "average: guessing uniformly among all 256 would give 256.");
+        if (demo) {
+            out.println("Lower perplexity is better. byte_perplexity is how many bytes a model hesitates between, on "
+                    + "average: guessing uniformly among all 256 would give 256.");
+        }
         out.println("Details: results.json, samples_TASK.jsonl and report.html in " + all.get(0).folder().getParent()
                 + "/*/");
         if (all.size() > 1) {

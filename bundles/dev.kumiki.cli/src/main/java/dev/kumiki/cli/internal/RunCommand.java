@@ -100,6 +100,7 @@ public final class RunCommand implements Callable<Integer> {
             out.println(JSON.writeValueAsString(json(result, c)));
         } else {
             table(out, result, c);
+            DemoCommand.scores(out, result, false);
         }
         out.flush();
         return result.status() == Execution.Status.SUCCEEDED ? Kumiki.OK : Kumiki.FAILED;
