@@ -80,16 +80,17 @@ class ModelCommandsTest {
         double ppl = printed.get("results").get("ppl_en").get("word_perplexity,none").asDouble();
         assertTrue(ppl > 1, "a random model is far from perfect: " + ppl);
 
-        // --num-fewshot 2 (counters_ja has none of its own): two solved examples before the question
-        Cli.Result two = Cli.kumiki("eval", tiny.toString(), "--tasks", "counters_ja", "--limit", "1",
-                "--num-fewshot", "2", "--output", p("eval3"));
-        assertEquals(0, two.code(), two.err());
+        // --num-fewshot 1 (counters_ja has none of its own): a solved example before the question (two would not
+        // fit in this model's 256 tokens: Japanese is three bytes a character in a byte-level vocabulary)
+        Cli.Result one = Cli.kumiki("eval", tiny.toString(), "--tasks", "counters_ja", "--limit", "1",
+                "--num-fewshot", "1", "--output", p("eval3"));
+        assertEquals(0, one.code(), one.err());
         String own = JSON.readTree(Files.readAllLines(dir.resolve("eval1/samples_counters_ja.jsonl")).get(0))
                 .get("prompt").asText();
         String shots = JSON.readTree(Files.readAllLines(dir.resolve("eval3/samples_counters_ja.jsonl")).get(0))
                 .get("prompt").asText();
         assertTrue(shots.endsWith(own) && shots.length() > own.length(), shots);
-        assertEquals(3, shots.split("質問：", -1).length - 1, "two examples and the question: " + shots);
+        assertEquals(2, shots.split("質問：", -1).length - 1, "an example and the question: " + shots);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
+import dev.kumiki.eval.metrics.JapaneseMetrics;
 import dev.kumiki.eval.metrics.TextMetric;
 import dev.kumiki.eval.task.TaskConfig;
 import dev.kumiki.eval.task.TaskConfig.OutputType;
@@ -17,10 +18,11 @@ import dev.kumiki.eval.task.TaskConfig.OutputType;
  * The metrics a task's {@code metric_list} may name: the built-in ones of lm-evaluation-harness ({@code acc},
  * {@code acc_norm}, {@code exact_match}, {@code perplexity}, {@code word_perplexity}, {@code byte_perplexity},
  * {@code bits_per_byte}) and any {@link TextMetric} registered by name for {@code generate_until} tasks
- * ({@code char_f1}, {@code rouge_l}, …). Register before tasks are loaded (loading checks the names):
+ * ({@code char_f1}, {@code rouge_l}, …). The Japanese metrics of {@link JapaneseMetrics#all()} and its language
+ * check ({@code only_japanese}) are registered from the start; register others before tasks are added to an
+ * evaluation (which checks the names):
  * {@snippet :
- * Metrics.register("char_f1", CharF1::score);
- * Metrics.setJapaneseCheck(JapaneseText::isJapanese);
+ * Metrics.register("my_metric", (prediction, reference) -> prediction.contains(reference) ? 1 : 0);
  * }
  */
 public final class Metrics {
@@ -36,6 +38,11 @@ public final class Metrics {
             "word_perplexity", Set.of(OutputType.LOGLIKELIHOOD_ROLLING),
             "byte_perplexity", Set.of(OutputType.LOGLIKELIHOOD_ROLLING),
             "bits_per_byte", Set.of(OutputType.LOGLIKELIHOOD_ROLLING));
+
+    static {
+        TEXT.putAll(JapaneseMetrics.all());
+        japanese = JapaneseMetrics.isJapanese();
+    }
 
     private Metrics() {
     }

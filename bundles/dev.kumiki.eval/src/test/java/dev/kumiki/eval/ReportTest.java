@@ -107,6 +107,46 @@ class ReportTest {
     }
 
     @Test
+    void readsLmEvalsOwnResultsFile() throws Exception {
+        // the layout lm-eval 0.4 writes (abridged): scores with "N/A" stderr, configs, versions, n-samples
+        Path f = dir.resolve("lm-eval-results.json");
+        Files.writeString(f, """
+                {
+                  "results": {
+                    "hellaswag": {"alias": "hellaswag", "acc,none": 0.5, "acc_stderr,none": 0.05,
+                                  "acc_norm,none": 0.625, "acc_norm_stderr,none": "N/A"},
+                    "gsm8k": {"alias": "gsm8k", "exact_match,strict-match": 0.25,
+                              "exact_match_stderr,strict-match": 0.0125,
+                              "exact_match,flexible-extract": 0.3, "exact_match_stderr,flexible-extract": 0.0126}
+                  },
+                  "configs": {"gsm8k": {"task": "gsm8k", "metric_list": [{"metric": "exact_match",
+                                        "aggregation": "mean", "higher_is_better": true}]}},
+                  "versions": {"hellaswag": 1.0, "gsm8k": 3.0},
+                  "n-shot": {"hellaswag": 0, "gsm8k": 5},
+                  "higher_is_better": {"hellaswag": {"acc": true, "acc_norm": true}, "gsm8k": {"exact_match": true}},
+                  "n-samples": {"gsm8k": {"original": 1319, "effective": 100},
+                                "hellaswag": {"original": 10042, "effective": 100}},
+                  "config": {"model": "hf", "model_args": "pretrained=EleutherAI/pythia-70m", "limit": 100.0},
+                  "model_name": "EleutherAI/pythia-70m",
+                  "date": 1733000000.25
+                }
+                """);
+        EvaluationResults r = ResultsJson.read(f);
+        assertEquals("EleutherAI/pythia-70m", r.model());
+        assertEquals(1733000000250L, r.date().toEpochMilli());
+        TaskResult h = r.task("hellaswag").orElseThrow();
+        assertEquals(new MetricResult("acc_norm", "none", 0.625, Double.NaN, "mean", true),
+                h.metric("acc_norm", "none").orElseThrow());
+        TaskResult g = r.task("gsm8k").orElseThrow();
+        assertEquals(List.of("exact_match,strict-match", "exact_match,flexible-extract"),
+                g.metrics().stream().map(MetricResult::key).toList());
+        assertEquals(5, g.numFewshot());
+        assertEquals(100, g.effective());
+        assertEquals(1319, g.original());
+        assertTrue(HtmlReport.render(List.of(r)).contains("EleutherAI/pythia-70m"));
+    }
+
+    @Test
     void aCancelledRunLeavesNoFiles() throws Exception {
         Task task = task();
         Path out = dir.resolve("cancelled");

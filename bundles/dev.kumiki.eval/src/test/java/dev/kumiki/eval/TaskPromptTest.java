@@ -77,6 +77,20 @@ class TaskPromptTest {
                 "Solve.\n\nQ: train 0\nA: 0\n\nQ: train 5\nA: 5\n\nQ: test 1\nA:",
                 "Solve.\n\nQ: train 4\nA: 4\n\nQ: train 0\nA: 0\n\nQ: test 2\nA:"), prompts(t, 3));
         assertEquals("11", t.targetText(t.evalDocs().get(1)));
+
+        Path tooMany = write("many.yaml", """
+                task: many
+                dataset_path: data
+                test_split: test
+                fewshot_split: test
+                doc_to_text: "{{question}}"
+                doc_to_target: answer
+                num_fewshot: 4
+                """);
+        TaskException e = assertThrows(TaskException.class, () -> Task.load(tooMany));
+        assertEquals(tooMany + ":7:14: task many asks for 4 few-shot examples, but the split 'test' has 4 documents "
+                + "(examples drawn from the evaluated split need one more, to leave the document out); lower "
+                + "num_fewshot", e.getMessage());
     }
 
     @Test

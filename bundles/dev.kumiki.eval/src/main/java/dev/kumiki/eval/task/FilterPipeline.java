@@ -104,6 +104,19 @@ public record FilterPipeline(String name, List<Step> steps) {
         }
     }
 
+    /** A registered filter ({@link Filters#register}): {@code function} applied to each response. */
+    public record Each(String function, java.util.function.UnaryOperator<String> filter) implements Step {
+        public Each {
+            Objects.requireNonNull(function, "function");
+            Objects.requireNonNull(filter, "filter");
+        }
+
+        @Override
+        public List<String> apply(List<String> responses) {
+            return responses.stream().map(filter).toList();
+        }
+    }
+
     /** {@code take_first}: the first response. */
     public record TakeFirst() implements Step {
         @Override

@@ -48,6 +48,15 @@ public final class Task {
                         + config.numFewshot() + " few-shot examples but the split '" + config.effectiveFewshotSplit()
                         + "' has no documents");
             }
+            int needed = config.numFewshot() + (config.effectiveFewshotSplit().equals(config.evalSplit())
+                    && "default".equals(config.fewshot().sampler()) ? 1 : 0);
+            if (pool.size() < needed) {
+                throw new TaskException(config.where("num_fewshot") + ": task " + config.task() + " asks for "
+                        + config.numFewshot() + " few-shot examples, but the split '" + config.effectiveFewshotSplit()
+                        + "' has " + pool.size() + " documents" + (needed > config.numFewshot()
+                                ? " (examples drawn from the evaluated split need one more, to leave the document out)"
+                                : "") + "; lower num_fewshot");
+            }
             TaskConfig.FewshotConfig fs = config.fewshot();
             text(pool.get(0), fs.docToText(), "fewshot_config.doc_to_text");
             target(pool.get(0), fs.docToTarget(), "fewshot_config.doc_to_target");

@@ -490,9 +490,14 @@ public final class TaskReader {
             String name = nonEmpty(fn, "function");
             Set<String> known = FILTERS.get(name);
             if (known == null) {
+                var registered = Filters.registered(name);
+                if (registered.isPresent()) {
+                    mapping(s, Set.of("function"), "filter " + name);
+                    return new FilterPipeline.Each(name, registered.get());
+                }
                 throw new TaskException(at(fn) + ": unknown filter function '" + name + "'"
-                        + nearest(name, FILTERS.keySet()).map(n -> "; did you mean '" + n + "'?").orElse("")
-                        + " (Kumiki has " + String.join(", ", FILTERS.keySet().stream().sorted().toList()) + ")");
+                        + nearest(name, Filters.names()).map(n -> "; did you mean '" + n + "'?").orElse("")
+                        + " (Kumiki has " + String.join(", ", Filters.names()) + ")");
             }
             Map<String, Node> m = mapping(s, known, "filter " + name);
             return switch (name) {

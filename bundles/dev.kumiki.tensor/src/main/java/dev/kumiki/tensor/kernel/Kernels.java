@@ -99,7 +99,8 @@ public interface Kernels {
     /**
      * Rows {@code [r0, r1)} of {@code Y = X · Wᵀ} for {@code n} tokens at once (a batched prefill):
      * {@code y[t · rows + r] = Σ_c W[r, c] · x[t · cols + c]} for {@code t < n}. W as in
-     * {@link #matVec}; X is row-major {@code n × cols}, Y row-major {@code n × rows}.
+     * {@link #matVec}; X is row-major {@code n × cols}, Y row-major {@code n × rows}. The vector implementation keeps
+     * packing buffers per calling thread (about 1 KiB × cols at 512 bits: 2 MiB for 2048 columns).
      */
     void matMul(MemorySegment w, DType type, int rows, int cols, float[] x, int n, float[] y, int r0, int r1);
 

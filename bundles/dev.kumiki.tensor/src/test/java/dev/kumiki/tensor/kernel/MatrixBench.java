@@ -32,6 +32,21 @@ import dev.kumiki.tensor.kernel.internal.VectorKernels;
  * }
  */
 public final class MatrixBench {
+    private static int number(String s) {
+        try {
+            return Integer.parseInt(s.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number: " + s);
+        }
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
     /** A decode pass: the weights of a few layers, more bytes than any cache here. */
     static final int VEC_ROWS = 8192;
     static final int VEC_COLS = 2048;
@@ -50,15 +65,23 @@ public final class MatrixBench {
         int[] threadCounts = {1, 2};
         int runs = 9;
         boolean torch = true;
-        for (int a = 0; a < args.length; a++) {
-            switch (args[a]) {
-                case "--threads" -> threadCounts = Arrays.stream(args[++a].split(",")).mapToInt(Integer::parseInt)
-                        .toArray();
-                case "--runs" -> runs = Integer.parseInt(args[++a]);
-                case "--no-torch" -> torch = false;
-                default -> throw new IllegalArgumentException("unknown option " + args[a]
-                        + " (expected --threads 1,2, --runs N, --no-torch)");
+        try {
+            for (int a = 0; a < args.length; a++) {
+                switch (args[a]) {
+                    case "--threads" -> threadCounts = Arrays.stream(value(args, ++a).split(","))
+                            .mapToInt(MatrixBench::number).toArray();
+                    case "--runs" -> runs = number(value(args, ++a));
+                    case "--no-torch" -> torch = false;
+                    default -> throw new IllegalArgumentException("unknown option " + args[a]);
+                }
             }
+            if (runs < 1 || Arrays.stream(threadCounts).anyMatch(t -> t < 1)) {
+                throw new IllegalArgumentException("runs and threads must be at least 1");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("MatrixBench: " + e.getMessage()
+                    + "; options: --threads 1,2 (counts to measure), --runs N (median of N), --no-torch");
+            System.exit(2);
         }
         Kernels k = VectorKernels.preferred();
         System.out.printf(Locale.ROOT, "kernels %s, %d cores, java %s, load average %s%n", k.name(),
@@ -99,8 +122,7 @@ public final class MatrixBench {
         long bytes = layers.stream().mapToLong(MemorySegment::byteSize).sum();
         float[] x = randomFloats(new Random(7), VEC_COLS);
         float[] y = new float[VEC_ROWS];
-        // alternated, so that whatever else runs on the machine slows both alike
-        double[][] t = medians(runs, () -> {
+        Times[] t = times(runs, () -> {
             for (MemorySegment w : layers) {
                 ops.matVec(w, type, VEC_ROWS, VEC_COLS, x, y);
             }
@@ -109,12 +131,13 @@ public final class MatrixBench {
                 sink += StreamRead.sum(ops, w);
             }
         });
-        double kernel = t[0][runs / 2];
-        double read = t[1][runs / 2];
+        double kernel = t[0].medianWall();
+        double read = t[1].medianWall();
+        String cpu = ops.threads() > 1 ? "" : String.format(Locale.ROOT, "; by CPU time %.1f / %.1f GB/s, ratio %.2f",
+                bytes / t[0].medianCpu() / 1e9, bytes / t[1].medianCpu() / 1e9, t[1].medianCpu() / t[0].medianCpu());
         System.out.printf(Locale.ROOT, "matVec %-4s %-6s %d×%d×%d threads=%d: %5.1f GB/s; streaming read %5.1f GB/s;"
-                + " ratio %.2f (best runs: %.1f / %.1f GB/s, %.2f)%n", type, where, layers.size(), VEC_ROWS,
-                VEC_COLS, ops.threads(), bytes / kernel / 1e9, bytes / read / 1e9, read / kernel,
-                bytes / t[0][0] / 1e9, bytes / t[1][0] / 1e9, t[1][0] / t[0][0]);
+                + " ratio %.2f%s%n", type, where, layers.size(), VEC_ROWS, VEC_COLS, ops.threads(),
+                bytes / kernel / 1e9, bytes / read / 1e9, read / kernel, cpu);
     }
 
     /** The machine's load (other processes slow every figure), from /proc/loadavg where there is one. */
@@ -141,39 +164,64 @@ public final class MatrixBench {
     static void prefill(MatrixOps ops, MemorySegment w, DType type, int n, int runs) {
         float[] x = randomFloats(new Random(8), n * MM_COLS);
         float[] y = new float[n * MM_ROWS];
-        double[] t = medians(runs, () -> ops.matMul(w, type, MM_ROWS, MM_COLS, x, n, y))[0];
+        Times t = times(runs, () -> ops.matMul(w, type, MM_ROWS, MM_COLS, x, n, y))[0];
         double flops = 2.0 * MM_ROWS * MM_COLS * n;
-        System.out.printf(Locale.ROOT, "matMul %-4s %d×%d n=%d threads=%d: %6.1f GFLOP/s (best %.1f)%n", type,
-                MM_ROWS, MM_COLS, n, ops.threads(), flops / t[runs / 2] / 1e9, flops / t[0] / 1e9);
+        String cpu = ops.threads() > 1 ? "" : String.format(Locale.ROOT, "; by CPU time %.1f",
+                flops / t.medianCpu() / 1e9);
+        System.out.printf(Locale.ROOT, "matMul %-4s %d×%d n=%d threads=%d: %6.1f GFLOP/s%s%n", type, MM_ROWS,
+                MM_COLS, n, ops.threads(), flops / t.medianWall() / 1e9, cpu);
     }
 
     /** The median wall time of {@code runs} runs in seconds, after as many warm-up runs (C2 compiles meanwhile). */
     static double median(int runs, Runnable work) {
-        return medians(runs, work)[0][runs / 2];
+        return times(runs, work)[0].wall[runs / 2];
     }
 
     /**
-     * Sorted wall times in seconds of {@code runs} rounds, each running every piece of work once in turn, after as
-     * many warm-up rounds.
+     * Sorted times in seconds: wall clock, and the calling thread's CPU time, which other processes on a shared
+     * machine inflate much less (a fair measure when the caller does all the work, on one thread).
      */
-    static double[][] medians(int runs, Runnable... work) {
+    record Times(double[] wall, double[] cpu) {
+        double medianWall() {
+            return wall[wall.length / 2];
+        }
+
+        double medianCpu() {
+            return cpu[cpu.length / 2];
+        }
+    }
+
+    private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory
+            .getThreadMXBean();
+
+    /**
+     * The times of {@code runs} rounds, each running every piece of work once in turn (so that whatever else runs on
+     * the machine slows them alike), after as many warm-up rounds.
+     */
+    static Times[] times(int runs, Runnable... work) {
         for (int i = 0; i < Math.max(3, runs); i++) {
             for (Runnable w : work) {
                 w.run();
             }
         }
-        double[][] times = new double[work.length][runs];
+        double[][] wall = new double[work.length][runs];
+        double[][] cpu = new double[work.length][runs];
         for (int i = 0; i < runs; i++) {
             for (int j = 0; j < work.length; j++) {
+                long c0 = MX.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 work[j].run();
-                times[j][i] = (System.nanoTime() - t0) / 1e9;
+                wall[j][i] = (System.nanoTime() - t0) / 1e9;
+                cpu[j][i] = (MX.getCurrentThreadCpuTime() - c0) / 1e9;
             }
         }
-        for (double[] t : times) {
-            Arrays.sort(t);
+        Times[] out = new Times[work.length];
+        for (int j = 0; j < work.length; j++) {
+            Arrays.sort(wall[j]);
+            Arrays.sort(cpu[j]);
+            out[j] = new Times(wall[j], cpu[j]);
         }
-        return times;
+        return out;
     }
 
     static float[] randomFloats(Random r, int n) {

@@ -211,6 +211,24 @@ class MatrixKernelsTest {
     }
 
     @Test
+    void matMulOverMoreTokensThanOnePackingGroup() {
+        // the GEMM packs 8 panels (16 vectors) of tokens at a time: cross that boundary, with a last partial panel
+        Random r = new Random(29);
+        int n = 16 * LANES * 2 + 2 * LANES + 5;
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType type : TYPES) {
+                Matrix w = matrix(r, type, 7, 2 * LANES + 3, arena, false);
+                float[] x = activations(r, n * w.cols);
+                float[] expected = new float[n * w.rows];
+                float[] actual = new float[n * w.rows];
+                REF.matMul(w.data, type, w.rows, w.cols, x, n, expected, 0, w.rows);
+                VEC.matMul(w.data, type, w.rows, w.cols, x, n, actual, 0, w.rows);
+                assertMatMul(bounds(w, x, 0, n), w.rows, n, expected, actual, 0, w.rows, type + " n=" + n);
+            }
+        }
+    }
+
+    @Test
     void matMulComputesOnlyTheRowsAsked() {
         Random r = new Random(24);
         try (Arena arena = Arena.ofConfined()) {
