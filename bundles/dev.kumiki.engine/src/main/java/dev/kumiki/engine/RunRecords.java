@@ -60,12 +60,15 @@ public final class RunRecords {
      *
      * @param outputs  the node's outputs by port, as text
      * @param messages what the node reported, in order
+     * @param key      the node's cache key, empty when none was computed; a cached node's outputs are kept in the
+     *                 cache under it ({@code KEY.json}), not in this run's record
      */
     public record NodeRun(String node, String kind, String status, double seconds, Map<String, String> outputs,
-                          List<String> messages) {
+                          List<String> messages, String key) {
         public NodeRun {
             outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
             messages = List.copyOf(messages);
+            key = key == null ? "" : key;
         }
     }
 
@@ -111,7 +114,7 @@ public final class RunRecords {
             List<String> messages = new ArrayList<>();
             n.path("messages").forEach(m -> messages.add(m.asText()));
             nodes.add(new NodeRun(e.getKey(), n.path("kind").asText(), recordedNodeStatus(json, n),
-                    n.path("seconds").asDouble(), outputs, messages));
+                    n.path("seconds").asDouble(), outputs, messages, n.path("key").asText("")));
         });
         return new Run(recordDir, recordedStatus(json), json.path("seconds").asDouble(), nodes);
     }

@@ -211,6 +211,8 @@ class EngineTest {
         assertEquals("done", sum.status());
         assertEquals(Map.of("out", "5.0"), sum.outputs());
         assertEquals(List.of("adding 2 numbers"), sum.messages());
+        assertEquals(json.get("nodes").get("sum").get("key").asText(), sum.key(), "the cache key, as recorded");
+        assertEquals(64, sum.key().length());
     }
 
     @Test

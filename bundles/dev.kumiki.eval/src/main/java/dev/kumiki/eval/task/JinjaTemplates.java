@@ -39,8 +39,18 @@ final class JinjaTemplates {
     }
 
     private static Jinjava create() {
-        Jinjava j = new Jinjava(JinjavaConfig.newBuilder().withFailOnUnknownTokens(true)
-                .withMaxOutputSize(MAX_OUTPUT).build());
+        // Jinjava's expression factory loads its tree builder by name through the context class loader: inside OSGi
+        // (the Studio, the CLI product) that loader must be Jinjava's own, or the class is not found
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        Jinjava j;
+        try {
+            thread.setContextClassLoader(Jinjava.class.getClassLoader());
+            j = new Jinjava(JinjavaConfig.newBuilder().withFailOnUnknownTokens(true).withMaxOutputSize(MAX_OUTPUT)
+                    .build());
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
         j.registerFilter(new Filter() {
             @Override
             public String getName() {

@@ -89,7 +89,16 @@ public final class ChatTemplate {
                         .withParseWhitespaceControlStrictly(true)
                         .build())
                 .build();
-        this.jinjava = new Jinjava(config);
+        // Jinjava's expression factory loads its tree builder by name through the context class loader: inside OSGi
+        // (the Studio, the CLI product) that loader must be Jinjava's own, or the class is not found
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try {
+            thread.setContextClassLoader(Jinjava.class.getClassLoader());
+            this.jinjava = new Jinjava(config);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
                 ChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",

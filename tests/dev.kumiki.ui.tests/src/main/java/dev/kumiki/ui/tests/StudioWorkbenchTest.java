@@ -57,6 +57,7 @@ import dev.kumiki.ui.internal.editor.PipelineEditor;
 import dev.kumiki.ui.internal.editor.NodeProperties;
 import dev.kumiki.ui.internal.prefs.KumikiPreferencePage;
 import dev.kumiki.ui.internal.prefs.StudioPreferences;
+import dev.kumiki.ui.internal.runs.ReportEditor;
 import dev.kumiki.ui.internal.runs.ResultsView;
 import dev.kumiki.ui.internal.runs.RunHistoryView;
 import dev.kumiki.ui.internal.welcome.Documentation;
@@ -70,6 +71,8 @@ import org.eclipse.jface.wizard.WizardDialog;
 import org.eclipse.ui.dialogs.PreferencesUtil;
 import org.eclipse.ui.dialogs.WizardNewFileCreationPage;
 import dev.kumiki.tensor.io.SyntheticModel;
+import dev.kumiki.nodes.ByteLevelVocabulary;
+import dev.kumiki.eval.report.ResultsJson;
 
 /**
  * Kumiki Studio as a user meets it. The Studio application runs its workbench on a thread of its own for the whole
@@ -482,6 +485,278 @@ class StudioWorkbenchTest {
             Thread.sleep(100);
         }
         assertTrue(console.contains("run of run.kumiki started") && console.contains("run succeeded"), console);
+    }
+
+    /**
+     * Two models evaluated in one pipeline and a generation: the Results view's Scores tab has a row per model, task
+     * and metric with the values results.json holds, a chart per task with the models side by side, the report opens
+     * in the Studio, and the generation reads in the text area.
+     */
+    @Test
+    void anEvaluationShowsItsScoresChartReportAndGeneratedText() throws Exception {
+        IProject project = ui(() -> {
+            IProject p = ResourcesPlugin.getWorkspace().getRoot().getProject("evaluating");
+            p.create(null);
+            p.open(null);
+            return p;
+        });
+        Path dir = project.getLocation().toPath();
+        for (int v = 0; v < 2; v++) {
+            Path m = SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).variant(v + 1)
+                    .write(dir.resolve("models/" + List.of("alpha", "beta").get(v)));
+            ByteLevelVocabulary.write(m, 256);
+        }
+        IFile file = pipelineFile(project, "eval.kumiki", """
+                kumiki: 1
+                nodes:
+                  alpha: {kind: LoadModel, path: models/alpha}
+                  beta: {kind: LoadModel, path: models/beta}
+                  evalAlpha: {kind: Evaluate, tasks: [counters_ja, ppl_en], limit: 6, threads: 1}
+                  evalBeta: {kind: Evaluate, tasks: [counters_ja, ppl_en], limit: 6, threads: 1}
+                  story: {kind: Generate, prompt: "Once upon a time", max_tokens: 16}
+                connections:
+                - alpha.model -> evalAlpha.model
+                - beta.model -> evalBeta.model
+                - alpha.model -> story.model
+                layout:
+                  alpha: [0, 0]
+                  beta: [0, 160]
+                  evalAlpha: [300, 0]
+                  evalBeta: [300, 160]
+                  story: [300, 320]
+                """);
+        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
+        awaitCanvas(editor, 5);
+        awaitMarkers(file, List.of());
+        bridge(editor, "{type:'run'}");
+        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
+        awaitRun(results, "succeeded");
+
+        // the scores as results.json holds them: one row per model, task and metric, in the order of the run
+        Path record = ui(() -> results.shown().dir());
+        List<List<String>> rows = ui(results::scoreRows);
+        List<List<String>> expected = new ArrayList<>();
+        for (String[] node : new String[][] {{"evalAlpha", "alpha"}, {"evalBeta", "beta"}}) {
+            var read = ResultsJson.read(record.resolve("nodes").resolve(node[0]).resolve("results.json"));
+            assertEquals(node[1], read.model(), "results.json names the model by its folder");
+            for (var t : read.tasks()) {
+                for (var m : t.metrics()) {
+                    expected.add(List.of(node[1], t.task(), m.filter().equals("none") ? m.metric() : m.metric() + " ("
+                            + m.filter() + ")", String.valueOf(m.value()), String.valueOf(m.stderr()),
+                            t.effective() + "/" + t.original()));
+                }
+            }
+        }
+        assertEquals(expected.size(), rows.size(), rows.toString());
+        for (int i = 0; i < rows.size(); i++) {
+            List<String> row = rows.get(i);
+            List<String> want = expected.get(i);
+            assertEquals(want.subList(0, 3), row.subList(0, 3), "model, task, metric of row " + i);
+            double value = Double.parseDouble(want.get(3));
+            assertEquals(value, Double.parseDouble(row.get(3)), Math.max(1e-4, Math.abs(value) * 1e-3),
+                    "value of " + row);
+            double stderr = Double.parseDouble(want.get(4));
+            if (Double.isNaN(stderr)) {
+                assertEquals("N/A", row.get(4), "no standard error: " + row);
+            } else {
+                assertTrue(row.get(4).startsWith("± "), row.toString());
+                assertEquals(stderr, Double.parseDouble(row.get(4).substring(2)), Math.max(1e-4, stderr * 1e-3),
+                        "standard error of " + row);
+            }
+            assertEquals(want.get(5), row.get(5), "items of " + row);
+        }
+        // both models, both tasks, the metrics the shipped task files name
+        assertEquals(List.of("alpha", "beta"), rows.stream().map(r -> r.get(0)).distinct().toList());
+        assertEquals(List.of("counters_ja", "ppl_en"), rows.stream().map(r -> r.get(1)).distinct().toList());
+        assertEquals(List.of("acc", "acc_norm"), rows.stream().filter(r -> r.get(0).equals("alpha")
+                && r.get(1).equals("counters_ja")).map(r -> r.get(2)).toList());
+        assertTrue(rows.stream().allMatch(r -> r.get(5).startsWith("6/")), "the limit of 6 items: " + rows);
+        ui(() -> {
+            results.showScores();
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
+            settle();
+            screenshot("studio-scores.png");
+            return null;
+        });
+
+        // the generation, read from the run's record; control characters a random model writes shown as pictures
+        StringBuilder visible = new StringBuilder();
+        for (char c : Files.readString(record.resolve("nodes/story/generation.txt")).toCharArray()) {
+            visible.append(c == '\n' || c == '\t' ? c : c < 32 ? (char) (0x2400 + c) : c == 127 ? '\u2421' : c);
+        }
+        String generated = visible.toString();
+        assertTrue(!generated.isEmpty(), "the model wrote something");
+        List<String> text = ui(() -> results.selectNode("story"));
+        assertEquals(List.of("Text generated by story:", generated), text);
+        ui(() -> {
+            settle();
+            screenshot("studio-results-text.png");
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_RESTORED);
+            return null;
+        });
+
+        // the report: both models on one leaderboard, in the Studio's browser
+        ReportEditor report = ui(() -> results.openReport());
+        assertTrue(report != null, "the report opened");
+        assertTrue(Files.isRegularFile(record.resolve("report.html")), "the report is kept in the run's record");
+        String page = "";
+        for (long until = System.currentTimeMillis() + TIMEOUT_MS; System.currentTimeMillis() < until;) {
+            page = String.valueOf(ui(() -> report.browser().evaluate(
+                    "return document.title + '\\n' + (document.body ? document.body.innerText : '');")));
+            if (page.contains("alpha") && page.contains("beta")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(page.startsWith("Kumiki evaluation report\n") && page.contains("alpha") && page.contains("beta")
+                && page.contains("counters_ja") && page.contains("ppl_en"), page);
+        ui(() -> {
+            settle();
+            screenshot("studio-report.png");
+            return null;
+        });
+
+        // run again: the scores come from the cache, and the view still shows them
+        ui(() -> {
+            page().activate(editor);
+            return null;
+        });
+        bridge(editor, "{type:'run'}");
+        long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+        while (ui(() -> results.shown() == null || results.shown().dir().equals(record)
+                || !results.shown().status().equals("succeeded"))) {
+            assertTrue(System.currentTimeMillis() < deadline, "the second run shows up in the Results view");
+            Thread.sleep(100);
+        }
+        assertEquals(List.of("cached", "cached"), ui(() -> results.rows().stream().filter(r -> r.get(0)
+                .startsWith("eval")).map(r -> r.get(2)).toList()));
+        assertEquals(rows, ui(results::scoreRows), "a cached node's scores, read through its cache entry");
+    }
+
+    /**
+     * A long evaluation: the Results view says how far it is (items done of all, tokens/s) while the Progress view
+     * has its Job, and Cancel Run stops it; the run is recorded as cancelled and leaves no scores behind.
+     */
+    @Test
+    void aLongEvaluationShowsItsProgressAndCancels() throws Exception {
+        IProject project = ui(() -> {
+            IProject p = ResourcesPlugin.getWorkspace().getRoot().getProject("long");
+            p.create(null);
+            p.open(null);
+            return p;
+        });
+        Path dir = project.getLocation().toPath();
+        Path m = SyntheticModel.llama().layers(4).hidden(256).intermediate(704).vocab(320).variant(3)
+                .write(dir.resolve("models/gamma"));
+        ByteLevelVocabulary.write(m, 4096);
+        // every item of three tasks, the stories' perplexities first: many thousand tokens, one byte each
+        IFile file = pipelineFile(project, "long.kumiki", """
+                kumiki: 1
+                nodes:
+                  gamma: {kind: LoadModel, path: models/gamma}
+                  eval: {kind: Evaluate, tasks: [ppl_ja, ppl_en, counters_ja], threads: 1}
+                connections:
+                - gamma.model -> eval.model
+                """);
+        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
+        awaitCanvas(editor, 2);
+        awaitMarkers(file, List.of());
+        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
+        ui(() -> {
+            page().activate(editor);
+            return null;
+        });
+        bridge(editor, "{type:'run'}");
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "Running eval: (\\d+)/(\\d+) items, \\d+ tokens/s");
+        String progress = "";
+        long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;
+        while (true) {
+            progress = ui(results::progress);
+            var match = line.matcher(progress);
+            if (match.matches() && Integer.parseInt(match.group(1)) >= 2) {
+                assertTrue(Integer.parseInt(match.group(2)) > 80, "the 40 stories of each ppl task and the counter "
+                        + "questions: " + progress);
+                break;
+            }
+            assertTrue(System.currentTimeMillis() < deadline, "no progress shown: " + progress);
+            Thread.sleep(50);
+        }
+        assertTrue(Arrays.stream(org.eclipse.core.runtime.jobs.Job.getJobManager().find(null))
+                .anyMatch(j -> j.getName().equals("Running long.kumiki")), "the run is a Job in the Progress view");
+        ui(() -> {
+            page().showView(StudioIds.RESULTS_VIEW);
+            settle();
+            screenshot("studio-eval-progress.png");
+            assertTrue(results.pressCancel(), "Cancel Run is enabled while the run goes on");
+            return null;
+        });
+        awaitRun(results, "cancelled");
+        List<List<String>> rows = ui(results::rows);
+        assertEquals(List.of("cancelled"), rows.stream().filter(r -> r.get(0).equals("eval")).map(r -> r.get(2))
+                .toList(), rows.toString());
+        Path record = ui(() -> results.shown().dir());
+        assertTrue(!Files.exists(record.resolve("nodes/eval/results.json")), "a cancelled evaluation has no scores");
+        assertEquals(List.of(), ui(results::scoreRows));
+        String after = ui(results::progress);
+        assertTrue(after.startsWith("The last run cancelled in "), after);
+    }
+
+    /**
+     * The evaluation example a newcomer opens from the Welcome page: a merge never saved and its two parents on
+     * ppl_en, side by side in the Results view.
+     */
+    @Test
+    void theEvaluationExampleShowsThreeModelsSideBySide() throws Exception {
+        ui(() -> helpWelcomeOnUiThread().openExamples());
+        IProject project = ResourcesPlugin.getWorkspace().getRoot().getProject(ExamplesProject.NAME);
+        IFile file = project.getFile("evaluate.kumiki");
+        assertTrue(file.exists(), "the examples include the evaluation");
+        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
+        awaitCanvas(editor, 7);
+        awaitMarkers(file, List.of());
+        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
+        ui(() -> {
+            page().activate(editor);
+            return null;
+        });
+        bridge(editor, "{type:'run'}");
+        awaitRun(results, "succeeded");
+        List<List<String>> rows = ui(results::scoreRows);
+        List<String> models = rows.stream().map(r -> r.get(0)).distinct().toList();
+        assertEquals(3, models.size(), rows.toString());
+        assertEquals(List.of("chat", "code", "slerp"), models.stream().map(m -> m.startsWith("slerp") ? "slerp" : m)
+                .sorted().toList(), "the merge and its parents: " + models);
+        assertEquals(List.of("ppl_en"), rows.stream().map(r -> r.get(1)).distinct().toList());
+        ui(() -> {
+            results.showScores();
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
+            settle();
+            screenshot("studio-evaluate-example.png");
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_RESTORED);
+            return null;
+        });
+    }
+
+    /** Waits until the Results view shows a run of the active pipeline with {@code status}. */
+    private static void awaitRun(ResultsView results, String status) throws Exception {
+        long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;
+        while (ui(() -> results.shown() == null || !results.shown().status().equals(status))) {
+            String seen = ui(() -> results.shown() == null ? "no run" : results.shown().status() + " " + results.rows());
+            assertTrue(!seen.startsWith("failed") && System.currentTimeMillis() < deadline, "the run is " + status
+                    + " in the Results view: " + seen);
+            Thread.sleep(100);
+        }
+    }
+
+    /** Writes a pipeline file into the project. */
+    private static IFile pipelineFile(IProject project, String name, String text) throws Exception {
+        Files.writeString(project.getLocation().toPath().resolve(name), text);
+        ui(() -> {
+            project.refreshLocal(IResource.DEPTH_INFINITE, null);
+            return null;
+        });
+        return project.getFile(name);
     }
 
     /** Window > Preferences > Kumiki: the run options follow it. */

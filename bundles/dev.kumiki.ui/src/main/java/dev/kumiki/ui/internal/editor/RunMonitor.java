@@ -70,9 +70,19 @@ final class RunMonitor implements Consumer<RunEvent> {
                     j.done.countDown();
                 }
             }
-            case RunEvent.Progress e -> { }
+            case RunEvent.Progress e -> {
+                RunJob j = job;
+                if (j != null) {
+                    j.fractions.put(e.node(), Math.max(0, Math.min(1, e.fraction())));
+                    if (e.message() != null && !e.message().isEmpty()) {
+                        j.progress.put(e.node(), e.message());
+                    }
+                }
+            }
         }
     }
+
+    private static final int PER_NODE = 1000;
 
     private static void print(String line) {
         try (MessageConsoleStream out = console().newMessageStream()) {
@@ -82,9 +92,18 @@ final class RunMonitor implements Consumer<RunEvent> {
         }
     }
 
+    /** The Progress view's line for a running node: {@code eval: 12/40 items, 350 tokens/s}. */
+    static String subTask(String node, String progress) {
+        return progress == null ? node : node + ": " + progress;
+    }
+
     /** The run as a Job: it reports node states as progress and cancels the run when cancelled. */
     private final class RunJob extends Job {
         final Map<String, NodeState> states = new java.util.concurrent.ConcurrentHashMap<>();
+        /** What each node said last about how far it is ("12/40 items, 350 tokens/s"). */
+        final Map<String, String> progress = new java.util.concurrent.ConcurrentHashMap<>();
+        /** How far each node says it is, 0 to 1. */
+        final Map<String, Double> fractions = new java.util.concurrent.ConcurrentHashMap<>();
         final CountDownLatch done = new CountDownLatch(1);
         volatile Execution.Status status;
 
@@ -94,21 +113,27 @@ final class RunMonitor implements Consumer<RunEvent> {
 
         @Override
         protected IStatus run(IProgressMonitor monitor) {
-            int total = Math.max(1, session.pipeline().getNodes().size());
-            monitor.beginTask("Running " + name, total);
+            // a thousand units a node: a long node (an evaluation) moves the bar as it reports its items
+            int nodes = Math.max(1, session.pipeline().getNodes().size());
+            monitor.beginTask("Running " + name, nodes * PER_NODE);
             int reported = 0;
             try {
                 while (!done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                     if (monitor.isCanceled()) {
                         session.cancel();
                     }
-                    long finished = states.values().stream().filter(NodeState::finished).count();
-                    if (finished > reported) {
-                        monitor.worked((int) finished - reported);
-                        reported = (int) finished;
+                    int units = 0;
+                    for (Map.Entry<String, NodeState> s : states.entrySet()) {
+                        units += s.getValue().finished() ? PER_NODE : s.getValue() == NodeState.RUNNING
+                                ? (int) (fractions.getOrDefault(s.getKey(), 0.0) * PER_NODE) : 0;
                     }
+                    if (units > reported) {
+                        monitor.worked(units - reported);
+                        reported = units;
+                    }
+                    // the Progress view's line under the run: the running node and how far it says it is
                     states.entrySet().stream().filter(s -> s.getValue() == NodeState.RUNNING).findFirst()
-                            .ifPresent(s -> monitor.subTask(s.getKey()));
+                            .ifPresent(s -> monitor.subTask(subTask(s.getKey(), progress.get(s.getKey()))));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -14,15 +14,22 @@ import dev.kumiki.ui.internal.editor.PipelineEditor;
 
 /**
  * Follows the pipeline editor the user works in, for views that show its runs: calls back with its session when
- * another pipeline editor becomes active and whenever a run of it finishes.
+ * another pipeline editor becomes active and whenever a run of it finishes; hands every event of its runs to a view
+ * that shows them as they happen (on the run's thread).
  */
 final class ActivePipeline implements IPartListener2 {
     private final Consumer<CanvasSession> onChange;
+    private final Consumer<RunEvent> live;
     private final Consumer<RunEvent> runs = this::event;
-    private CanvasSession session;
+    private volatile CanvasSession session;
 
     ActivePipeline(IWorkbenchPage page, Consumer<CanvasSession> onChange) {
+        this(page, onChange, e -> { });
+    }
+
+    ActivePipeline(IWorkbenchPage page, Consumer<CanvasSession> onChange, Consumer<RunEvent> live) {
         this.onChange = onChange;
+        this.live = live;
         page.addPartListener(this);
         if (page.getActiveEditor() instanceof PipelineEditor e) {
             follow(e.session());
@@ -48,6 +55,7 @@ final class ActivePipeline implements IPartListener2 {
     }
 
     private void event(RunEvent event) {
+        live.accept(event);
         if (event instanceof RunEvent.Finished) {
             Display.getDefault().asyncExec(() -> onChange.accept(session));
         }

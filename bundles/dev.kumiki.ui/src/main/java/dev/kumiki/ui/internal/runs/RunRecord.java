@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.kumiki.engine.RunRecords;
+import dev.kumiki.eval.EvaluationResults;
+import dev.kumiki.eval.report.ResultsJson;
+import dev.kumiki.nodes.GenerateKind;
 
 /**
  * One recorded run (.kumiki/runs/ID/run.json, read by the engine's {@link RunRecords}) as the Run History and
@@ -38,9 +41,34 @@ public record RunRecord(RunRecords.Run run) {
         return run.seconds();
     }
 
-    /** One node of the run, with its summary (nodes/NODE/summary.json) when it left one. */
-    public record NodeRun(String node, String kind, String status, double seconds, String output, JsonNode summary) {
+    /**
+     * One node of the run, with its summary (nodes/NODE/summary.json) when it left one.
+     *
+     * @param messages what the node reported, in order
+     * @param key      its cache key, empty when none was computed
+     */
+    public record NodeRun(String node, String kind, String status, double seconds, String output, JsonNode summary,
+            List<String> messages, String key) {
+        public NodeRun {
+            messages = List.copyOf(messages);
+        }
     }
+
+    /**
+     * The scores an Evaluate node of the run produced.
+     *
+     * @param node        the node
+     * @param results     its scores as its results.json holds them
+     * @param resultsJson the results.json read: in the node's folder of this run, or, for scores that came from the
+     *                    cache, in the folder of the run that computed them
+     */
+    public record NodeScores(String node, EvaluationResults results, Path resultsJson) {
+    }
+
+    /** The node kind whose scores the Results view shows. */
+    static final String EVALUATE = "Evaluate";
+    /** The node kind whose text the Results view shows. */
+    static final String GENERATE = "Generate";
 
     public List<NodeRun> nodes() {
         List<NodeRun> out = new ArrayList<>();
@@ -56,9 +84,71 @@ public record RunRecord(RunRecords.Run run) {
                     // shown without its summary
                 }
             }
-            out.add(new NodeRun(n.node(), n.kind(), n.status(), n.seconds(), output, summary));
+            out.add(new NodeRun(n.node(), n.kind(), n.status(), n.seconds(), output, summary, n.messages(),
+                    n.key()));
         }
         return out;
+    }
+
+    /**
+     * The scores of the run's Evaluate nodes that finished, in the order the run recorded them. A node whose scores
+     * came from the cache left no results.json in this run's record: its cache entry in {@code cacheDir} names the
+     * results.json of the run that computed them. A node whose results cannot be read any more (the cache or an
+     * earlier record deleted) has none.
+     */
+    public List<NodeScores> scores(Path cacheDir) {
+        List<NodeScores> out = new ArrayList<>();
+        for (RunRecords.NodeRun n : run.nodes()) {
+            if (!n.kind().equals(EVALUATE) || !(n.status().equals("done") || n.status().equals("cached"))) {
+                continue;
+            }
+            Path file = dir().resolve("nodes").resolve(n.node()).resolve("results.json");
+            if (!Files.isRegularFile(file) && !n.key().isEmpty()) {
+                file = cachedResults(cacheDir.resolve(n.key() + ".json"));
+            }
+            if (file != null && Files.isRegularFile(file)) {
+                try {
+                    out.add(new NodeScores(n.node(), ResultsJson.read(file), file));
+                } catch (IOException ignored) {
+                    // an unreadable results.json: the node's summary in the table still says what it scored
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The results.json a cache entry's outputs name, or null. */
+    private static Path cachedResults(Path entry) {
+        if (!Files.isRegularFile(entry)) {
+            return null;
+        }
+        try {
+            for (JsonNode v : JSON.readTree(entry.toFile()).path("outputs")) {
+                Path p = Path.of(v.asText());
+                if (p.getFileName() != null && p.getFileName().toString().equals("results.json")) {
+                    return p;
+                }
+            }
+        } catch (IOException | java.nio.file.InvalidPathException ignored) {
+            // a damaged entry: the engine replaces it on the next run
+        }
+        return null;
+    }
+
+    /**
+     * What the node wrote as text: a Generate node's generation (its generation.txt), else its messages, one a
+     * line.
+     */
+    public String text(NodeRun n) {
+        Path file = dir().resolve("nodes").resolve(n.node()).resolve(GenerateKind.FILE);
+        if (n.kind().equals(GENERATE) && Files.isRegularFile(file)) {
+            try {
+                return Files.readString(file);
+            } catch (IOException e) {
+                return "(" + file + " cannot be read: " + e.getMessage() + ")";
+            }
+        }
+        return String.join("\n", n.messages());
     }
 
     /** The runs recorded beside a pipeline in {@code dir}, newest first. */
