@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import dev.kumiki.eval.Metrics;
-import dev.kumiki.eval.metrics.JapaneseMetrics;
 import dev.kumiki.eval.task.Task;
 import dev.kumiki.eval.task.TaskConfig;
 import dev.kumiki.eval.task.TaskException;
@@ -25,12 +23,6 @@ public final class EvaluationTasks {
     public static final String DIR_PROPERTY = "kumiki.tasks.dir";
     /** The same as an environment variable. */
     public static final String DIR_ENVIRONMENT = "KUMIKI_TASKS_DIR";
-
-    static {
-        // the Japanese metrics (char_f1, exact_match_figure, rouge_l, token_f1) by the names task files use; the
-        // harness knows only lm-eval's own until they are registered
-        JapaneseMetrics.all().forEach(Metrics::register);
-    }
 
     private EvaluationTasks() {
     }
