@@ -200,6 +200,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void matVec(MemorySegment w, DType type, int cols, float[] x, int xOff, float[] y, int yOff, int r0,
             int r1) {
+        checkMatrixType(type);
         float[] row = new float[cols];
         for (int r = r0; r < r1; r++) {
             load(w, type, (long) r * cols, row, 0, cols);
@@ -214,6 +215,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void matMul(MemorySegment w, DType type, int rows, int cols, float[] x, int n, float[] y, int r0,
             int r1) {
+        checkMatrixType(type);
         float[] row = new float[cols];
         for (int r = r0; r < r1; r++) {
             load(w, type, (long) r * cols, row, 0, cols);
@@ -225,6 +227,12 @@ public final class ScalarKernels implements Kernels {
                 }
                 y[t * rows + r] = (float) s;
             }
+        }
+    }
+
+    private static void checkMatrixType(DType type) {
+        if (type != DType.F32 && type != DType.F16 && type != DType.BF16) {
+            throw new IllegalArgumentException("matrix kernels compute on F32, F16 and BF16 weights, not " + type);
         }
     }
 }

@@ -30,6 +30,14 @@ public final class VectorKernels {
         return Holder.PREFERRED;
     }
 
+    /**
+     * The sum of bytes {@code [from, to)} of {@code segment} read as F32 lanes with the preferred species: what a
+     * plain streaming read reaches, the bound of every memory-bound kernel ({@code to - from} a multiple of 4).
+     */
+    public static double streamSum(MemorySegment segment, long from, long to) {
+        return VectorMatrix.streamSum(segment, from, to);
+    }
+
     private static final class Holder {
         static final Kernels PREFERRED = new Impl();
     }
@@ -294,63 +302,17 @@ public final class VectorKernels {
             }
             tail.bernoulli(seed, first + k, density, mask, off + k, n - k);
         }
-    
+
         @Override
         public void matVec(MemorySegment w, DType type, int cols, float[] x, int xOff, float[] y, int yOff, int r0,
                 int r1) {
-            if (type == DType.F32) {
-                for (int r = r0; r < r1; r++) {
-                    y[yOff + r] = rowDotF32(w, (long) r * cols * 4, x, xOff, cols);
-                }
-                return;
-            }
-            float[] row = new float[cols];
-            for (int r = r0; r < r1; r++) {
-                load(w, type, (long) r * cols, row, 0, cols);
-                y[yOff + r] = (float) dot(row, x, xOff, cols, 0);
-            }
+            VectorMatrix.matVec(w, type, cols, x, xOff, y, yOff, r0, r1);
         }
 
         @Override
         public void matMul(MemorySegment w, DType type, int rows, int cols, float[] x, int n, float[] y, int r0,
                 int r1) {
-            float[] row = new float[cols];
-            for (int r = r0; r < r1; r++) {
-                load(w, type, (long) r * cols, row, 0, cols);
-                for (int t = 0; t < n; t++) {
-                    y[t * rows + r] = (float) dot(row, x, t * cols, cols, 0);
-                }
-            }
+            VectorMatrix.matMul(w, type, rows, cols, x, n, y, r0, r1);
         }
-
-        private static float rowDotF32(MemorySegment w, long byteOff, float[] x, int xOff, int n) {
-            var acc = jdk.incubator.vector.FloatVector.zero(f);
-            int k = 0;
-            for (int bound = f.loopBound(n); k < bound; k += f.length()) {
-                acc = jdk.incubator.vector.FloatVector.fromMemorySegment(f, w, byteOff + k * 4L, LE)
-                        .fma(jdk.incubator.vector.FloatVector.fromArray(f, x, xOff + k), acc);
-            }
-            float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-            for (; k < n; k++) {
-                s += w.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), byteOff + k * 4L)
-                        * x[xOff + k];
-            }
-            return s;
-        }
-
-        /** {@code Σ a[k] · b[bOff + k]} for {@code k < n} (a from {@code aOff}). */
-        private static double dot(float[] a, float[] b, int bOff, int n, int aOff) {
-            var acc = jdk.incubator.vector.FloatVector.zero(f);
-            int k = 0;
-            for (int bound = f.loopBound(n); k < bound; k += f.length()) {
-                acc = jdk.incubator.vector.FloatVector.fromArray(f, a, aOff + k)
-                        .fma(jdk.incubator.vector.FloatVector.fromArray(f, b, bOff + k), acc);
-            }
-            double s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-            for (; k < n; k++) {
-                s += a[aOff + k] * b[bOff + k];
-            }
-            return s;
-        }
-}
+    }
 }
