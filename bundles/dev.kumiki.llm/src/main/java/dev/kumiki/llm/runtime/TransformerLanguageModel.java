@@ -13,6 +13,8 @@ import java.util.Set;
 import dev.kumiki.llm.GenerationSettings;
 import dev.kumiki.llm.LanguageModel;
 import dev.kumiki.llm.Tokenizer;
+import dev.kumiki.llm.tokenizer.PretrainedTokenizer;
+import dev.kumiki.tensor.TensorFormatException;
 
 /**
  * A {@link Transformer} with a {@link Tokenizer}: lm-evaluation-harness's three request types on text.
@@ -35,9 +37,13 @@ public final class TransformerLanguageModel implements LanguageModel {
     private final Session session;
     private int[] cached = new int[0];
 
-    private TransformerLanguageModel(Transformer model, Tokenizer tokenizer, boolean addSpecialTokens) {
+    private final AutoCloseable ownedTokenizer;
+
+    private TransformerLanguageModel(Transformer model, Tokenizer tokenizer, boolean addSpecialTokens,
+            AutoCloseable ownedTokenizer) {
         this.model = Objects.requireNonNull(model, "model");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.ownedTokenizer = ownedTokenizer;
         this.addSpecialTokens = addSpecialTokens;
         Set<Integer> stops = new LinkedHashSet<>(tokenizer.eosTokens());
         stops.addAll(model.config().eosTokenIds());
@@ -47,7 +53,23 @@ public final class TransformerLanguageModel implements LanguageModel {
 
     /** {@code model} with {@code tokenizer}; closing the language model closes the transformer. */
     public static TransformerLanguageModel of(Transformer model, Tokenizer tokenizer) {
-        return new TransformerLanguageModel(model, tokenizer, false);
+        return new TransformerLanguageModel(model, tokenizer, false, null);
+    }
+
+    /**
+     * Opens the model folder {@code dir} with the tokenizer it holds ({@code tokenizer.json},
+     * {@code tokenizer_config.json}: {@link PretrainedTokenizer}); closing the language model closes both.
+     *
+     * @throws TensorFormatException naming the file when the model or its tokenizer is not usable
+     */
+    public static TransformerLanguageModel open(Path dir, RuntimeOptions options) throws IOException {
+        PretrainedTokenizer tokenizer = PretrainedTokenizer.load(dir);
+        try {
+            return new TransformerLanguageModel(Transformer.open(dir, options), tokenizer, false, tokenizer);
+        } catch (IOException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
     }
 
     /** Opens the model folder {@code dir} (see {@link Transformer#open}) with {@code tokenizer}. */
@@ -56,9 +78,12 @@ public final class TransformerLanguageModel implements LanguageModel {
         return of(Transformer.open(dir, options), tokenizer);
     }
 
-    /** The same model encoding text with ({@code true}) or without the tokenizer's special tokens. */
+    /**
+     * The same model encoding text with ({@code true}) or without the tokenizer's special tokens; it shares the
+     * transformer (and tokenizer): close only one of the two.
+     */
     public TransformerLanguageModel withSpecialTokens(boolean add) {
-        return new TransformerLanguageModel(model, tokenizer, add);
+        return new TransformerLanguageModel(model, tokenizer, add, ownedTokenizer);
     }
 
     /** The transformer, for token-level work (e.g. logits of given tokens). */
@@ -382,9 +407,17 @@ public final class TransformerLanguageModel implements LanguageModel {
         }
     }
 
-    /** Closes the transformer (its weights and threads). */
+    /** Closes the transformer (its weights and threads), and the tokenizer when {@link #open(Path, RuntimeOptions)}
+     * loaded it. */
     @Override
     public void close() {
         model.close();
+        if (ownedTokenizer != null) {
+            try {
+                ownedTokenizer.close();
+            } catch (Exception e) {
+                // releasing the native tokenizer cannot fail in a way the caller could act on
+            }
+        }
     }
 }

@@ -80,6 +80,21 @@ class RealTokenizerTest {
     }
 
     @Test
+    void aModelFolderWithItsTokenizerOpensInOneCall() throws Exception {
+        Path dir = tmp.resolve("qwen3");
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+            java.nio.file.Files.copy(QWEN3.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (TransformerLanguageModel own = TransformerLanguageModel.open(dir, new RuntimeOptions(Kernels.scalar(), 1,
+                16))) {
+            assertEquals("qwen3", own.name());
+            assertEquals(tokenizer.vocabularySize(), own.tokenizer().vocabularySize());
+            assertEquals(lm.loglikelihood("日本の首都は", "東京").logprob(),
+                    own.loglikelihood("日本の首都は", "東京").logprob(), 1e-4);
+        }
+    }
+
+    @Test
     void generatedTextIsTheDecodedTokensAndStreamsWhole() {
         int[] prompt = tokenizer.encode("吾輩は猫である。", false);
         int[] tokens = Generator.generate(lm.transformer(), prompt, GenerationSettings.greedy(12),

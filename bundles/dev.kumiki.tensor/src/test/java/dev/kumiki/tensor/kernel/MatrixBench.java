@@ -32,6 +32,21 @@ import dev.kumiki.tensor.kernel.internal.VectorKernels;
  * }
  */
 public final class MatrixBench {
+    private static int number(String s) {
+        try {
+            return Integer.parseInt(s.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number: " + s);
+        }
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
     /** A decode pass: the weights of a few layers, more bytes than any cache here. */
     static final int VEC_ROWS = 8192;
     static final int VEC_COLS = 2048;
@@ -50,15 +65,23 @@ public final class MatrixBench {
         int[] threadCounts = {1, 2};
         int runs = 9;
         boolean torch = true;
-        for (int a = 0; a < args.length; a++) {
-            switch (args[a]) {
-                case "--threads" -> threadCounts = Arrays.stream(args[++a].split(",")).mapToInt(Integer::parseInt)
-                        .toArray();
-                case "--runs" -> runs = Integer.parseInt(args[++a]);
-                case "--no-torch" -> torch = false;
-                default -> throw new IllegalArgumentException("unknown option " + args[a]
-                        + " (expected --threads 1,2, --runs N, --no-torch)");
+        try {
+            for (int a = 0; a < args.length; a++) {
+                switch (args[a]) {
+                    case "--threads" -> threadCounts = Arrays.stream(value(args, ++a).split(","))
+                            .mapToInt(MatrixBench::number).toArray();
+                    case "--runs" -> runs = number(value(args, ++a));
+                    case "--no-torch" -> torch = false;
+                    default -> throw new IllegalArgumentException("unknown option " + args[a]);
+                }
             }
+            if (runs < 1 || Arrays.stream(threadCounts).anyMatch(t -> t < 1)) {
+                throw new IllegalArgumentException("runs and threads must be at least 1");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("MatrixBench: " + e.getMessage()
+                    + "; options: --threads 1,2 (counts to measure), --runs N (median of N), --no-torch");
+            System.exit(2);
         }
         Kernels k = VectorKernels.preferred();
         System.out.printf(Locale.ROOT, "kernels %s, %d cores, java %s, load average %s%n", k.name(),
