@@ -63,6 +63,9 @@ class BenchGenerateCommandTest {
         assertEquals(4, count, "a Kumiki and a PyTorch row per dtype:\n" + out);
         assertEquals(2, Pattern.compile("(?m)^streaming read of the same [0-9.]+ [KMG]?B on 1 threads: [0-9.]+ GB/s$")
                 .matcher(out).results().count(), out);
+        assertEquals(2, Pattern.compile("(?m)^Kumiki per phase: prefill [0-9.]+ s, of which the matrix products "
+                + "alone .* [0-9.]+ s; a decode step [0-9.]+ ms, of which the matrix-vector products alone [0-9.]+ ms;")
+                .matcher(out).results().count(), out);
         // F32 on both sides computes in float32: the greedy tokens must agree; BF16 PyTorch rounds its activations
         // to bfloat16 where Kumiki keeps float32, so only the line's presence is checked there
         assertTrue(Pattern.compile("(?m)^F32: Kumiki decode [0-9.]+ of the streaming read \\(aim >= 0\\.70\\); "

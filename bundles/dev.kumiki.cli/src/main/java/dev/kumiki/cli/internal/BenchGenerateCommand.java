@@ -28,6 +28,7 @@ import dev.kumiki.llm.runtime.Sampler;
 import dev.kumiki.llm.runtime.Session;
 import dev.kumiki.llm.runtime.Transformer;
 import dev.kumiki.tensor.DType;
+import dev.kumiki.tensor.MappedTensor;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.hardware.HardwareProfile;
 import dev.kumiki.tensor.io.ModelFolder;
@@ -269,6 +270,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
 
         Figures kumiki = kumiki(dir, n, kernels, prompt);
         double stream = streamSeconds(dir, matrices, n, kernels);
+        double[] products = productSeconds(dir, matrices, n, kernels);
         Figures torch = python.equals("none") ? null : torch(dir, n, prompt);
 
         out.printf(Locale.ROOT, "%-8s %8s %10s %9s %10s %9s %9s %10s%n", "", "prefill", "prefill", "decode",
@@ -284,6 +286,10 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "streaming read of the same %s on %d threads: %.2f GB/s%n", Progress.gb(decodeBytes),
                 n, streamRate);
+        out.printf(Locale.ROOT, "Kumiki per phase: prefill %.3f s, of which the matrix products alone (the same "
+                + "kernels on the same matrices, threads and batches) %.3f s; a decode step %.1f ms, of which the "
+                + "matrix-vector products alone %.1f ms; the rest is attention, norms, RoPE, SwiGLU and hand-offs%n",
+                kumiki.prefillSeconds(), products[0], kumiki.decodeSeconds() / newTokens * 1e3, products[1] * 1e3);
         double decodeRate = decodeBytes / (kumiki.decodeSeconds() / newTokens) / 1e9;
         String line = String.format(Locale.ROOT, "%s: Kumiki decode %.2f of the streaming read (aim >= 0.70)",
                 dtype, decodeRate / streamRate);
@@ -372,6 +378,60 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 seconds[r] = (System.nanoTime() - t0) / 1e9;
             }
             return BenchMergeCommand.median(Arrays.copyOfRange(seconds, 1, seconds.length));
+        }
+    }
+
+    /**
+     * A simple profile from outside the runtime: the medians of the matrix products a prefill of the prompt and a
+     * decode step run (same kernels, threads, prefill batches and matrices), as {prefill seconds, decode seconds}.
+     */
+    private double[] productSeconds(Path dir, List<String> matrices, int n, Kernels kernels) throws IOException {
+        int batch = RuntimeOptions.defaults().prefillBatch();
+        try (ModelFolder f = ModelFolder.open(dir); MatrixOps ops = MatrixOps.of(kernels, n)) {
+            List<MappedTensor> ts = new ArrayList<>();
+            long widest = 1;
+            long tallest = 1;
+            for (String name : matrices) {
+                var t = f.tensor(name);
+                ts.add(t);
+                widest = Math.max(widest, t.info().shape().dim(1));
+                tallest = Math.max(tallest, t.info().shape().dim(0));
+            }
+            SplittableRandom random = new SplittableRandom(7);
+            float[] x = new float[(int) (widest * batch)];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] y = new float[(int) (tallest * batch)];
+            double[] prefill = new double[runs + 1];
+            double[] decode = new double[runs + 1];
+            for (int r = 0; r <= runs; r++) { // the first run warms up
+                long t0 = System.nanoTime();
+                for (var t : ts) {
+                    int rows = (int) t.info().shape().dim(0);
+                    int cols = (int) t.info().shape().dim(1);
+                    boolean head = t.info().name().equals("lm_head.weight") || t.info().name().equals(
+                            "model.embed_tokens.weight");
+                    // as the session does: the layers over the prompt in batches, the output projection once
+                    for (int from = 0; from < (head ? 1 : promptTokens); from += batch) {
+                        int m = head ? 1 : Math.min(batch, promptTokens - from);
+                        ops.matMul(t.data(), t.info().dtype(), rows, cols, x, m, y);
+                    }
+                }
+                long t1 = System.nanoTime();
+                for (int step = 0; step < newTokens; step++) {
+                    for (var t : ts) {
+                        ops.matMul(t.data(), t.info().dtype(), (int) t.info().shape().dim(0),
+                                (int) t.info().shape().dim(1), x, 1, y);
+                    }
+                }
+                long t2 = System.nanoTime();
+                prefill[r] = (t1 - t0) / 1e9;
+                decode[r] = (t2 - t1) / 1e9 / newTokens;
+                sink += y[0];
+            }
+            return new double[] {BenchMergeCommand.median(Arrays.copyOfRange(prefill, 1, runs + 1)),
+                BenchMergeCommand.median(Arrays.copyOfRange(decode, 1, runs + 1))};
         }
     }
 
