@@ -268,9 +268,10 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             prompt[i] = 2 + random.nextInt(vocabSize - 2); // ids 0 and 1 are <s> and </s> in generated models
         }
 
-        Figures kumiki = kumiki(dir, n, kernels, prompt);
-        double stream = streamSeconds(dir, matrices, n, kernels);
-        double[] products = productSeconds(dir, matrices, n, kernels);
+        double[] rates = new double[3];
+        Figures kumiki = kumiki(dir, matrices, n, kernels, prompt, rates);
+        double stream = rates[0];
+        double[] products = {rates[1], rates[2]};
         Figures torch = python.equals("none") ? null : torch(dir, n, prompt);
 
         out.printf(Locale.ROOT, "%-8s %8s %10s %9s %10s %9s %9s %10s%n", "", "prefill", "prefill", "decode",
@@ -328,19 +329,29 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     }
 
     /**
-     * Kumiki's runs in this JVM: the peak RSS is reset first (Linux: /proc/self/clear_refs), so it counts the
-     * model's mapped pages, KV cache and buffers of this model, plus the JVM itself.
+     * Kumiki's runs in this JVM, each followed by a streaming read of the decode step's matrices and by the matrix
+     * products alone (the same kernels on the same matrices, threads and prefill batches), so that the three see the
+     * same contention on a shared machine. The peak RSS is reset first (Linux: /proc/self/clear_refs) and read after
+     * the first run, before the streaming read maps the weights a second time: it counts the model's mapped pages, KV
+     * cache and buffers, plus the JVM itself. Returns Kumiki's figures; {@code rates} receives the medians of
+     * {streaming read s, products-in-prefill s, products-per-decode-step s}.
      */
-    private Figures kumiki(Path dir, int n, Kernels kernels, int[] prompt) throws IOException {
+    private Figures kumiki(Path dir, List<String> matrices, int n, Kernels kernels, int[] prompt, double[] rates)
+            throws IOException {
         resetPeakRss();
         RuntimeOptions options = RuntimeOptions.defaults().withKernels(kernels).withThreads(n);
+        int batch = options.prefillBatch();
         double[] prefill = new double[runs];
         double[] decode = new double[runs];
+        double[] stream = new double[runs];
+        double[] productsPrefill = new double[runs];
+        double[] productsDecode = new double[runs];
         int[] tokens = new int[newTokens + 1];
+        long rss = 0;
         try (Transformer t = Transformer.open(dir, options)) {
             // warm-up (compiles the kernels): one prefill batch and a few decode steps, not counted
             Session warm = t.newSession();
-            float[] l = warm.append(Arrays.copyOf(prompt, Math.min(prompt.length, options.prefillBatch())));
+            float[] l = warm.append(Arrays.copyOf(prompt, Math.min(prompt.length, batch)));
             for (int i = 0; i < 4; i++) {
                 l = warm.append(Sampler.argmax(l));
             }
@@ -357,82 +368,81 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 long t2 = System.nanoTime();
                 prefill[r] = (t1 - t0) / 1e9;
                 decode[r] = (t2 - t1) / 1e9;
+                if (r == 0) {
+                    rss = peakRss();
+                }
+                try (ModelFolder f = ModelFolder.open(dir); MatrixOps ops = MatrixOps.of(kernels, n)) {
+                    List<MappedTensor> ts = new ArrayList<>();
+                    for (String name : matrices) {
+                        ts.add(f.tensor(name));
+                    }
+                    if (r == 0) {
+                        streamOnce(ops, ts); // warm-up
+                        productsOnce(ops, ts, batch, new double[2]);
+                    }
+                    stream[r] = streamOnce(ops, ts);
+                    double[] p = new double[2];
+                    productsOnce(ops, ts, batch, p);
+                    productsPrefill[r] = p[0];
+                    productsDecode[r] = p[1];
+                }
             }
         }
-        return new Figures(BenchMergeCommand.median(prefill), BenchMergeCommand.median(decode), peakRss(), tokens);
+        rates[0] = BenchMergeCommand.median(stream);
+        rates[1] = BenchMergeCommand.median(productsPrefill);
+        rates[2] = BenchMergeCommand.median(productsDecode);
+        return new Figures(BenchMergeCommand.median(prefill), BenchMergeCommand.median(decode), rss, tokens);
     }
 
-    /** Median seconds of a streaming read of the decode step's matrices, mapped from the same files. */
-    private double streamSeconds(Path dir, List<String> matrices, int n, Kernels kernels) throws IOException {
-        try (ModelFolder f = ModelFolder.open(dir); MatrixOps ops = MatrixOps.of(kernels, n)) {
-            List<MemorySegment> segments = new ArrayList<>();
-            for (String name : matrices) {
-                segments.add(f.tensor(name).data());
-            }
-            double[] seconds = new double[runs + 1];
-            for (int r = 0; r <= runs; r++) { // the first run warms up
-                long t0 = System.nanoTime();
-                for (MemorySegment s : segments) {
-                    sink += StreamRead.sum(ops, s);
-                }
-                seconds[r] = (System.nanoTime() - t0) / 1e9;
-            }
-            return BenchMergeCommand.median(Arrays.copyOfRange(seconds, 1, seconds.length));
+    /** Seconds of one streaming read of the tensors on the threads of {@code ops}. */
+    private double streamOnce(MatrixOps ops, List<MappedTensor> ts) {
+        long t0 = System.nanoTime();
+        for (MappedTensor t : ts) {
+            sink += StreamRead.sum(ops, t.data());
         }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /**
-     * A simple profile from outside the runtime: the medians of the matrix products a prefill of the prompt and a
-     * decode step run (same kernels, threads, prefill batches and matrices), as {prefill seconds, decode seconds}.
+     * The matrix products of a prefill of the prompt and of one decode step, alone, into {@code seconds} = {prefill,
+     * per decode step}: a simple profile from outside the runtime.
      */
-    private double[] productSeconds(Path dir, List<String> matrices, int n, Kernels kernels) throws IOException {
-        int batch = RuntimeOptions.defaults().prefillBatch();
-        try (ModelFolder f = ModelFolder.open(dir); MatrixOps ops = MatrixOps.of(kernels, n)) {
-            List<MappedTensor> ts = new ArrayList<>();
-            long widest = 1;
-            long tallest = 1;
-            for (String name : matrices) {
-                var t = f.tensor(name);
-                ts.add(t);
-                widest = Math.max(widest, t.info().shape().dim(1));
-                tallest = Math.max(tallest, t.info().shape().dim(0));
-            }
-            SplittableRandom random = new SplittableRandom(7);
-            float[] x = new float[(int) (widest * batch)];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) random.nextGaussian();
-            }
-            float[] y = new float[(int) (tallest * batch)];
-            double[] prefill = new double[runs + 1];
-            double[] decode = new double[runs + 1];
-            for (int r = 0; r <= runs; r++) { // the first run warms up
-                long t0 = System.nanoTime();
-                for (var t : ts) {
-                    int rows = (int) t.info().shape().dim(0);
-                    int cols = (int) t.info().shape().dim(1);
-                    boolean head = t.info().name().equals("lm_head.weight") || t.info().name().equals(
-                            "model.embed_tokens.weight");
-                    // as the session does: the layers over the prompt in batches, the output projection once
-                    for (int from = 0; from < (head ? 1 : promptTokens); from += batch) {
-                        int m = head ? 1 : Math.min(batch, promptTokens - from);
-                        ops.matMul(t.data(), t.info().dtype(), rows, cols, x, m, y);
-                    }
-                }
-                long t1 = System.nanoTime();
-                for (int step = 0; step < newTokens; step++) {
-                    for (var t : ts) {
-                        ops.matMul(t.data(), t.info().dtype(), (int) t.info().shape().dim(0),
-                                (int) t.info().shape().dim(1), x, 1, y);
-                    }
-                }
-                long t2 = System.nanoTime();
-                prefill[r] = (t1 - t0) / 1e9;
-                decode[r] = (t2 - t1) / 1e9 / newTokens;
-                sink += y[0];
-            }
-            return new double[] {BenchMergeCommand.median(Arrays.copyOfRange(prefill, 1, runs + 1)),
-                BenchMergeCommand.median(Arrays.copyOfRange(decode, 1, runs + 1))};
+    private void productsOnce(MatrixOps ops, List<MappedTensor> ts, int batch, double[] seconds) {
+        long widest = 1;
+        long tallest = 1;
+        for (MappedTensor t : ts) {
+            widest = Math.max(widest, t.info().shape().dim(1));
+            tallest = Math.max(tallest, t.info().shape().dim(0));
         }
+        SplittableRandom random = new SplittableRandom(7);
+        float[] x = new float[(int) (widest * batch)];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] y = new float[(int) (tallest * batch)];
+        long t0 = System.nanoTime();
+        for (MappedTensor t : ts) {
+            int rows = (int) t.info().shape().dim(0);
+            int cols = (int) t.info().shape().dim(1);
+            boolean head = t.info().name().equals("lm_head.weight")
+                    || t.info().name().equals("model.embed_tokens.weight");
+            // as the session does: the layers over the prompt in batches, the output projection once
+            for (int from = 0; from < (head ? 1 : promptTokens); from += batch) {
+                int m = head ? 1 : Math.min(batch, promptTokens - from);
+                ops.matMul(t.data(), t.info().dtype(), rows, cols, x, m, y);
+            }
+        }
+        long t1 = System.nanoTime();
+        for (int step = 0; step < newTokens; step++) {
+            for (MappedTensor t : ts) {
+                ops.matMul(t.data(), t.info().dtype(), (int) t.info().shape().dim(0), (int) t.info().shape().dim(1),
+                        x, 1, y);
+            }
+        }
+        long t2 = System.nanoTime();
+        sink += y[0];
+        seconds[0] = (t1 - t0) / 1e9;
+        seconds[1] = (t2 - t1) / 1e9 / newTokens;
     }
 
     private Figures torch(Path dir, int n, int[] prompt) throws IOException, InterruptedException {
