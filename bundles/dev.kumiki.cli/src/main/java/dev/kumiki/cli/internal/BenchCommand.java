@@ -4,7 +4,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchMergeCommand.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchMergeCommand.class,
+        BenchGenerateCommand.class},
         description = "Benchmarks that print ratios against baselines measured in the same run.")
 public final class BenchCommand implements Runnable {
     @Spec
