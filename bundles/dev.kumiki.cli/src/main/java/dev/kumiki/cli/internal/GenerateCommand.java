@@ -85,8 +85,11 @@ public final class GenerateCommand implements Callable<Integer> {
                 }
             }
             long start = System.nanoTime();
+            // a model can produce any character, including escape sequences that would drive the user's terminal:
+            // on a terminal control characters are shown as their symbols (␛, ␇ …); a pipe gets the text as it is
+            boolean terminal = Progress.isTerminal();
             LanguageModel.Generation g = lm.generate(text, settings, piece -> {
-                out.print(piece);
+                out.print(terminal ? visible(piece) : piece);
                 out.flush();
             });
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -97,5 +100,24 @@ public final class GenerateCommand implements Callable<Integer> {
                     g.generatedTokens() / Math.max(1e-9, seconds));
         }
         return Kumiki.OK;
+    }
+
+    /** {@code text} with C0 controls but newline and tab, DEL and C1 controls replaced by visible symbols. */
+    static String visible(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (c == '\n' || c == '\t') {
+                b.append((char) c);
+            } else if (c < 0x20) {
+                b.append((char) (0x2400 + c));
+            } else if (c == 0x7F) {
+                b.append('\u2421');
+            } else if (c >= 0x80 && c < 0xA0) {
+                b.append(String.format(java.util.Locale.ROOT, "\\u%04X", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 }
