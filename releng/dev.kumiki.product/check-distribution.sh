@@ -56,8 +56,12 @@ check_cli() { # distribution folder
 
     # the pipelines: node kinds found through the SPI inside OSGi, the bundled examples, the cache
     out=$(cd "$work" && "$dist/kumiki" demo 2>&1); code=$?
-    [ $code -eq 0 ] && [ "$(grep -c '^Succeeded' <<< "$out")" -eq 2 ] && [ -f "$work/kumiki-examples/out/ties.yml" ]
-    check "kumiki demo runs both example pipelines (exit $code)" $?
+    [ $code -eq 0 ] && [ "$(grep -c '^Succeeded' <<< "$out")" -eq 3 ] && [ -f "$work/kumiki-examples/out/ties.yml" ]
+    check "kumiki demo runs the three example pipelines (exit $code)" $?
+    # the evaluation example: a score table, and the report with the models side by side
+    grep -q '^slerp of chat (base), code  *ppl_en  *byte_perplexity' <<< "$out" \
+        && ls "$work"/kumiki-examples/.kumiki/runs/*/report.html > /dev/null 2>&1
+    check "kumiki demo evaluates the never-saved merge beside its parents and writes the report" $?
     out=$("$dist/kumiki" run "$work/kumiki-examples/ties.kumiki" 2>&1); code=$?
     [ $code -eq 0 ] && grep -Eq '^save +SaveModel +cached' <<< "$out"
     check "kumiki run again: the saved model comes from the cache" $?
@@ -154,9 +158,20 @@ case "$mode" in
                 && [ "$(sha256sum < "$work/merged/model.safetensors")" = "$(sha256sum < "$work/merged-host/model.safetensors")" ]
             check "the A64FX merge is bit-identical to the x86_64 one" $?
         fi
+        # a generation on the A64FX (tokenizer's native library for aarch64, SVE kernels): the same greedy text as on
+        # x86_64, byte for byte
+        "$dist/kumiki" make-model "$work/gen" --vocab 320 > /dev/null \
+            && "$dist/kumiki" generate "$work/gen" "ab" --max-tokens 8 > "$work/gen-a64fx.txt" 2> /dev/null \
+            && [ -s "$work/gen-a64fx.txt" ]
+        check "kumiki generate on the A64FX" $?
+        if [ -x "$host" ]; then
+            env -u KUMIKI_JAVA "$host" generate "$work/gen" "ab" --max-tokens 8 > "$work/gen-host.txt" 2> /dev/null \
+                && cmp -s "$work/gen-a64fx.txt" "$work/gen-host.txt"
+            check "the A64FX generates the same tokens as x86_64" $?
+        fi
         # the example pipelines on the A64FX, and their TIES model against the x86_64 distribution's
         out=$(cd "$work" && mkdir a64fx && cd a64fx && "$dist/kumiki" demo 2>&1); code=$?
-        [ $code -eq 0 ] && [ "$(grep -c '^Succeeded' <<< "$out")" -eq 2 ]
+        [ $code -eq 0 ] && [ "$(grep -c '^Succeeded' <<< "$out")" -eq 3 ]
         check "kumiki demo runs the example pipelines on the A64FX (exit $code)" $?
         if [ -x "$host" ] && (cd "$work" && mkdir x86 && cd x86 && env -u KUMIKI_JAVA "$host" demo > /dev/null 2>&1); then
             [ "$(cat "$work"/a64fx/kumiki-examples/out/ties/*.safetensors | sha256sum)" \
