@@ -170,7 +170,7 @@ public final class JsonlDataset {
      * counts {@code test_size}; a product within 1e-9 of an integer counts as that integer, so 0.1 × 30 is 3), at
      * least 1 and at most {@code size − 1} when {@code validationSize > 0}. Which ones: the indices 0 … size−1 are
      * shuffled by Fisher–Yates (from the last position down, position {@code i} swapped with
-     * {@code j = unsignedRemainder(next(), i + 1)}) driven by SplitMix64 ({@link SplitMix64}) seeded with
+     * {@code j = unsignedRemainder(next(), i + 1)}) driven by SplitMix64 (Steele, Lea and Flood 2014; as in Vigna's {@code splitmix64.c}) seeded with
      * {@code seed}; the first indices of the shuffled order are held out. Both sides keep the file order.
      *
      * @param validationSize share held out, from 0 (none) to below 1
