@@ -152,7 +152,16 @@ public final class BpeTrainer {
         return new BpeTrainer(vocabularySize, minFrequency, tokens);
     }
 
-    /** A trained tokenizer: the two files' text. */
+    /**
+     * A trained tokenizer: the two files' text.
+     *
+     * @param tokenizerJson       {@code tokenizer.json}
+     * @param tokenizerConfigJson {@code tokenizer_config.json}
+     * @param vocabularySize      number of token ids: the size asked for, or fewer when the corpus ran out of pairs
+     *                            seen {@code minFrequency} times (a model's {@code vocab_size} may be larger than
+     *                            this, as Qwen's is; its extra embedding rows are never used)
+     * @param merges              number of merges learned
+     */
     public record Trained(String tokenizerJson, String tokenizerConfigJson, int vocabularySize, int merges) {
 
         private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
