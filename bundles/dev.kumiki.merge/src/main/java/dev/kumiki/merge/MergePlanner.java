@@ -169,9 +169,8 @@ public final class MergePlanner {
         } catch (dev.kumiki.tensor.TensorFormatException | java.nio.file.NoSuchFileException e) {
             throw new ConfigException(where, "'" + name + "': " + e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(where, "'" + name + "': the model with the adapter applied cannot be kept in the "
-                    + "LoRA cache " + LoraCache.directory() + " (" + e.getMessage() + "); set " + LoraCache.ENVIRONMENT
-                    + " to another folder");
+            throw new ConfigException(where, "'" + name + "': the model with the adapter applied cannot be written "
+                    + "to the LoRA cache " + LoraCache.directory() + ": " + e.getMessage());
         }
         try {
             return ModelFolder.open(copy);
