@@ -136,6 +136,9 @@ class MergeConfigReaderTest {
         assertEquals("merge.yml:2:55: override_architecture is not supported; Kumiki merges models as their "
                 + "config.json describes them", error("models:\n  - model: {model: a, lora: b, "
                 + "override_architecture: X}\nmerge_method: linear\n"));
+        assertEquals("merge.yml:3:5: 'lora' goes inside 'model' (model: {model: PATH, lora: ADAPTER}) or into the "
+                + "reference (model: PATH+ADAPTER); beside it, it would be ignored",
+                error("models:\n  - model: a\n    lora: b\nmerge_method: linear\n"));
         assertEquals("merge.yml:2:40: revision names a Hugging Face Hub revision; Kumiki reads local folders only "
                 + "and does not download models", error("models:\n  - model: {model: {path: a, revision: main}}\n"
                 + "merge_method: linear\n"));

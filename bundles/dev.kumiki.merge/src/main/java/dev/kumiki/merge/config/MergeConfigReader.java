@@ -143,7 +143,8 @@ public final class MergeConfigReader {
             String name = model(s, "model");
             return new MergeConfig.InputModel(name, Map.of(), Location.model(name).at(at(n)));
         }
-        Map<String, Node> m = mapping(mappingNode(n, "an entry of models"), MODEL_KEYS, "a model entry");
+        Map<String, Node> m = mapping(noLoraBeside(mappingNode(n, "an entry of models")), MODEL_KEYS,
+                "a model entry");
         Node model = m.get("model");
         if (model == null) {
             throw new ConfigException(at(n) + ": a models entry needs 'model: PATH'");
@@ -164,7 +165,8 @@ public final class MergeConfigReader {
         }
         List<MergeConfig.InputSlice> list = new ArrayList<>();
         for (Node s : sequence(sources, "sources")) {
-            Map<String, Node> src = mapping(mappingNode(s, "a slice source"), SOURCE_KEYS, "a slice source");
+            Map<String, Node> src = mapping(noLoraBeside(mappingNode(s, "a slice source")), SOURCE_KEYS,
+                    "a slice source");
             Node model = src.get("model");
             Node range = src.get("layer_range");
             if (model == null || range == null) {
@@ -281,6 +283,20 @@ public final class MergeConfigReader {
             return checked(n, reference);
         }
         return checked(n, string(n, what));
+    }
+
+    /**
+     * {@code lora:} written beside {@code model:} instead of inside it would be ignored as an unknown key, merging the
+     * model without its adapter: refused instead.
+     */
+    private MappingNode noLoraBeside(MappingNode entry) throws ConfigException {
+        for (NodeTuple t : entry.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode key && key.getValue().equals("lora")) {
+                throw new ConfigException(at(key) + ": 'lora' goes inside 'model' (model: {model: PATH, lora: "
+                        + "ADAPTER}) or into the reference (model: PATH+ADAPTER); beside it, it would be ignored");
+            }
+        }
+        return entry;
     }
 
     /** A path of a reference mapping: a plain value or mergekit's {@code {path: PATH}}. */
