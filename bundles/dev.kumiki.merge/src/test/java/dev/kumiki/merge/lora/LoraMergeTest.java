@@ -129,6 +129,22 @@ class LoraMergeTest {
         assertArrayEquals(Files.readAllBytes(first.resolve("model.safetensors")),
                 Files.readAllBytes(second.resolve("model.safetensors")));
         assertTrue(Files.readString(first.resolve("README.md")).contains("base+adapter"));
+
+        // a copy whose weights were deleted by hand is written again, equal to the first
+        byte[] before = Files.readAllBytes(copy.resolve("model.safetensors"));
+        Files.delete(copy.resolve("model.safetensors"));
+        assertEquals(copy, LoraCache.materialise(work.resolve("base"), work.resolve("adapter")));
+        assertArrayEquals(before, Files.readAllBytes(copy.resolve("model.safetensors")));
+
+        // a changed adapter is another pair: a new copy, and another merge
+        AdaptedModelTest.adapter(work, "adapter", 2, 4, false, "F32", 4, MODULES);
+        Path changed = LoraCache.folder(cache, work.resolve("base"), work.resolve("adapter"));
+        assertTrue(!changed.equals(copy), "the key follows the adapter's contents");
+        Path third = merge("third", "models:\n  - model: base+adapter\n  - model: other\nmerge_method: linear\n"
+                + "parameters: {weight: 0.5}\n");
+        assertTrue(Files.isDirectory(changed));
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(first.resolve("model.safetensors")),
+                Files.readAllBytes(third.resolve("model.safetensors"))), "the new adapter is what was merged");
     }
 
     @Test
