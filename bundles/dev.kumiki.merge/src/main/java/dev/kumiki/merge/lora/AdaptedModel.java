@@ -68,7 +68,7 @@ public final class AdaptedModel implements AutoCloseable {
     private final Path adapterFolder;
     private final boolean ownsModel;
     private final Map<String, LoraModule> byWeight = new LinkedHashMap<>();
-    private final Kernels kernels;
+    private volatile Kernels kernels;
 
     private AdaptedModel(ModelFolder model, PeftAdapter adapter, Path adapterFolder, boolean ownsModel,
             Kernels kernels) {
@@ -157,9 +157,14 @@ public final class AdaptedModel implements AutoCloseable {
         }
     }
 
-    /** This object with the given kernels (for loading and storing tensors; results are the same with any). */
+    /**
+     * Uses {@code k} for loading and storing tensors from now on (results are the same with any kernels); returns this
+     * object, which still owns what it owned: {@code try (AdaptedModel m = AdaptedModel.open(a, b).kernels(k))}
+     * closes the model when done.
+     */
     public AdaptedModel kernels(Kernels k) {
-        return new AdaptedModel(model, adapter, adapterFolder, false, k);
+        this.kernels = java.util.Objects.requireNonNull(k, "kernels");
+        return this;
     }
 
     public ModelFolder model() {

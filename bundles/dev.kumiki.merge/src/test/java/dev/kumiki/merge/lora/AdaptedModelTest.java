@@ -191,6 +191,10 @@ class AdaptedModelTest {
                 float delta = i == 7 * 16 + 3 ? 1f : i == 7 * 16 + 5 ? 1f : 0f;
                 assertEquals(w[i] + delta, got[i], 0, "element " + i);
             }
+            // other kernels give the same values, and the object stays the one that owns the model
+            org.junit.jupiter.api.Assertions.assertSame(model, model.kernels(Kernels.of(
+                    dev.kumiki.tensor.hardware.HardwareProfile.detect())));
+            assertArrayEquals(got, model.read("model.layers.1.self_attn.q_proj.weight"));
         }
     }
 }
