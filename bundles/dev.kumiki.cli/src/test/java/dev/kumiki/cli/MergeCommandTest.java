@@ -108,4 +108,62 @@ class MergeCommandTest {
         assertEquals(2, r.code());
         assertEquals("kumiki merge: give the output folder (OUT_DIR), or --dry-run to check only\n", r.err());
     }
+
+    @Test
+    void modelPlusLoraMergesTheModelWithItsAdapterApplied() throws IOException {
+        // a one-element adapter on layer 0's q_proj, written as PEFT writes one: row 2, column 5 gains
+        // (alpha / r) · B[2][0] · A[0][5] = 2 · 1.5
+        Path adapter = Files.createDirectories(dir.resolve("adapter"));
+        Files.writeString(adapter.resolve("adapter_config.json"), """
+                {"peft_type": "LORA", "r": 1, "lora_alpha": 2, "target_modules": ["q_proj"], "bias": "none"}""");
+        float[] a = new float[16];
+        float[] b = new float[16];
+        a[5] = 1;
+        b[2] = 1.5f;
+        String prefix = "base_model.model.model.layers.0.self_attn.q_proj.";
+        try (var w = dev.kumiki.tensor.io.SafetensorsWriter.create(adapter.resolve("adapter_model.safetensors"),
+                List.of(new dev.kumiki.tensor.TensorInfo(prefix + "lora_A.weight", dev.kumiki.tensor.DType.F32,
+                        dev.kumiki.tensor.Shape.of(1, 16)), new dev.kumiki.tensor.TensorInfo(prefix + "lora_B.weight",
+                                dev.kumiki.tensor.DType.F32, dev.kumiki.tensor.Shape.of(16, 1))),
+                java.util.Map.of("format", "pt"))) {
+            w.write(prefix + "lora_A.weight", 0, java.lang.foreign.MemorySegment.ofArray(a));
+            w.write(prefix + "lora_B.weight", 0, java.lang.foreign.MemorySegment.ofArray(b));
+            w.commit();
+        }
+        System.setProperty("kumiki.lora.cache", dir.resolve("lora-cache").toString());
+        try {
+            Path cfg = config("lora.yml", "models:\n  - model: a+adapter\nmerge_method: passthrough\n"
+                    + "dtype: float32\n");
+            Cli.Result r = kumiki("merge", cfg.toString(), dir.resolve("with-lora").toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("Model    a+adapter  " + dir.resolve("lora-cache")), r.out());
+            try (ModelFolder merged = ModelFolder.open(dir.resolve("with-lora"));
+                    ModelFolder plain = ModelFolder.open(dir.resolve("a"))) {
+                float[] w = dev.kumiki.tensor.io.MappedReads.readAll(plain, "model.layers.0.self_attn.q_proj.weight",
+                        dev.kumiki.tensor.kernel.Kernels.scalar());
+                float[] got = dev.kumiki.tensor.io.MappedReads.readAll(merged,
+                        "model.layers.0.self_attn.q_proj.weight", dev.kumiki.tensor.kernel.Kernels.scalar());
+                for (int i = 0; i < w.length; i++) {
+                    // the BF16 base is adapted in BF16, then written as float32 by the merge
+                    float expected = i == 2 * 16 + 5 ? bf16(w[i] + 3f) : w[i];
+                    assertEquals(expected, got[i], 0, "element " + i);
+                }
+            }
+            Path typo = config("typo.yml", "models:\n  - model: b+adapterr\nmerge_method: passthrough\n");
+            r = kumiki("merge", typo.toString(), dir.resolve("typo-out").toString());
+            assertEquals(2, r.code(), r.out());
+            assertTrue(r.err().contains("typo.yml:2:5: adapter 'adapterr' of 'b+adapterr' is not a folder here"),
+                    r.err());
+            assertFalse(Files.exists(dir.resolve("typo-out")));
+        } finally {
+            System.clearProperty("kumiki.lora.cache");
+        }
+    }
+
+    /** {@code x} rounded to BF16 (nearest even), as a float. */
+    private static float bf16(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        bits = (bits + 0x7FFF + ((bits >>> 16) & 1)) & 0xFFFF0000;
+        return Float.intBitsToFloat(bits);
+    }
 }

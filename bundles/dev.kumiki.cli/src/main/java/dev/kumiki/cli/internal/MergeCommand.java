@@ -98,7 +98,7 @@ public final class MergeCommand implements Callable<Integer> {
             printPlan(out, plan, shardBytes);
             if (this.out != null) {
                 java.util.Optional<String> problem = dev.kumiki.tensor.io.OutputFolder.problem(this.out,
-                        plan.folders().values());
+                        plan.inputFolders());
                 if (problem.isPresent()) {
                     throw new IllegalArgumentException(problem.get());
                 }

@@ -3,7 +3,6 @@ package dev.kumiki.merge.config;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,9 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 import dev.kumiki.merge.MergeMethod;
 import dev.kumiki.merge.MergeMethods;
+import dev.kumiki.merge.lora.LoraReference;
 import dev.kumiki.tensor.io.InputFiles;
+import dev.kumiki.tensor.io.Names;
 import dev.kumiki.tensor.io.YamlInput;
 
 /**
@@ -77,39 +78,12 @@ public final class MergeConfigReader {
             }
             if (!known.contains(key.getValue())) {
                 warnings.accept(at(key) + ": unknown key '" + key.getValue() + "' in " + context + " is ignored"
-                        + nearest(key.getValue(), known).map(s -> " (did you mean '" + s + "'?)").orElse(""));
+                        + Names.nearest(key.getValue(), known).map(s -> " (did you mean '" + s + "'?)").orElse(""));
                 continue;
             }
             map.put(key.getValue(), t.getValueNode());
         }
         return map;
-    }
-
-    /** The known word closest to {@code word} by edit distance, if it is close. */
-    public static Optional<String> nearest(String word, Set<String> known) {
-        return known.stream().map(k -> Map.entry(k, distance(word, k)))
-                .filter(e -> e.getValue() <= Math.max(2, word.length() / 3))
-                .min(Comparator.comparingInt((Map.Entry<String, Integer> e) -> e.getValue()).thenComparing(Map.Entry::getKey))
-                .map(Map.Entry::getKey);
-    }
-
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private MergeConfig config(MappingNode top, String text) throws ConfigException {
@@ -136,7 +110,7 @@ public final class MergeConfigReader {
         }
         String methodName = string(method, "merge_method");
         MergeMethod mergeMethod = MergeMethods.byName(methodName).orElseThrow(() -> new ConfigException(at(method)
-                + ": unknown merge_method '" + methodName + "'" + nearest(methodName, MergeMethods.names())
+                + ": unknown merge_method '" + methodName + "'" + Names.nearest(methodName, MergeMethods.names())
                         .map(s -> "; did you mean '" + s + "'?").orElse("") + " (Kumiki has "
                 + String.join(", ", MergeMethods.names()) + ")"));
         List<MergeConfig.InputModel> models = new ArrayList<>();
@@ -169,7 +143,8 @@ public final class MergeConfigReader {
             String name = model(s, "model");
             return new MergeConfig.InputModel(name, Map.of(), Location.model(name).at(at(n)));
         }
-        Map<String, Node> m = mapping(mappingNode(n, "an entry of models"), MODEL_KEYS, "a model entry");
+        Map<String, Node> m = mapping(noLoraBeside(mappingNode(n, "an entry of models")), MODEL_KEYS,
+                "a model entry");
         Node model = m.get("model");
         if (model == null) {
             throw new ConfigException(at(n) + ": a models entry needs 'model: PATH'");
@@ -190,7 +165,8 @@ public final class MergeConfigReader {
         }
         List<MergeConfig.InputSlice> list = new ArrayList<>();
         for (Node s : sequence(sources, "sources")) {
-            Map<String, Node> src = mapping(mappingNode(s, "a slice source"), SOURCE_KEYS, "a slice source");
+            Map<String, Node> src = mapping(noLoraBeside(mappingNode(s, "a slice source")), SOURCE_KEYS,
+                    "a slice source");
             Node model = src.get("model");
             Node range = src.get("layer_range");
             if (model == null || range == null) {
@@ -281,17 +257,76 @@ public final class MergeConfigReader {
         return n == null || isNull(n) ? Optional.empty() : Optional.of(model(n, what));
     }
 
-    /** A model reference: a folder path; {@code model+lora} and mapping forms are refused for now. */
+    private static final Set<String> REFERENCE_KEYS = Set.of("model", "lora", "override_architecture");
+    private static final Set<String> PATH_KEYS = Set.of("path", "revision");
+
+    /**
+     * A model reference as mergekit reads one: a folder path, {@code model+lora} (the model with a PEFT adapter
+     * applied), or the mapping {@code {model: PATH, lora: PATH}} (each path also as {@code {path: PATH}}), which
+     * becomes {@code model+lora}.
+     */
     private String model(Node n, String what) throws ConfigException {
-        if (n instanceof MappingNode) {
-            throw new ConfigException(at(n) + ": '" + what + "' as a mapping (model with lora or override) is not "
-                    + "supported yet; give the model folder's path");
+        if (n instanceof MappingNode map) {
+            Map<String, Node> m = mapping(map, REFERENCE_KEYS, "a model reference");
+            if (m.containsKey("override_architecture")) {
+                throw new ConfigException(at(m.get("override_architecture")) + ": override_architecture is not "
+                        + "supported; Kumiki merges models as their config.json describes them");
+            }
+            Node model = m.get("model");
+            if (model == null) {
+                throw new ConfigException(at(n) + ": '" + what + "' as a mapping needs 'model: PATH' (and "
+                        + "optionally 'lora: ADAPTER_PATH')");
+            }
+            String path = path(model, what + ".model");
+            Node lora = m.get("lora");
+            String reference = lora == null || isNull(lora) ? path : path + "+" + path(lora, what + ".lora");
+            return checked(n, reference);
+        }
+        return checked(n, string(n, what));
+    }
+
+    /**
+     * {@code lora:} written beside {@code model:} instead of inside it would be ignored as an unknown key, merging the
+     * model without its adapter: refused instead.
+     */
+    private MappingNode noLoraBeside(MappingNode entry) throws ConfigException {
+        for (NodeTuple t : entry.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode key && key.getValue().equals("lora")) {
+                throw new ConfigException(at(key) + ": 'lora' goes inside 'model' (model: {model: PATH, lora: "
+                        + "ADAPTER}) or into the reference (model: PATH+ADAPTER); beside it, it would be ignored");
+            }
+        }
+        return entry;
+    }
+
+    /** A path of a reference mapping: a plain value or mergekit's {@code {path: PATH}}. */
+    private String path(Node n, String what) throws ConfigException {
+        if (n instanceof MappingNode map) {
+            Map<String, Node> m = mapping(map, PATH_KEYS, "a model path");
+            if (m.containsKey("revision")) {
+                throw new ConfigException(at(m.get("revision")) + ": revision names a Hugging Face Hub revision; "
+                        + "Kumiki reads local folders only and does not download models");
+            }
+            Node path = m.get("path");
+            if (path == null) {
+                throw new ConfigException(at(n) + ": '" + what + "' needs 'path: FOLDER'");
+            }
+            n = path;
         }
         String v = string(n, what);
-        if (v.contains("+") && !v.startsWith("+")) {
-            throw new ConfigException(at(n) + ": '" + v + "' applies a LoRA adapter (model+lora), which is not "
-                    + "supported yet; merge the adapter into the model first and give that folder");
+        if (v.contains("+")) {
+            throw new ConfigException(at(n) + ": '" + v + "' contains '+', which in a mapping reference is not "
+                    + "allowed; give the model in 'model' and the adapter in 'lora'");
         }
         return v;
+    }
+
+    private String checked(Node n, String reference) throws ConfigException {
+        try {
+            LoraReference.parse(reference);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at(n) + ": " + e.getMessage());
+        }
+        return reference;
     }
 }
