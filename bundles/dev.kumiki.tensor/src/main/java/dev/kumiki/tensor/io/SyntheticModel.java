@@ -264,18 +264,19 @@ public final class SyntheticModel {
                     case F64 -> "float64";
                     default -> "float32";
                 }));
-        ObjectNode tc = SafetensorsFile.JSON.createObjectNode();
-        if (byteLevel) {
-            tc.put("bos_token", "<s>").put("eos_token", "</s>");
-        }
-        tc.put("model_max_length", contextLength == 0 ? 64 : contextLength).put("variant", variant);
-        if (byteLevel) {
-            tc.put("chat_template", CHAT_TEMPLATE);
-        }
+        int maxLength = contextLength == 0 ? 64 : contextLength;
         var json = SafetensorsFile.JSON.writerWithDefaultPrettyPrinter();
-        Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(tc) + "\n");
-        Files.writeString(dir.resolve("tokenizer.json"), byteLevel
-                ? json.writeValueAsString(ByteLevelTokenizer.tokenizer(vocab)) + "\n" : tokenizerJson());
+        if (byteLevel) {
+            ObjectNode tc = SafetensorsFile.JSON.createObjectNode().put("bos_token", "<s>").put("eos_token", "</s>")
+                    .put("model_max_length", maxLength).put("variant", variant).put("chat_template", CHAT_TEMPLATE);
+            Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(tc) + "\n");
+            Files.writeString(dir.resolve("tokenizer.json"),
+                    json.writeValueAsString(ByteLevelTokenizer.tokenizer(vocab)) + "\n");
+        } else {
+            Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": " + maxLength
+                    + ", \"variant\": " + variant + "}\n");
+            Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson());
+        }
         return dir;
     }
 }
