@@ -73,6 +73,28 @@ class ScratchTrainingTest {
         }
         String card = Files.readString(model.resolve("README.md"));
         assertTrue(card.contains("- Data: corpus.jsonl (train split)") && card.contains("- Mode: scratch"), card);
+
+        // a full fine-tune of the new model: a new folder with the model's tokenizer; the input stays as it was
+        byte[] before = Files.readAllBytes(model.resolve("model.safetensors"));
+        TrainingSettings full = new TrainingSettings(TrainingMode.FULL, 4, 4, 1, 64, 1e-3, 0.1, 0, 0.01, 0.9, 0.95,
+                1e-8, 1.0, 5, 0, 0, 0.1, false, Optional.empty());
+        TrainingJob fine = new TrainingJob(full, Optional.of(model), Optional.empty(), Optional.empty(), 0, dataset,
+                DatasetFormat.TEXT, dir.resolve("fine"), dir.resolve("fine-ckpt"));
+        TrainingResult f = Trainer.run(fine, TrainingListener.NONE);
+        assertEquals(4, f.steps());
+        assertTrue(f.validationLoss().getAsDouble() < r.validationLoss().getAsDouble() + 0.5);
+        assertEquals(Files.readString(model.resolve("tokenizer.json")),
+                Files.readString(dir.resolve("fine/tokenizer.json")));
+        assertTrue(Files.readString(dir.resolve("fine/README.md")).contains("A full fine-tune (every weight trained) "
+                + "of " + model));
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(model.resolve("model.safetensors"))));
+        assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(dir.resolve("fine/model.safetensors"))));
+        TrainingJob intoInput = new TrainingJob(full, Optional.of(model), Optional.empty(), Optional.empty(), 0,
+                dataset, DatasetFormat.TEXT, model, dir.resolve("x-ckpt"));
+        TrainingException e = assertThrows(TrainingException.class, () -> Trainer.run(intoInput,
+                TrainingListener.NONE));
+        assertEquals("the output folder " + model + " is also an input (" + model + "); write the model to another "
+                + "folder", e.getMessage());
     }
 
     @Test
