@@ -25,6 +25,7 @@ import dev.kumiki.tensor.kernel.ScalarKernels;
 /** Seeded test weights and Hugging Face folders written with the tensor bundle's writer. */
 final class TestModels {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private TestModels() {
@@ -64,29 +65,41 @@ final class TestModels {
     /** Writes config.json and model.safetensors ({@code dtype}: F32, F16 or BF16) into {@code dir}. */
     static Path writeFolder(Path dir, ObjectNode config, Map<String, float[]> weights, DType dtype)
             throws IOException {
+        return writeFolder(dir, config, weights, dtype, Map.of());
+    }
+
+    static Path writeFolder(Path dir, ObjectNode config, Map<String, float[]> weights, DType dtype,
+            Map<String, DType> exceptions) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), TinyConfigs.JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(config));
         DecoderConfig c = DecoderConfig.of(config, "test config");
         Map<String, Shape> shapes = Transformer.expectedTensors(c);
-        writeSafetensors(dir.resolve("model.safetensors"), weights, shapes, dtype);
+        writeSafetensors(dir.resolve("model.safetensors"), weights, shapes, dtype, exceptions);
         return dir;
     }
 
     static void writeSafetensors(Path file, Map<String, float[]> values, Map<String, Shape> shapes, DType dtype)
             throws IOException {
+        writeSafetensors(file, values, shapes, dtype, Map.of());
+    }
+
+    /** With some tensors in other types ({@code I32} stores the values rounded to integers). */
+    static void writeSafetensors(Path file, Map<String, float[]> values, Map<String, Shape> shapes, DType dtype,
+            Map<String, DType> exceptions) throws IOException {
         List<TensorInfo> infos = new ArrayList<>();
-        values.forEach((n, v) -> infos.add(new TensorInfo(n, dtype, shapes.get(n))));
+        values.forEach((n, v) -> infos.add(new TensorInfo(n, exceptions.getOrDefault(n, dtype), shapes.get(n))));
         try (SafetensorsWriter out = SafetensorsWriter.create(file, infos, Map.of("format", "pt"))) {
             for (TensorInfo t : infos) {
                 float[] v = values.get(t.name());
-                MemorySegment bytes = MemorySegment.ofArray(new byte[v.length * dtype.bytes()]);
+                MemorySegment bytes = MemorySegment.ofArray(new byte[v.length * t.dtype().bytes()]);
                 for (int i = 0; i < v.length; i++) {
-                    switch (dtype) {
+                    switch (t.dtype()) {
+                        case I32 -> bytes.setAtIndex(I32, i, Math.round(v[i]));
                         case F32 -> bytes.setAtIndex(F32, i, v[i]);
                         case F16 -> bytes.setAtIndex(I16, i, Float.floatToFloat16(v[i]));
                         case BF16 -> bytes.setAtIndex(I16, i, ScalarKernels.floatToBf16(v[i]));
-                        default -> throw new IllegalArgumentException(dtype.toString());
+                        default -> throw new IllegalArgumentException(t.dtype().toString());
                     }
                 }
                 out.write(t.name(), 0, bytes);
