@@ -29,7 +29,8 @@ class ResumeAfterKillTest {
     @Test
     void killedRunResumesToTheSameWeights(@TempDir Path dir) throws Exception {
         // the child JVM trains with the test's own classpath and DJL settings, and is killed after checkpoint 6
-        List<String> command = ChildJvm.command(e -> true, ResumeChild.class.getName(), dir.toString());
+        List<String> command = ChildJvm.command(e -> true, true, ResumeChild.class.getName(),
+                dir.toString());
         Process child = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("child.log").toFile()).start();
         Path checkpoints = dir.resolve("killed-ckpt");

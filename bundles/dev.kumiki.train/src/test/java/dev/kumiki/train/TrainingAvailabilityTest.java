@@ -23,7 +23,7 @@ class TrainingAvailabilityTest {
 
     @Test
     void withoutTheEngineTheMessageNamesTheFeature(@TempDir Path dir) throws Exception {
-        Process child = new ProcessBuilder(ChildJvm.command(e -> !e.contains("pytorch"),
+        Process child = new ProcessBuilder(ChildJvm.command(e -> !e.contains("pytorch"), false,
                 AvailabilityChild.class.getName())).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("child.log").toFile()).start();
         assertTrue(child.waitFor(120, TimeUnit.SECONDS));

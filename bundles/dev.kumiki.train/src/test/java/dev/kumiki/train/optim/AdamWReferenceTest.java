@@ -19,11 +19,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.kumiki.train.internal.Djl;
 
 /**
  * Kumiki's AdamW, learning-rate schedule and gradient clipping, step by step, against PyTorch's
@@ -86,7 +86,7 @@ class AdamWReferenceTest {
         LearningRateSchedule schedule = new LearningRateSchedule(lr, warmup, total, minRatio);
         int clipped = 0;
         int unclipped = 0;
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = Djl.newManager()) {
             Map<String, NDArray> weights = new LinkedHashMap<>();
             for (Parameter p : parameters) {
                 NDArray w = manager.create(p.values(), new Shape(p.shape()));
@@ -97,7 +97,7 @@ class AdamWReferenceTest {
                 for (int step = 0; step < total; step++) {
                     JsonNode expected = reference.get(step);
                     try (NDManager scope = manager.newSubManager()) {
-                        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                        try (GradientCollector collector = Djl.engine().newGradientCollector()) {
                             NDArray loss = null;
                             for (Parameter p : parameters) {
                                 NDArray a = scope.create(p.a(), new Shape(p.shape()));
