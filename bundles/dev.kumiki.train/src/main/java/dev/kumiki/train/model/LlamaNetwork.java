@@ -408,6 +408,21 @@ public final class LlamaNetwork implements AutoCloseable {
         return Collections.unmodifiableMap(t);
     }
 
+    /**
+     * Sets the gradients of every {@link #trainable()} parameter to 0; backward passes add to them until then. Call it
+     * outside a {@code GradientCollector}. (DJL's {@code GradientCollector.zeroGradients()} does the same for every
+     * array of the engine but leaves two array handles behind per parameter and call.)
+     */
+    public void zeroGradients() {
+        for (NDArray p : trainable().values()) {
+            if (p.hasGradient()) {
+                try (NDArray g = p.getGradient()) {
+                    g.set(new NDIndex("..."), 0f);
+                }
+            }
+        }
+    }
+
     /** Number of values in {@link #trainable()}. */
     public long trainableCount() {
         return trainable().values().stream().mapToLong(NDArray::size).sum();
