@@ -414,10 +414,13 @@ public final class LlamaNetwork implements AutoCloseable {
      * array of the engine but leaves two array handles behind per parameter and call.)
      */
     public void zeroGradients() {
-        for (NDArray p : trainable().values()) {
-            if (p.hasGradient()) {
-                try (NDArray g = p.getGradient()) {
-                    g.set(new NDIndex("..."), 0f);
+        // a scalar source of our own: set(index, Number) would leave a new scalar array behind on every call
+        try (NDArray zero = manager.create(0f)) {
+            for (NDArray p : trainable().values()) {
+                if (p.hasGradient()) {
+                    try (NDArray g = p.getGradient()) {
+                        g.set(new NDIndex("..."), zero);
+                    }
                 }
             }
         }
@@ -528,6 +531,28 @@ public final class LlamaNetwork implements AutoCloseable {
             throw new IllegalArgumentException("no token of the batch counts in the loss (every flag is false)");
         }
         return lossSum(tokens, trained, training, 1.0 / count);
+    }
+
+    /**
+     * One forward and backward pass: adds the gradients of {@code factor ·} (the summed cross-entropy of the flagged
+     * tokens) to the {@link #trainable()} parameters' gradients, and returns that value. With {@code factor} = 1 /
+     * {@link #countTrained} it is the batch's mean loss; for gradient accumulation pass 1 / (flagged tokens of all the
+     * accumulated batches). Gradients add up until {@link #zeroGradients()}.
+     * <p>
+     * Prefer this to {@link #lossSum} with a {@code GradientCollector} of your own: DJL's backward leaves an array of
+     * ones in the loss's manager, which here is a manager of this call that is closed before it returns.
+     *
+     * @param training dropout on
+     * @throws IllegalStateException when another {@code GradientCollector} is open (DJL allows one at a time)
+     */
+    public float backward(int[][] tokens, boolean[][] trained, boolean training, double factor) {
+        try (NDManager step = manager.newSubManager();
+                ai.djl.training.GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            NDArray loss = lossSum(tokens, trained, training, factor);
+            loss.attach(step);
+            collector.backward(loss);
+            return loss.getFloat();
+        }
     }
 
     /**
