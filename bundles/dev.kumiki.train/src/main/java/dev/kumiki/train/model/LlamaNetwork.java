@@ -32,13 +32,13 @@ import ai.djl.ndarray.types.SparseFormat;
 
 import dev.kumiki.llm.runtime.DecoderConfig;
 import dev.kumiki.llm.runtime.Transformer;
-import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.merge.lora.LoraModule;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorFormatException;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.io.MappedReads;
 import dev.kumiki.tensor.io.ModelFolder;
+import dev.kumiki.tensor.io.Names;
 import dev.kumiki.tensor.io.SafetensorsWriter;
 import dev.kumiki.tensor.kernel.Kernels;
 import dev.kumiki.train.LoraSettings;
@@ -344,7 +344,7 @@ public final class LlamaNetwork implements AutoCloseable {
             leaves.add(m.substring(m.lastIndexOf('.') + 1));
         }
         String leaf = target.substring(target.lastIndexOf('.') + 1);
-        Optional<String> near = MergeConfigReader.nearest(leaf, leaves);
+        Optional<String> near = Names.nearest(leaf, leaves);
         List<String> examples = new ArrayList<>();
         for (String m : modules) {
             if (near.isPresent() && m.endsWith("." + near.get()) || near.isEmpty() && m.startsWith("model.layers.0.")) {
@@ -406,6 +406,24 @@ public final class LlamaNetwork implements AutoCloseable {
             t.put(a.module() + ".lora_B.weight", a.b());
         }
         return Collections.unmodifiableMap(t);
+    }
+
+    /**
+     * Sets the gradients of every {@link #trainable()} parameter to 0; backward passes add to them until then. Call it
+     * outside a {@code GradientCollector}. (DJL's {@code GradientCollector.zeroGradients()} does the same for every
+     * array of the engine but leaves two array handles behind per parameter and call.)
+     */
+    public void zeroGradients() {
+        // a scalar source of our own: set(index, Number) would leave a new scalar array behind on every call
+        try (NDArray zero = manager.create(0f)) {
+            for (NDArray p : trainable().values()) {
+                if (p.hasGradient()) {
+                    try (NDArray g = p.getGradient()) {
+                        g.set(new NDIndex("..."), zero);
+                    }
+                }
+            }
+        }
     }
 
     /** Number of values in {@link #trainable()}. */
@@ -513,6 +531,28 @@ public final class LlamaNetwork implements AutoCloseable {
             throw new IllegalArgumentException("no token of the batch counts in the loss (every flag is false)");
         }
         return lossSum(tokens, trained, training, 1.0 / count);
+    }
+
+    /**
+     * One forward and backward pass: adds the gradients of {@code factor ·} (the summed cross-entropy of the flagged
+     * tokens) to the {@link #trainable()} parameters' gradients, and returns that value. With {@code factor} = 1 /
+     * {@link #countTrained} it is the batch's mean loss; for gradient accumulation pass 1 / (flagged tokens of all the
+     * accumulated batches). Gradients add up until {@link #zeroGradients()}.
+     * <p>
+     * Prefer this to {@link #lossSum} with a {@code GradientCollector} of your own: DJL's backward leaves an array of
+     * ones in the loss's manager, which here is a manager of this call that is closed before it returns.
+     *
+     * @param training dropout on
+     * @throws IllegalStateException when another {@code GradientCollector} is open (DJL allows one at a time)
+     */
+    public float backward(int[][] tokens, boolean[][] trained, boolean training, double factor) {
+        try (NDManager step = manager.newSubManager();
+                ai.djl.training.GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            NDArray loss = lossSum(tokens, trained, training, factor);
+            loss.attach(step);
+            collector.backward(loss);
+            return loss.getFloat();
+        }
     }
 
     /**

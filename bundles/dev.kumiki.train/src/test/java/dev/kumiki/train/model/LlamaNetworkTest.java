@@ -83,4 +83,34 @@ class LlamaNetworkTest {
             return l.getFloat();
         }
     }
+
+    @Test
+    void gradientsAddUpUntilZeroed() throws Exception {
+        int[][] tokens = {{1, 5, 9, 13, 2, 7}};
+        boolean[][] trained = {{false, true, true, true, true, true}};
+        try (LlamaNetwork net = LlamaNetwork.initialise(TinyConfigs.llama(), 7)) {
+            String name = "model.layers.0.mlp.down_proj.weight";
+            float[] once = backward(net, tokens, trained, name);
+            float[] twice = backward(net, tokens, trained, name);
+            for (int i = 0; i < once.length; i++) {
+                assertEquals(2 * once[i], twice[i], 1e-6 * Math.abs(once[i]) + 1e-12);
+            }
+            net.zeroGradients();
+            try (NDArray g = net.trainable().get(name).getGradient()) {
+                assertEquals(0f, g.abs().sum().getFloat());
+            }
+            assertArrayEquals(once, backward(net, tokens, trained, name));
+        }
+    }
+
+    private static float[] backward(LlamaNetwork net, int[][] tokens, boolean[][] trained, String name) {
+        try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+            try (NDArray l = net.loss(tokens, trained, false)) {
+                gc.backward(l);
+            }
+        }
+        try (NDArray g = net.trainable().get(name).getGradient()) {
+            return g.toFloatArray();
+        }
+    }
 }

@@ -24,13 +24,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.training.GradientCollector;
 
 import dev.kumiki.merge.lora.LoraModule;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.Shape;
 import dev.kumiki.train.LoraSettings;
-import dev.kumiki.train.internal.Djl;
 
 /**
  * One training step of a tiny model against the independent PyTorch reference (src/test/python/
@@ -151,18 +149,14 @@ class OneStepReferenceTest {
     record Step(double loss, Map<String, float[]> gradients) {
     }
 
+    /** The step as the training loop takes it: {@link LlamaNetwork#backward} with the mean's factor. */
     static Step step(LlamaNetwork net) {
+        net.zeroGradients();
+        double loss = net.backward(TOKENS, TRAINED, true, 1.0 / LlamaNetwork.countTrained(TOKENS, TRAINED));
         Map<String, float[]> grads = new LinkedHashMap<>();
-        double loss;
-        try (GradientCollector gc = Djl.engine().newGradientCollector()) {
-            try (NDArray l = net.loss(TOKENS, TRAINED, true)) {
-                loss = l.getFloat();
-                gc.backward(l);
-            }
-            for (Map.Entry<String, NDArray> e : net.trainable().entrySet()) {
-                try (NDArray g = e.getValue().getGradient()) {
-                    grads.put(e.getKey(), g.toFloatArray());
-                }
+        for (Map.Entry<String, NDArray> e : net.trainable().entrySet()) {
+            try (NDArray g = e.getValue().getGradient()) {
+                grads.put(e.getKey(), g.toFloatArray());
             }
         }
         return new Step(loss, grads);
