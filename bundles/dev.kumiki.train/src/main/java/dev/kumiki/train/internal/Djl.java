@@ -101,6 +101,12 @@ public final class Djl {
     }
 
     private static void configure() {
+        // MKL (linked into libtorch) computes matrix products whose last bits depend on where the operands lie in
+        // memory unless its conditional numerical reproducibility is strict: without it, a training run resumed in
+        // another process drifted from the uninterrupted run after a few steps. MKL reads the variable at its first use
+        if (System.getenv("MKL_CBWR") == null) {
+            setenv("MKL_CBWR", "AUTO,STRICT");
+        }
         if (System.getenv("DJL_OFFLINE") == null && System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
@@ -128,6 +134,27 @@ public final class Djl {
         // the graph optimizer is for TorchScript inference, which training never uses; it only logs a warning
         if (System.getProperty("ai.djl.pytorch.graph_optimizer") == null) {
             System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
+        }
+    }
+
+    /** Sets a variable of this process's C environment (which native libraries read); false when it cannot. */
+    static boolean setenv(String name, String value) {
+        try {
+            java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+            java.util.Optional<java.lang.foreign.MemorySegment> address = linker.defaultLookup().find("setenv");
+            if (address.isEmpty()) {
+                return false;
+            }
+            java.lang.invoke.MethodHandle setenv = linker.downcallHandle(address.get(),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                            java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS,
+                            java.lang.foreign.ValueLayout.JAVA_INT));
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                return (int) setenv.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value), 0) == 0;
+            }
+        } catch (Throwable e) {
+            // without native access the engine still runs; only bit-exact resumption across processes is lost
+            return false;
         }
     }
 
