@@ -62,13 +62,15 @@ import dev.kumiki.train.internal.Djl;
  *
  * <p>An instance is used by one thread at a time. {@code close()} frees the engine memory of every parameter.
  * {@snippet :
- * try (LlamaNetwork net = LlamaNetwork.load(folder);
- *      GradientCollector gc = Djl.engine().newGradientCollector()) {
+ * try (LlamaNetwork net = LlamaNetwork.load(folder)) {
  *     net.addLora(settings, seed);
- *     try (NDArray loss = net.loss(tokens, trained, true)) {
- *         gc.backward(loss);
+ *     Djl.seed(seed);                                       // dropout masks follow the engine's seed
+ *     float loss = net.backward(tokens, trained, true, 1.0 / LlamaNetwork.countTrained(tokens, trained));
+ *     NDArray a = net.trainable().get("model.layers.0.self_attn.q_proj.lora_A.weight");
+ *     try (NDArray g = a.getGradient()) {
+ *         // update a in place here, outside any GradientCollector
  *     }
- *     NDArray g = net.trainable().get("model.layers.0.self_attn.q_proj.lora_A.weight").getGradient();
+ *     net.zeroGradients();
  * }
  * }
  */
