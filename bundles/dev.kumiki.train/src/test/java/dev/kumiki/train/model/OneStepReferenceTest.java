@@ -121,7 +121,8 @@ class OneStepReferenceTest {
             TestModels.writeSafetensors(adapterFile, adapter, shapes, DType.F32);
             Step djl = step(net);
             for (String base : net.weights().keySet()) {
-                assertTrue(!net.trainable().containsKey(base), base + " must be frozen");
+                assertTrue(!net.trainable().containsKey(base), base + " must not be trained");
+                assertTrue(!net.weight(base).hasGradient(), base + " must be frozen (no gradient recorded)");
             }
             JsonNode ref = reference(dir, adapterFile, settings.scaling());
             compare("lora", djl, ref, net.trainable().keySet());
