@@ -62,13 +62,15 @@ import dev.kumiki.train.internal.Djl;
  *
  * <p>An instance is used by one thread at a time. {@code close()} frees the engine memory of every parameter.
  * {@snippet :
- * try (LlamaNetwork net = LlamaNetwork.load(folder);
- *      GradientCollector gc = Djl.engine().newGradientCollector()) {
+ * try (LlamaNetwork net = LlamaNetwork.load(folder)) {
  *     net.addLora(settings, seed);
- *     try (NDArray loss = net.loss(tokens, trained, true)) {
- *         gc.backward(loss);
+ *     Djl.seed(seed);                                       // dropout masks follow the engine's seed
+ *     float loss = net.backward(tokens, trained, true, 1.0 / LlamaNetwork.countTrained(tokens, trained));
+ *     NDArray a = net.trainable().get("model.layers.0.self_attn.q_proj.lora_A.weight");
+ *     try (NDArray g = a.getGradient()) {
+ *         // update a in place here, outside any GradientCollector
  *     }
- *     NDArray g = net.trainable().get("model.layers.0.self_attn.q_proj.lora_A.weight").getGradient();
+ *     net.zeroGradients();
  * }
  * }
  */
@@ -285,14 +287,14 @@ public final class LlamaNetwork implements AutoCloseable {
                     hits.add(m);
                 }
             }
+            if (hits.isEmpty() && config.tiedEmbeddings() && target.equals("lm_head")) {
+                throw new TrainingException("LoRA target module 'lm_head' is the embedding matrix in " + source
+                        + " (tie_word_embeddings is true), not a linear layer of its own; adapt other modules");
+            }
             if (hits.isEmpty()) {
                 throw new TrainingException(noSuchModule(target, modules));
             }
             chosen.addAll(hits);
-        }
-        if (config.tiedEmbeddings() && chosen.contains("lm_head")) {
-            throw new TrainingException("target module 'lm_head' is the embedding matrix in this model "
-                    + "(tie_word_embeddings is true); adapt other modules");
         }
         for (String m : chosen) {
             long[] shape = weights.get(m + ".weight").getShape().getShape();
@@ -355,7 +357,7 @@ public final class LlamaNetwork implements AutoCloseable {
             }
         }
         return "LoRA target module '" + target + "' matches no linear module of " + source
-                + near.map(n -> "; did you mean '" + n + "'?").orElse(";")
+                + near.map(n -> "; did you mean '" + n + "'?").orElse(".")
                 + " The linear modules are named " + String.join(", ", leaves) + " (" + ALL_LINEAR
                 + " adapts all but lm_head), for example " + String.join(", ", examples);
     }
@@ -424,6 +426,11 @@ public final class LlamaNetwork implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A base weight by its Hugging Face name (for tests: whether it records gradients). */
+    NDArray weight(String name) {
+        return weights.get(name);
     }
 
     /** Number of values in {@link #trainable()}. */

@@ -45,7 +45,7 @@ class LlamaNetworkErrorsTest {
 
             TrainingException far = assertThrows(TrainingException.class, () -> net.addLora(lora(4, "c_attn"), 1));
             assertTrue(far.getMessage().startsWith("LoRA target module 'c_attn' matches no linear module of the "
-                    + "model config; The linear modules are named"), far.getMessage());
+                    + "model config. The linear modules are named"), far.getMessage());
         }
     }
 
@@ -62,6 +62,19 @@ class LlamaNetworkErrorsTest {
             assertEquals("LoRA rank r must be at least 1, found 0", zero.getMessage());
             net.addLora(lora(16, "all-linear"), 1);
             assertEquals(2 * 7 * 2, net.trainable().size(), "A and B of every linear layer but lm_head");
+        }
+    }
+
+    @Test
+    void theOutputProjectionOfATiedModelAndABadDropoutAreRefused() throws Exception {
+        try (LlamaNetwork net = LlamaNetwork.initialise(TinyConfigs.qwen2Tied(), 1)) {
+            TrainingException e = assertThrows(TrainingException.class, () -> net.addLora(lora(4, "lm_head"), 1));
+            assertEquals("LoRA target module 'lm_head' is the embedding matrix in the model config "
+                    + "(tie_word_embeddings is true), not a linear layer of its own; adapt other modules",
+                    e.getMessage());
+            TrainingException d = assertThrows(TrainingException.class,
+                    () -> net.addLora(new LoraSettings(4, 8, 1.0, List.of("q_proj"), false), 1));
+            assertEquals("lora_dropout must be at least 0 and below 1, found 1.0", d.getMessage());
         }
     }
 

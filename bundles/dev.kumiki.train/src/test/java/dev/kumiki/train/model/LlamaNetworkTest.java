@@ -113,4 +113,22 @@ class LlamaNetworkTest {
             return g.toFloatArray();
         }
     }
+
+    @Test
+    void theConfigsAttentionDropoutActsInTrainingOnly() throws Exception {
+        int[][] tokens = {{1, 5, 9, 13, 2, 7, 30, 31}};
+        boolean[][] trained = {{false, true, true, true, true, true, true, true}};
+        var config = TinyConfigs.llama();
+        config.put("initializer_range", 0.3);
+        config.put("attention_dropout", 0.5);
+        var plain = TinyConfigs.llama();
+        plain.put("initializer_range", 0.3);
+        try (LlamaNetwork net = LlamaNetwork.initialise(config, 7); LlamaNetwork ref = LlamaNetwork.initialise(plain, 7)) {
+            assertEquals(lossOf(ref, tokens, trained, false), lossOf(net, tokens, trained, false));
+            assertEquals(lossOf(ref, tokens, trained, true), lossOf(ref, tokens, trained, false));
+            Djl.seed(1);
+            float dropped = lossOf(net, tokens, trained, true);
+            assertTrue(dropped != lossOf(ref, tokens, trained, false), "attention dropout changes the loss");
+        }
+    }
 }

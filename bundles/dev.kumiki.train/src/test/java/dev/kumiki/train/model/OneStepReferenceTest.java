@@ -14,7 +14,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -87,12 +86,13 @@ class OneStepReferenceTest {
         }
     }
 
-    @Test
-    void loraGradientsOfAAndBMatchPyTorch() throws Exception {
+    @ParameterizedTest(name = "rslora {0}")
+    @org.junit.jupiter.params.provider.CsvSource({"false, 2.0", "true, 4.0"})
+    void loraGradientsOfAAndBMatchPyTorch(boolean rslora, double scaling) throws Exception {
         ObjectNode config = TinyConfigs.llama();
         Path dir = TestModels.writeFolder(tmp.resolve("base"), config, TestModels.randomWeights(config, 4),
                 DType.F32);
-        LoraSettings settings = new LoraSettings(4, 8, 0, List.of("q_proj", "v_proj", "down_proj", "lm_head"), false);
+        LoraSettings settings = new LoraSettings(4, 8, 0, List.of("q_proj", "v_proj", "down_proj", "lm_head"), rslora);
         try (LlamaNetwork net = LlamaNetwork.load(dir)) {
             net.addLora(settings, 9);
             assertEquals(2 * (3 * 2 + 1), net.trainable().size(), "A and B of 3 modules in 2 layers, and lm_head");
@@ -121,10 +121,13 @@ class OneStepReferenceTest {
             TestModels.writeSafetensors(adapterFile, adapter, shapes, DType.F32);
             Step djl = step(net);
             for (String base : net.weights().keySet()) {
-                assertTrue(!net.trainable().containsKey(base), base + " must be frozen");
+                assertTrue(!net.trainable().containsKey(base), base + " must not be trained");
+                assertTrue(!net.weight(base).hasGradient(), base + " must be frozen (no gradient recorded)");
             }
-            JsonNode ref = reference(dir, adapterFile, settings.scaling());
-            compare("lora", djl, ref, net.trainable().keySet());
+            // lora_alpha / r = 8 / 4, or lora_alpha / √r = 8 / 2 with rsLoRA, written out rather than asked of
+            // LoraSettings
+            JsonNode ref = reference(dir, adapterFile, scaling);
+            compare(rslora ? "rslora" : "lora", djl, ref, net.trainable().keySet());
 
             List<LoraModule> modules = net.loraModules();
             assertEquals(7, modules.size());
