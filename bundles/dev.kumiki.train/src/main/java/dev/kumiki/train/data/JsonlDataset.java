@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kumiki.llm.Tokenizer.ChatMessage;
 import dev.kumiki.tensor.io.Names;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,39 +73,26 @@ public final class JsonlDataset {
         List<Example> examples = new ArrayList<>();
         DatasetFormat chosen = format == DatasetFormat.AUTO ? null : format;
         int lineNumber = 0;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            boolean end = false;
-            while (!end) {
-                // lines are split as bytes and decoded one by one, so a bad byte is reported on its own line
-                bytes.reset();
-                int b;
-                while ((b = in.read()) != -1 && b != '\n') {
-                    bytes.write(b);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            ByteArrayOutputStream pending = new ByteArrayOutputStream();
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                int start = 0;
+                for (int i = 0; i < read; i++) {
+                    if (buffer[i] == '\n') {
+                        pending.write(buffer, start, i - start);
+                        lineNumber++;
+                        chosen = line(file, lineNumber, pending, utf8, chosen, examples);
+                        pending.reset();
+                        start = i + 1;
+                    }
                 }
-                end = b == -1;
-                if (end && bytes.size() == 0) {
-                    break;
-                }
+                pending.write(buffer, start, read - start);
+            }
+            if (pending.size() > 0) {
                 lineNumber++;
-                String line;
-                try {
-                    line = utf8.decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-                } catch (CharacterCodingException e) {
-                    throw new DatasetException(file + ":" + lineNumber + ": not UTF-8 text. Save the file as UTF-8"
-                            + " (one JSON object per line).");
-                }
-                if (lineNumber == 1 && line.startsWith("\uFEFF")) {
-                    line = line.substring(1);
-                }
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode node = parse(file, lineNumber, line);
-                if (chosen == null) {
-                    chosen = detect(file, lineNumber, node);
-                }
-                examples.add(example(file, lineNumber, node, chosen));
+                chosen = line(file, lineNumber, pending, utf8, chosen, examples);
             }
         } catch (NoSuchFileException e) {
             throw new DatasetException(file + ": no such file. Give the path of a JSONL dataset (one JSON object per"
@@ -118,6 +104,31 @@ public final class JsonlDataset {
                     + shape(format == DatasetFormat.AUTO ? DatasetFormat.TEXT : format) + ".");
         }
         return new JsonlDataset(file, chosen, format == DatasetFormat.AUTO, examples);
+    }
+
+    /**
+     * Reads one line (its bytes) into {@code examples}; returns the format, decided from this line when still null.
+     * Lines are split as bytes and decoded one by one, so that a byte that is not UTF-8 is reported on its own line.
+     */
+    private static DatasetFormat line(Path file, int lineNumber, ByteArrayOutputStream bytes, CharsetDecoder utf8,
+            DatasetFormat chosen, List<Example> examples) throws DatasetException {
+        String line;
+        try {
+            line = utf8.decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw new DatasetException(file + ":" + lineNumber + ": not UTF-8 text. Save the file as UTF-8 (one JSON"
+                    + " object per line).");
+        }
+        if (lineNumber == 1 && line.startsWith("\uFEFF")) {
+            line = line.substring(1);
+        }
+        if (line.isBlank()) {
+            return chosen;
+        }
+        JsonNode node = parse(file, lineNumber, line);
+        DatasetFormat format = chosen == null ? detect(file, lineNumber, node) : chosen;
+        examples.add(example(file, lineNumber, node, format));
+        return format;
     }
 
     /** The file read. */
@@ -170,7 +181,7 @@ public final class JsonlDataset {
      * counts {@code test_size}; a product within 1e-9 of an integer counts as that integer, so 0.1 × 30 is 3), at
      * least 1 and at most {@code size − 1} when {@code validationSize > 0}. Which ones: the indices 0 … size−1 are
      * shuffled by Fisher–Yates (from the last position down, position {@code i} swapped with
-     * {@code j = unsignedRemainder(next(), i + 1)}) driven by SplitMix64 ({@link SplitMix64}) seeded with
+     * {@code j = unsignedRemainder(next(), i + 1)}) driven by SplitMix64 (Steele, Lea and Flood 2014; as in Vigna's {@code splitmix64.c}) seeded with
      * {@code seed}; the first indices of the shuffled order are held out. Both sides keep the file order.
      *
      * @param validationSize share held out, from 0 (none) to below 1

@@ -14,6 +14,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -94,7 +95,7 @@ public final class BpeTrainer {
      */
     public static final String SPLIT_REGEX = "'s|'t|'re|'ve|'m|'ll|'d"
             + "| ?\\p{Han}+| ?\\p{Hiragana}+| ?[\\p{Katakana}ー]+"
-            + "| ?(?:(?![\\p{Han}\\p{Hiragana}\\p{Katakana}ー])\\p{L})+"
+            + "| ?[\\p{L}&&[^\\p{Han}\\p{Hiragana}\\p{Katakana}ー]]+"
             + "| ?\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     /** The chat template written to {@code tokenizer_config.json} (ChatML, as Qwen's, after the BOS token). */
@@ -151,8 +152,19 @@ public final class BpeTrainer {
         return new BpeTrainer(vocabularySize, minFrequency, tokens);
     }
 
-    /** A trained tokenizer: the two files' text. */
+    /**
+     * A trained tokenizer: the two files' text.
+     *
+     * @param tokenizerJson       {@code tokenizer.json}
+     * @param tokenizerConfigJson {@code tokenizer_config.json}
+     * @param vocabularySize      number of token ids: the size asked for, or fewer when the corpus ran out of pairs
+     *                            seen {@code minFrequency} times (a model's {@code vocab_size} may be larger than
+     *                            this, as Qwen's is; its extra embedding rows are never used)
+     * @param merges              number of merges learned
+     */
     public record Trained(String tokenizerJson, String tokenizerConfigJson, int vocabularySize, int merges) {
+
+        private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
         /** {@code tokenizer.json}. */
         public static final String TOKENIZER_FILE = "tokenizer.json";
@@ -180,9 +192,11 @@ public final class BpeTrainer {
         }
 
         private static Path write(Path folder, String name, String text) throws IOException {
-            Path temp = Files.createTempFile(folder, "." + name + ".", ".tmp");
+            // not Files.createTempFile: its files are private (rw-------), a model's files follow the umask
+            Path temp = folder.resolve("." + name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
             try {
-                Files.writeString(temp, text, StandardCharsets.UTF_8);
+                Files.writeString(temp, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE);
                 return temp;
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(temp);

@@ -52,6 +52,14 @@ class JsonlDatasetTest {
     }
 
     @Test
+    void windowsLineEndsAndNoFinalLineEnd() throws Exception {
+        Path file = dir.resolve("crlf.jsonl");
+        Files.writeString(file, "{\"text\": \"a\"}\r\n\r\n{\"text\": \"b\\r\\n\"}", StandardCharsets.UTF_8);
+        assertEquals(List.of(new Example.Text(1, "a"), new Example.Text(3, "b\r\n")),
+                JsonlDataset.read(file, DatasetFormat.TEXT).examples());
+    }
+
+    @Test
     void autoDecidesFromTheFirstLineAndSaysSo() throws Exception {
         // a byte-order mark before the first line is not part of the JSON
         Path chat = write("c.jsonl", "\uFEFF{\"messages\": [{\"role\": \"user\", \"content\": \"q\"},"

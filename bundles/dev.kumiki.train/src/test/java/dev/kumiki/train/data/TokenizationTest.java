@@ -75,6 +75,51 @@ class TokenizationTest {
                 t.tokenize(c, "c.jsonl"));
     }
 
+    private static final Example.Conversation TWO_TURNS = new Example.Conversation(5, List.of(
+            new ChatMessage("user", "hi"), new ChatMessage("assistant", "yo"), new ChatMessage("user", "x"),
+            new ChatMessage("assistant", "z")));
+
+    @Test
+    void aTurnRenderedDifferentlyAtTheEndIsFoundByItsContent() throws Exception {
+        // whole: U:hi\n A: [yo\n] U:x\n A: [<t>z\n]. Rendered alone at the end, the first answer would read
+        // "<t>yo\n": it is found by its content and what follows it
+        Tokenization t = Tokenization.of(new CharTokenizer(false, CharTokenizer.Template.LAST_MARKED, true), 100,
+                false);
+        assertSequence(ids("U:hi\nA:", "yo\n", "U:x\nA:", "<t>z\n"),
+                "00000" + "00" + "111" + "0000" + "00" + "11111", t.tokenize(TWO_TURNS, "c.jsonl"));
+    }
+
+    @Test
+    void templatesWhoseTurnsCannotBeFound() {
+        Tokenization header = Tokenization.of(new CharTokenizer(false, CharTokenizer.Template.COUNT_HEADER, true),
+                100, false);
+        assertEquals("c.jsonl:5: the chat template renders the conversation before messages[1] (the assistant's"
+                + " turn) differently when the conversation goes on, so the assistant's tokens cannot be found."
+                + " Expected the rendering of messages[0:1] with add_generation_prompt to begin the whole rendering,"
+                + " found it differs at character 1. Use a chat template whose turns do not depend on later turns, or"
+                + " the text or prompt_completion format.",
+                assertThrows(DatasetException.class, () -> header.tokenize(TWO_TURNS, "c.jsonl")).getMessage());
+        Tokenization capitals = Tokenization.of(
+                new CharTokenizer(false, CharTokenizer.Template.EARLIER_CAPITALS, true), 100, false);
+        assertEquals("c.jsonl:5: the chat template renders the assistant's turn messages[1] differently in the whole"
+                + " conversation than at its end, and its content cannot be found in the whole rendering after"
+                + " character 7, so the assistant's tokens cannot be found. Use a chat template that renders a"
+                + " conversation turn by turn.",
+                assertThrows(DatasetException.class, () -> capitals.tokenize(TWO_TURNS, "c.jsonl")).getMessage());
+    }
+
+    @Test
+    void aTokenizerWithoutEndOfSequenceAndATooShortCutoff() {
+        Tokenization t = Tokenization.of(new CharTokenizer(true, CharTokenizer.Template.NONE, false), 100, false);
+        assertEquals("t.jsonl:9: the tokenizer (chars) has no end-of-sequence token, which ends every text and"
+                + " completion so that the model learns to stop. Set eos_token in its tokenizer_config.json.",
+                assertThrows(DatasetException.class, () -> t.tokenize(new Example.Text(9, "a"), "t.jsonl"))
+                        .getMessage());
+        assertEquals("cutoff_len is 1: a sequence needs at least 2 tokens (one to predict from, one to predict)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> Tokenization.of(new CharTokenizer(true, false), 1, false)).getMessage());
+    }
+
     @Test
     void qwen3ChatTemplateTrainsTheAssistantTurnsWithTheirEndOfTurn() throws Exception {
         try (PretrainedTokenizer qwen = PretrainedTokenizer.load(QWEN3)) {
