@@ -74,7 +74,8 @@ final class Checkpoints implements AutoCloseable {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new TrainingException("cannot create the checkpoints folder " + dir + ": " + OutputFolder.describe(e));
+            throw new TrainingException("cannot create the checkpoints folder " + dir + ": "
+                    + OutputFolder.describe(e));
         }
         FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,9 +45,9 @@ final class Outputs {
                 if (data.tokenizer().isPresent()) {
                     Trainer.copyTokenizer(data.tokenizer().get(), dir);
                 }
-                if (job.model().isPresent() && Files.isRegularFile(job.model().get().resolve("generation_config.json"))) {
-                    Files.copy(job.model().get().resolve("generation_config.json"), dir.resolve(
-                            "generation_config.json"));
+                Optional<Path> generation = job.model().map(m -> m.resolve("generation_config.json"));
+                if (generation.isPresent() && Files.isRegularFile(generation.get())) {
+                    Files.copy(generation.get(), dir.resolve("generation_config.json"));
                 }
             }
             Files.writeString(dir.resolve("README.md"), card(job, data, network, settings, history, steps, tokens,

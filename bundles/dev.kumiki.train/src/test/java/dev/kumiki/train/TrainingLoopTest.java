@@ -159,8 +159,8 @@ class TrainingLoopTest {
         Trainer.run(job, TrainingListener.NONE, TrainFixtures.data(job));
         TrainingSettings s = job.settings();
         TrainingSettings other = new TrainingSettings(s.mode(), 4, s.batchSize(), s.gradientAccumulation(),
-                s.cutoffLength(), 0.01, s.minLearningRateRatio(), s.warmupSteps(), s.weightDecay(), s.beta1(), s.beta2(),
-                s.epsilon(), s.maxGradNorm(), s.seed(), s.evalSteps(), s.saveSteps(), s.validationSize(), s.packing(),
+                s.cutoffLength(), 0.01, s.minLearningRateRatio(), s.warmupSteps(), s.weightDecay(), s.beta1(),
+                s.beta2(), s.epsilon(), s.maxGradNorm(), s.seed(), s.evalSteps(), s.saveSteps(), s.validationSize(), s.packing(),
                 s.lora());
         TrainingJob changed = TrainFixtures.scratchJob(dir, other, "out2", "ckpt");
         TrainingException e = assertThrows(TrainingException.class,

@@ -12,8 +12,8 @@ import ai.djl.ndarray.types.DataType;
 /**
  * AdamW with decoupled weight decay, step for step as PyTorch's {@code torch.optim.AdamW} (single-tensor path):
  * {@code p ← p·(1 − lr·wd)}; {@code m ← β1·m + (1 − β1)·g}; {@code v ← β2·v + (1 − β2)·g²};
- * {@code p ← p − lr / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)}. Weight decay applies only to the parameters
- * {@link #decays(String)} selects (Hugging Face's rule: not to biases and norms).
+ * {@code p ← p − lr / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)}. Weight decay applies only to the
+ * parameters {@link #decays(String)} selects (Hugging Face's rule: not to biases and norms).
  *
  * <p>The moments live in a manager of their own ({@link #close()} frees them) and can be saved and restored
  * exactly, so that a resumed run continues bit for bit.
