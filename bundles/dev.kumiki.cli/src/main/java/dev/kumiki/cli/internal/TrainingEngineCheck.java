@@ -4,28 +4,25 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Utils;
+import dev.kumiki.train.Training;
+import dev.kumiki.train.internal.Djl;
 
 /**
  * Whether training can run in this installation: DJL's PyTorch engine (the optional feature "Kumiki Training (DJL
  * PyTorch)") loads, and its autograd gives the right gradient of a small function. Used by {@code kumiki backends
  * --training}, which the distribution checks run in a product with and without the feature.
  *
- * <p>Inside OSGi the engine, its JNI library and libtorch are fragments of DJL's api bundle; DJL finds them with
- * ServiceLoader and class-path resources through the thread context class loader, which must therefore be that
- * bundle's loader when DJL's {@link Engine} class is first used.
+ * <p>Inside OSGi the engine, its JNI library and libtorch are fragments of DJL's api bundle, found through the thread
+ * context class loader that the training library's engine bootstrap sets.
  */
 final class TrainingEngineCheck {
-    /** The feature that brings the engine, as the Studio's and the command line's messages name it. */
-    static final String FEATURE = "\"Kumiki Training (DJL PyTorch)\" (feature id dev.kumiki.train.feature)";
-
-    private static final String ENGINE = "PyTorch";
-
     private TrainingEngineCheck() {
     }
 
@@ -41,7 +38,7 @@ final class TrainingEngineCheck {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("available", works);
-            m.put("engine", "DJL " + ENGINE);
+            m.put("engine", "DJL " + Djl.ENGINE);
             m.put("version", version);
             m.put("problem", problem);
             return m;
@@ -50,23 +47,13 @@ final class TrainingEngineCheck {
 
     /** Loads the engine (extracting libtorch on first use) and checks one gradient; never throws. */
     static Outcome run() {
-        if (System.getenv("DJL_OFFLINE") == null && System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
-        if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
-            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "warn");
-        }
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(Engine.class.getClassLoader());
         long t0 = System.nanoTime();
+        Optional<String> missing = Training.availability();
+        if (missing.isPresent()) {
+            return new Outcome(false, missing.get(), null, missing.get());
+        }
         try {
-            if (!Engine.hasEngine(ENGINE)) {
-                String problem = "DJL's PyTorch engine is not installed; install " + FEATURE
-                        + " into this Kumiki (Kumiki's own distributions include it)";
-                return new Outcome(false, problem, null, problem);
-            }
-            Engine engine = Engine.getEngine(ENGINE);
+            Engine engine = Djl.engine();
             String version = engine.getVersion();
             double seconds = (System.nanoTime() - t0) / 1e9;
             // d/dx sum(w * x^2) = 2 w x: autograd, the part of PyTorch training needs beyond inference
@@ -88,16 +75,12 @@ final class TrainingEngineCheck {
                         + " where " + Arrays.toString(expected) + " is right";
                 return new Outcome(false, problem, version, problem);
             }
-            return new Outcome(true, String.format(Locale.ROOT, "DJL %s engine, PyTorch %s (%s), loaded in %.1f s "
-                    + "from %s; a gradient checked: ok", ENGINE, version, System.getProperty("os.arch"), seconds,
-                    Utils.getEngineCacheDir()), version, null);
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            String problem = "DJL's PyTorch engine is installed but does not load (" + e.getMessage() + "); DJL "
-                    + "extracts libtorch into " + cacheDirectory() + ", which must be writable and not mounted "
-                    + "noexec (choose another with DJL_CACHE_DIR)";
+            return new Outcome(true, String.format(Locale.ROOT, "DJL %s engine, PyTorch %s on the CPU, %d threads, "
+                    + "started in %.1f s (libtorch in %s); a gradient checked: ok", Djl.ENGINE, version,
+                    Djl.threads(), seconds, cacheDirectory()), version, null);
+        } catch (RuntimeException | LinkageError e) {
+            String problem = "DJL's PyTorch engine loaded but failed a first computation (" + e.getMessage() + ")";
             return new Outcome(false, problem, null, problem);
-        } finally {
-            thread.setContextClassLoader(previous);
         }
     }
 
