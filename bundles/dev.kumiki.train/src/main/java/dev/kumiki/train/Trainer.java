@@ -237,7 +237,7 @@ public final class Trainer {
             long previous = System.nanoTime();
             while (step < s.maxSteps()) {
                 if (listener.cancelled()) {
-                    if (step > lastSaved) {
+                    if (step > lastSaved && step > 0) {
                         save();
                     }
                     listener.note("cancelled at step " + step + " of " + s.maxSteps()

@@ -29,16 +29,7 @@ class ResumeAfterKillTest {
     @Test
     void killedRunResumesToTheSameWeights(@TempDir Path dir) throws Exception {
         // the child JVM trains with the test's own classpath and DJL settings, and is killed after checkpoint 6
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--add-modules=jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
-        for (String p : List.of("DJL_CACHE_DIR", "ai.djl.offline", "kumiki.train.threads")) {
-            if (System.getProperty(p) != null) {
-                command.add("-D" + p + "=" + System.getProperty(p));
-            }
-        }
-        command.add(ResumeChild.class.getName());
-        command.add(dir.toString());
+        List<String> command = ChildJvm.command(e -> true, ResumeChild.class.getName(), dir.toString());
         Process child = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("child.log").toFile()).start();
         Path checkpoints = dir.resolve("killed-ckpt");

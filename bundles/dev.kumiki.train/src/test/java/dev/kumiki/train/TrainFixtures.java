@@ -84,8 +84,13 @@ final class TrainFixtures {
 
     static TrainingSettings settings(TrainingMode mode, int maxSteps, int batch, int accumulation, int evalSteps,
             int saveSteps, Optional<LoraSettings> lora) {
-        return new TrainingSettings(mode, maxSteps, batch, accumulation, 32, 3e-3, 0.1, 2, 0.01, 0.9, 0.95, 1e-8, 1.0,
-                7, evalSteps, saveSteps, 0.1, false, lora);
+        return settings(mode, 3e-3, maxSteps, batch, accumulation, evalSteps, saveSteps, lora);
+    }
+
+    static TrainingSettings settings(TrainingMode mode, double learningRate, int maxSteps, int batch,
+            int accumulation, int evalSteps, int saveSteps, Optional<LoraSettings> lora) {
+        return new TrainingSettings(mode, maxSteps, batch, accumulation, 32, learningRate, 0.1, 2, 0.01, 0.9, 0.95,
+                1e-8, 1.0, 7, evalSteps, saveSteps, 0.1, false, lora);
     }
 
     /** A scratch job in {@code dir}: config.json and the corpus (as text, for the record) written there. */
