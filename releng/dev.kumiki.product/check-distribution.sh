@@ -48,6 +48,16 @@ check_cli() { # distribution folder
     out=$("$dist/kumiki" backends --training 2>&1); code=$?
     [ $code -eq 0 ] && grep -q "a gradient checked: ok" <<< "$out"
     check "kumiki backends --training: ${out##*$'\n'}" $?
+    # kumiki train of a tiny scratch model, and the trained model runs in Kumiki's own runtime
+    local trainwork
+    trainwork=$(mktemp -d)
+    training_files "$dist" "$trainwork"
+    out=$("$dist/kumiki" train "$trainwork/train.yml" 2>&1); code=$?
+    [ $code -eq 0 ] && [ -f "$trainwork/trained/model.safetensors" ] && [ -f "$trainwork/trained/tokenizer.json" ]
+    check "kumiki train of a tiny scratch config writes a model folder (exit $code): ${out##*$'\n'}" $?
+    "$dist/kumiki" generate "$trainwork/trained" "the cat" --max-tokens 4 > /dev/null 2>&1
+    check "kumiki generate runs the trained model" $?
+    rm -rf "$trainwork"
 
     # a merge from mergekit YAML, end to end inside the distribution (OSGi wiring of the merge library and YAML)
     local work
@@ -128,6 +138,16 @@ check_cli() { # distribution folder
     rm -rf "$work"
 }
 
+training_files() { # distribution folder, work folder: a tiny scratch training's config.json, tokenizer, data, YAML
+    local dist=$1 dir=$2 i
+    "$dist/kumiki" make-model "$dir/tiny" --vocab 300 --dtype float32 > /dev/null
+    for i in $(seq 1 40); do
+        printf '{"text": "note %d: the cat sat on the mat, and the dog ran after the cat in the garden."}\n' "$i"
+    done > "$dir/data.jsonl"
+    printf 'mode: scratch\nconfig: tiny\ntokenizer: tiny\ndataset: data.jsonl\nformat: text\noutput: trained\nmax_steps: 6\nbatch_size: 2\ncutoff_len: 32\nval_size: 0.1\n' \
+        > "$dir/train.yml"
+}
+
 # An integrator's Kumiki without the optional feature "Kumiki Training (DJL PyTorch)": the cheapest real one is a
 # copy of the headless distribution whose OSGi configuration lists none of the feature's bundles (its fragments'
 # jars are left out, bundles.info loses their lines and the framework's cached state is dropped). It must start,
@@ -148,6 +168,14 @@ check_without_training() { # distribution folder
     out=$("$copy/kumiki" backends --training 2>&1); code=$?
     [ $code -eq 1 ] && grep -q 'install the feature "Kumiki Training (DJL PyTorch)" (dev.kumiki.train.feature)' <<< "$out"
     check "kumiki backends --training exits 1 naming the feature to install (exit $code)" $?
+    local trainwork
+    trainwork=$(mktemp -d)
+    training_files "$copy" "$trainwork"
+    out=$("$copy/kumiki" train "$trainwork/train.yml" 2>&1); code=$?
+    [ $code -eq 1 ] && grep -q 'install the feature "Kumiki Training (DJL PyTorch)" (dev.kumiki.train.feature)' <<< "$out" \
+        && [ ! -e "$trainwork/trained" ]
+    check "kumiki train exits 1 naming the feature to install, writing nothing (exit $code)" $?
+    rm -rf "$trainwork"
     rm -rf "$(dirname "$copy")"
 }
 
