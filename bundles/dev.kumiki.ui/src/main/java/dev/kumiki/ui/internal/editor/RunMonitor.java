@@ -61,6 +61,8 @@ final class RunMonitor implements Consumer<RunEvent> {
                 print(e.node() + ": " + e.state().label() + (e.message() != null ? " (" + e.message() + ")" : ""));
             }
             case RunEvent.Log e -> print(e.node() + ": " + e.line());
+            // measured series (a training's loss per step) belong to the Results view's chart, not the console
+            case RunEvent.Metric e -> { }
             case RunEvent.Finished e -> {
                 print("run " + e.status() + " in " + String.format("%.2f s", e.result().seconds()) + "; record: "
                         + e.result().recordDir());

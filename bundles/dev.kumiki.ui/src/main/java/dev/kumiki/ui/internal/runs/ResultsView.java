@@ -362,6 +362,8 @@ public final class ResultsView extends ViewPart {
                         f.result().seconds()) + ".");
             }
             case RunEvent.Log l -> { }
+            // a training's losses: the live chart is the Train node's owner's (issue 11); nothing to show here yet
+            case RunEvent.Metric m -> { }
         }
         progressLabel.getParent().layout();
     }
