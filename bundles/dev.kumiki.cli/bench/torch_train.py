@@ -128,6 +128,19 @@ def blas_library():
     return "unknown"
 
 
+def peak_rss():
+    """This program's peak RSS in bytes. Not getrusage's ru_maxrss: Linux carries it over execve, so a child of a
+    large process (kumiki's JVM) reports at least its parent's RSS; VmHWM belongs to the memory of this program."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("config")
@@ -178,7 +191,7 @@ def main():
         print(f"step={step} seconds={seconds:.6f} loss={loss.item():.4f}", flush=True)
     print(f"tokens_per_step={args.batch * args.seq}")
     print(f"blas={blas_library()}")
-    print(f"peak_rss_bytes={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}")
+    print(f"peak_rss_bytes={peak_rss()}")
 
 
 if __name__ == "__main__":
