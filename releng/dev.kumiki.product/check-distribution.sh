@@ -209,6 +209,10 @@ case "$mode" in
         check "detects Fujitsu (0x46) A64FX (0x001)" $?
         grep -q '"sveVectorBits" : 512' <<< "$json"; check "with 512-bit SVE" $?
         grep -q '"id" : "a64fx"' <<< "$json"; check "and picks the a64fx backend" $?
+        # the aarch64 libtorch fragment (training) loads under the A64FX and its autograd is right
+        out=$("$dist/kumiki" backends --training 2>&1); code=$?
+        [ $code -eq 0 ] && grep -q "a gradient checked: ok" <<< "$out"
+        check "kumiki backends --training on the A64FX: ${out##*$'\n'}" $?
         work=$(mktemp -d)
         "$dist/kumiki" make-model "$work/base" > /dev/null && "$dist/kumiki" make-model "$work/a" --variant 1 > /dev/null
         check "kumiki make-model on the A64FX" $?
