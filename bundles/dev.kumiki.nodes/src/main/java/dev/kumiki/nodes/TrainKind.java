@@ -27,7 +27,6 @@ import dev.kumiki.engine.Port;
 import dev.kumiki.engine.PortSpec;
 import dev.kumiki.engine.PortValue;
 import dev.kumiki.llm.runtime.DecoderConfig;
-import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.nodes.settings.LoraConfig;
 import dev.kumiki.nodes.settings.NodesPackage;
 import dev.kumiki.nodes.settings.Train;
@@ -288,7 +287,7 @@ public final class TrainKind implements NodeKind<Train> {
             }).toList();
             if (matched.isEmpty()) {
                 c.error("lora", "target module '" + target + "' is not a module of the model"
-                        + MergeConfigReader.nearest(target, leaves).map(n -> "; did you mean '" + n + "'?").orElse("")
+                        + dev.kumiki.tensor.io.Names.nearest(target, leaves).map(n -> "; did you mean '" + n + "'?").orElse("")
                         + " (its linear modules: " + String.join(", ", leaves) + ")");
                 ok = false;
                 continue;
@@ -413,7 +412,13 @@ public final class TrainKind implements NodeKind<Train> {
 
             @Override
             public boolean cancelled() {
-                return c.cancelled();
+                boolean stop = c.cancelled();
+                if (stop) {
+                    // the engine interrupts a cancelled node's thread; the trainer still writes its checkpoint of the
+                    // last finished step, and interrupted file channels would refuse that write
+                    Thread.interrupted();
+                }
+                return stop;
             }
         };
         TrainingResult result;
