@@ -71,7 +71,6 @@ import org.eclipse.jface.wizard.WizardDialog;
 import org.eclipse.ui.dialogs.PreferencesUtil;
 import org.eclipse.ui.dialogs.WizardNewFileCreationPage;
 import dev.kumiki.tensor.io.SyntheticModel;
-import dev.kumiki.nodes.ByteLevelVocabulary;
 import dev.kumiki.eval.report.ResultsJson;
 
 /**
@@ -196,6 +195,16 @@ class StudioWorkbenchTest {
         List<String> expected = new ArrayList<>(List.of(WelcomeEditor.OPEN_EXAMPLES, WelcomeEditor.NEW_PIPELINE));
         Documentation.ALL.forEach(d -> expected.add(d.title()));
         assertEquals(expected, labels);
+        // every document the build copies into the Studio is listed (evaluation.md and runtime.md were not)
+        Path docs = Path.of(System.getProperty("user.dir")).resolve("../../docs").normalize();
+        assertTrue(Files.isDirectory(docs), docs + " (the tests run in tests/dev.kumiki.ui.tests)");
+        try (var files = Files.list(docs)) {
+            List<String> written = new ArrayList<>(files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.endsWith(".md")).toList());
+            written.add("README.md");
+            assertEquals(written.stream().sorted().toList(),
+                    Documentation.ALL.stream().map(Documentation.Document::file).sorted().toList());
+        }
 
         // a document opens beside it, from the copy inside the Studio
         DocumentationEditor doc = ui(() -> {
@@ -502,9 +511,8 @@ class StudioWorkbenchTest {
         });
         Path dir = project.getLocation().toPath();
         for (int v = 0; v < 2; v++) {
-            Path m = SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).variant(v + 1)
-                    .write(dir.resolve("models/" + List.of("alpha", "beta").get(v)));
-            ByteLevelVocabulary.write(m, 256);
+            SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).variant(v + 1).contextLength(256)
+                    .byteLevelTokenizer().write(dir.resolve("models/" + List.of("alpha", "beta").get(v)));
         }
         IFile file = pipelineFile(project, "eval.kumiki", """
                 kumiki: 1
@@ -571,6 +579,9 @@ class StudioWorkbenchTest {
         assertEquals(List.of("acc", "acc_norm"), rows.stream().filter(r -> r.get(0).equals("alpha")
                 && r.get(1).equals("counters_ja")).map(r -> r.get(2)).toList());
         assertTrue(rows.stream().allMatch(r -> r.get(5).startsWith("6/")), "the limit of 6 items: " + rows);
+        // whether higher or lower is better stands beside the metric, not last, where a narrow view cut it off
+        assertEquals(List.of("Model", "Task", "Metric", "Better", "Value", "± Stderr", "Items"),
+                ui(results::scoreHeaders));
         ui(() -> {
             results.showScores();
             page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
@@ -646,9 +657,8 @@ class StudioWorkbenchTest {
             return p;
         });
         Path dir = project.getLocation().toPath();
-        Path m = SyntheticModel.llama().layers(4).hidden(256).intermediate(704).vocab(320).variant(3)
-                .write(dir.resolve("models/gamma"));
-        ByteLevelVocabulary.write(m, 4096);
+        SyntheticModel.llama().layers(4).hidden(256).intermediate(704).vocab(320).variant(3).contextLength(4096)
+                .byteLevelTokenizer().write(dir.resolve("models/gamma"));
         // every item of three tasks, the stories' perplexities first: many thousand tokens, one byte each
         IFile file = pipelineFile(project, "long.kumiki", """
                 kumiki: 1
