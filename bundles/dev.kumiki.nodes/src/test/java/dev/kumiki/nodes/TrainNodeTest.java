@@ -41,8 +41,8 @@ class TrainNodeTest {
 
     @BeforeAll
     static void files() throws IOException {
-        Path m = SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).write(dir.resolve("base"));
-        ByteLevelVocabulary.write(m, 128);
+        SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).contextLength(128).byteLevelTokenizer()
+                .write(dir.resolve("base"));
         Files.writeString(dir.resolve("text.jsonl"), "\n{\"text\": \"hello\"}\n{\"text\": \"world\"}\n");
         Files.writeString(dir.resolve("pairs.jsonl"), "{\"prompt\": \"1+1=\", \"completion\": \"2\"}\n");
         Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
