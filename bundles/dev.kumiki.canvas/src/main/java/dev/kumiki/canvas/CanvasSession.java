@@ -247,7 +247,7 @@ public final class CanvasSession {
             }
             type = text(m, "type", "?");
             if (!COMMANDS.contains(type)) {
-                throw new Malformed("unknown command '" + type + "'" + dev.kumiki.model.Names.suggestion(type,
+                throw new Malformed("unknown command '" + type + "'" + dev.kumiki.tensor.io.Names.suggestion(type,
                         COMMANDS) + "; the commands are " + String.join(", ", COMMANDS.stream().sorted().toList()));
             }
             execute(type, m, reply);

@@ -16,12 +16,12 @@ import org.eclipse.emf.edit.command.ChangeCommand;
 import dev.kumiki.engine.NodeKind;
 import dev.kumiki.engine.NodeKinds;
 import dev.kumiki.engine.Port;
-import dev.kumiki.model.Names;
 import dev.kumiki.model.pipeline.Connection;
 import dev.kumiki.model.pipeline.Node;
 import dev.kumiki.model.pipeline.NodeSettings;
 import dev.kumiki.model.pipeline.Pipeline;
 import dev.kumiki.model.pipeline.PipelineFactory;
+import dev.kumiki.tensor.io.Names;
 
 /**
  * The edits of one pipeline, each an EMF {@link ChangeCommand} on one command stack. Every reason to refuse an edit

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import dev.kumiki.nodes.ByteLevelVocabulary;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.io.SyntheticModel;
 
@@ -63,8 +62,7 @@ public final class Examples {
         }
         for (int i = 0; i < MODELS.size(); i++) {
             SyntheticModel.llama().layers(4).hidden(64).intermediate(176).vocab(320).dtype(DType.BF16).baseSeed(1234)
-                    .variant(i).write(dir.resolve(MODELS.get(i)));
-            ByteLevelVocabulary.write(dir.resolve(MODELS.get(i)), 256);
+                    .variant(i).contextLength(256).byteLevelTokenizer().write(dir.resolve(MODELS.get(i)));
         }
         Files.writeString(stamp, MODELS_STAMP);
         return true;

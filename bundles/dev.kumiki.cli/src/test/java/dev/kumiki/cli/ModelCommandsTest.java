@@ -20,7 +20,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.kumiki.llm.runtime.RuntimeOptions;
 import dev.kumiki.llm.runtime.Transformer;
-import dev.kumiki.nodes.ByteLevelVocabulary;
 import dev.kumiki.tensor.io.SyntheticModel;
 
 /**
@@ -39,9 +38,8 @@ class ModelCommandsTest {
 
     @BeforeAll
     static void models() throws IOException {
-        tiny = SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(300).variant(1)
-                .write(dir.resolve("tiny"));
-        ByteLevelVocabulary.write(tiny, 256);
+        tiny = SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(300).variant(1).contextLength(256)
+                .byteLevelTokenizer().write(dir.resolve("tiny"));
         Path falcon = SyntheticModel.llama().write(dir.resolve("falcon"));
         ObjectNode config = (ObjectNode) JSON.readTree(falcon.resolve("config.json").toFile());
         config.putArray("architectures").add("FalconForCausalLM");

@@ -114,7 +114,7 @@ class TrainCommandTest {
             assertTrue(Files.isRegularFile(dir.resolve("out/scratch").resolve(f)), f);
         }
         // the model it wrote runs in Kumiki's own runtime
-        Cli.Result g = Cli.kumiki("generate", dir.resolve("out/scratch").toString(), "--prompt", "the cat",
+        Cli.Result g = Cli.kumiki("generate", dir.resolve("out/scratch").toString(), "the cat",
                 "--max-tokens", "4");
         assertEquals(0, g.code(), g.err());
     }

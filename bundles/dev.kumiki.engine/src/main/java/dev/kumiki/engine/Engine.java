@@ -17,12 +17,12 @@ import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.EReference;
 import org.eclipse.emf.ecore.EStructuralFeature;
 
-import dev.kumiki.model.Names;
 import dev.kumiki.model.Settings;
 import dev.kumiki.model.pipeline.Connection;
 import dev.kumiki.model.pipeline.Node;
 import dev.kumiki.model.pipeline.NodeSettings;
 import dev.kumiki.model.pipeline.Pipeline;
+import dev.kumiki.tensor.io.Names;
 
 /**
  * Runs pipelines in two phases, as KNIME does. {@link #configure} checks settings against their bounds, connections

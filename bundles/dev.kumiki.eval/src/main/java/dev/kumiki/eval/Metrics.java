@@ -13,6 +13,7 @@ import dev.kumiki.eval.metrics.JapaneseMetrics;
 import dev.kumiki.eval.metrics.TextMetric;
 import dev.kumiki.eval.task.TaskConfig;
 import dev.kumiki.eval.task.TaskConfig.OutputType;
+import dev.kumiki.tensor.io.Names;
 
 /**
  * The metrics a task's {@code metric_list} may name: the built-in ones of lm-evaluation-harness ({@code acc},
@@ -128,7 +129,7 @@ public final class Metrics {
         for (var m : task.metricList()) {
             String name = m.metric();
             if (!BUILT_IN.containsKey(name) && !TEXT.containsKey(name)) {
-                return "unknown metric '" + name + "'" + dev.kumiki.eval.task.TaskReader.nearest(name, names())
+                return "unknown metric '" + name + "'" + Names.nearest(name, names())
                         .map(s -> "; did you mean '" + s + "'?").orElse("") + " (Kumiki has "
                         + String.join(", ", names()) + ")";
             }

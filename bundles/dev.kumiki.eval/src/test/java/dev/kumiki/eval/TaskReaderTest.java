@@ -23,6 +23,7 @@ import dev.kumiki.eval.task.TaskConfig;
 import dev.kumiki.eval.task.TaskConfig.OutputType;
 import dev.kumiki.eval.task.TaskException;
 import dev.kumiki.eval.task.TaskReader;
+import dev.kumiki.tensor.io.Names;
 
 /** Task YAML files with lm-eval's keys: every key read, defaults, include, and mistakes refused by message. */
 class TaskReaderTest {
@@ -321,7 +322,7 @@ class TaskReaderTest {
 
         TaskException empty = assertThrows(TaskException.class, () -> TaskReader.read(write("e.yaml", "")));
         assertTrue(empty.getMessage().contains("is empty"), empty.getMessage());
-        assertNull(TaskReader.nearest("zzzzzzzz", TaskReader.KEYS).orElse(null));
+        assertNull(Names.nearest("zzzzzzzz", TaskReader.KEYS).orElse(null));
         assertInstanceOf(TaskException.class, assertThrows(TaskException.class,
                 () -> TaskReader.read(dir.resolve("missing.yaml"))));
     }

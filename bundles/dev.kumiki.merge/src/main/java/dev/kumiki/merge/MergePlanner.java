@@ -24,6 +24,7 @@ import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.io.ModelConfig;
 import dev.kumiki.tensor.io.ModelFolder;
+import dev.kumiki.tensor.io.Names;
 
 /**
  * Turns a {@link MergeConfig} into a {@link MergePlan} the way mergekit's planner does, reading only headers and
@@ -307,7 +308,7 @@ public final class MergePlanner {
         for (Map.Entry<String, ParameterSetting> e : given.entrySet()) {
             if (!known.contains(e.getKey())) {
                 warnings.add(new Problem(e.getValue().location(), method.name() + " has no parameter '" + e.getKey() + "'"
-                        + MergeConfigReader.nearest(e.getKey(), known).map(n -> " (did you mean '" + n + "'?)")
+                        + Names.nearest(e.getKey(), known).map(n -> " (did you mean '" + n + "'?)")
                                 .orElse("") + "; it is ignored" + (known.isEmpty() ? "" : " (" + method.name()
                                         + " has " + String.join(", ", known) + ")")));
             }

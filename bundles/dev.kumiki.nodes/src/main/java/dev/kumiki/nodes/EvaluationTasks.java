@@ -11,7 +11,7 @@ import dev.kumiki.eval.task.Task;
 import dev.kumiki.eval.task.TaskConfig;
 import dev.kumiki.eval.task.TaskException;
 import dev.kumiki.eval.tasks.ShippedTasks;
-import dev.kumiki.model.Names;
+import dev.kumiki.tensor.io.Names;
 
 /**
  * Finds the tasks an evaluation names: a task Kumiki ships ({@link ShippedTasks}, by name) or a task YAML file. The

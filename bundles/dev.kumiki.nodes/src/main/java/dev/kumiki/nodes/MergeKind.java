@@ -28,7 +28,6 @@ import dev.kumiki.merge.MergePlanner;
 import dev.kumiki.merge.ParameterDef;
 import dev.kumiki.merge.config.ConfigException;
 import dev.kumiki.merge.config.ParameterValue;
-import dev.kumiki.model.Names;
 import dev.kumiki.nodes.settings.DataType;
 import dev.kumiki.nodes.settings.Merge;
 import dev.kumiki.nodes.settings.MergeParameter;
@@ -36,6 +35,7 @@ import dev.kumiki.nodes.settings.ModelParameters;
 import dev.kumiki.nodes.settings.NodesPackage;
 import dev.kumiki.nodes.settings.SliceSource;
 import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.Names;
 
 /**
  * Merge: every method of the merge library over the models at its inputs, planned from headers at configure time.

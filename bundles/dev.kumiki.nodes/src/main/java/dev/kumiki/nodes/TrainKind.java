@@ -27,7 +27,6 @@ import dev.kumiki.engine.Port;
 import dev.kumiki.engine.PortSpec;
 import dev.kumiki.engine.PortValue;
 import dev.kumiki.llm.runtime.DecoderConfig;
-import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.nodes.settings.LoraConfig;
 import dev.kumiki.nodes.settings.NodesPackage;
 import dev.kumiki.nodes.settings.Train;
@@ -98,7 +97,10 @@ public final class TrainKind implements NodeKind<Train> {
                 .resolve(mode(s) == TrainingMode.LORA ? "adapter" : "model");
     }
 
-    /** Where checkpoints go: the checkpoints setting, else .kumiki/train/NODE/checkpoints (a re-run resumes there). */
+    /**
+     * Where checkpoints go: the checkpoints setting, else under .kumiki/train/NODE/checkpoints, in a folder of the
+     * training's own ({@link #identity}), where a re-run of the same training resumes.
+     */
     static Path checkpoints(Train s, ConfigureContext c) {
         if (s.getCheckpoints() != null && !s.getCheckpoints().isBlank()) {
             return c.resolve(s.getCheckpoints());
@@ -288,7 +290,7 @@ public final class TrainKind implements NodeKind<Train> {
             }).toList();
             if (matched.isEmpty()) {
                 c.error("lora", "target module '" + target + "' is not a module of the model"
-                        + MergeConfigReader.nearest(target, leaves).map(n -> "; did you mean '" + n + "'?").orElse("")
+                        + dev.kumiki.tensor.io.Names.nearest(target, leaves).map(n -> "; did you mean '" + n + "'?").orElse("")
                         + " (its linear modules: " + String.join(", ", leaves) + ")");
                 ok = false;
                 continue;
@@ -377,10 +379,16 @@ public final class TrainKind implements NodeKind<Train> {
                     : ModelConfig.read(config.get()).vocabSize().orElse(0);
         }
         Path output = output(s, c);
+        TrainingSettings settings = settings(s, data.validationSize());
         Path checkpoints = checkpoints(s, c);
+        if (s.getCheckpoints() == null || s.getCheckpoints().isBlank()) {
+            // by default one folder per training as set up: a run with other settings or data starts afresh beside
+            // it instead of finding checkpoints it may not resume; the same training resumes
+            checkpoints = checkpoints.resolve(identity(settings, base, config, tokenizer, vocabulary, data));
+        }
         Files.createDirectories(checkpoints);
-        TrainingJob job = new TrainingJob(settings(s, data.validationSize()), base, config, tokenizer, vocabulary,
-                data.file(), data.format(), output, checkpoints);
+        TrainingJob job = new TrainingJob(settings, base, config, tokenizer, vocabulary, data.file(), data.format(),
+                output, checkpoints);
         c.log("training " + mode.userName() + (base.map(b -> " of " + b).orElse(config.map(f -> " from " + f)
                 .orElse(""))) + " on " + data.summary() + ", " + s.getMaxSteps() + " steps; checkpoints in "
                 + checkpoints);
@@ -413,7 +421,13 @@ public final class TrainKind implements NodeKind<Train> {
 
             @Override
             public boolean cancelled() {
-                return c.cancelled();
+                boolean stop = c.cancelled();
+                if (stop) {
+                    // the engine interrupts a cancelled node's thread; the trainer still writes its checkpoint of the
+                    // last finished step, and interrupted file channels would refuse that write
+                    Thread.interrupted();
+                }
+                return stop;
             }
         };
         TrainingResult result;
@@ -436,6 +450,30 @@ public final class TrainKind implements NodeKind<Train> {
                         output)
                 : new FolderModel(LoadModelKind.read(output), output),
                 "folder", new TrainedFolder(output, mode == TrainingMode.LORA));
+    }
+
+    /** A short hash of what a training's result depends on: settings, inputs and the files' sizes and times. */
+    static String identity(TrainingSettings settings, Optional<Path> model, Optional<Path> config,
+            Optional<Path> tokenizer, int vocabulary, DatasetValue data) throws IOException {
+        StringBuilder b = new StringBuilder(settings.toString()).append('|').append(vocabulary).append('|')
+                .append(data.format()).append('|').append(data.file()).append('|').append(Files.size(data.file()))
+                .append('|').append(Files.getLastModifiedTime(data.file()).toMillis());
+        if (model.isPresent()) {
+            b.append("|model ").append(model.get()).append(' ').append(Fingerprints.folder(model.get()));
+        }
+        if (config.isPresent()) {
+            b.append("|config ").append(config.get()).append(' ').append(Files.readString(config.get()));
+        }
+        if (tokenizer.isPresent()) {
+            b.append("|tokenizer ").append(tokenizer.get()).append(' ').append(Fingerprints.folder(tokenizer.get()));
+        }
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void summary(ExecuteContext c, TrainingJob job, TrainingResult r) throws IOException {

@@ -48,9 +48,8 @@ class ApplyAdapterNodeTest {
 
     @BeforeAll
     static void files() throws IOException {
-        Path m = SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).dtype(DType.F32)
-                .write(dir.resolve("base"));
-        ByteLevelVocabulary.write(m, 128);
+        SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).dtype(DType.F32).contextLength(128)
+                .byteLevelTokenizer().write(dir.resolve("base"));
         Random random = new Random(5);
         int r = 4;
         adapter = new PeftAdapter(new PeftConfig(r, 8, 0, List.of("q_proj", "down_proj"), false, Optional.empty()),

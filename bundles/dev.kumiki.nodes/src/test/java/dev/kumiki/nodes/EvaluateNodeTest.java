@@ -47,9 +47,8 @@ class EvaluateNodeTest {
     @BeforeAll
     static void models() throws IOException {
         for (int v = 0; v < 3; v++) {
-            Path m = SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).variant(v)
-                    .write(dir.resolve("models/" + List.of("base", "chat", "code").get(v)));
-            ByteLevelVocabulary.write(m, 128);
+            SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).variant(v).contextLength(128)
+                    .byteLevelTokenizer().write(dir.resolve("models/" + List.of("base", "chat", "code").get(v)));
         }
     }
 

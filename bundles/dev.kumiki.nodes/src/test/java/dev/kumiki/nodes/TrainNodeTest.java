@@ -16,7 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.kumiki.engine.Configuration;
 import dev.kumiki.engine.Diagnostic;
 import dev.kumiki.engine.Engine;
+import dev.kumiki.engine.Execution;
 import dev.kumiki.engine.NodeKinds;
+import dev.kumiki.engine.NodeState;
+import dev.kumiki.engine.RunListener;
+import dev.kumiki.engine.RunOptions;
+import dev.kumiki.engine.RunRecords;
 import dev.kumiki.model.yaml.PipelineYaml;
 import dev.kumiki.tensor.io.SyntheticModel;
 import dev.kumiki.train.data.DatasetFormat;
@@ -36,18 +41,24 @@ class TrainNodeTest {
 
     @BeforeAll
     static void files() throws IOException {
-        Path m = SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).write(dir.resolve("base"));
-        ByteLevelVocabulary.write(m, 128);
+        SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).contextLength(128).byteLevelTokenizer()
+                .write(dir.resolve("base"));
         Files.writeString(dir.resolve("text.jsonl"), "\n{\"text\": \"hello\"}\n{\"text\": \"world\"}\n");
         Files.writeString(dir.resolve("pairs.jsonl"), "{\"prompt\": \"1+1=\", \"completion\": \"2\"}\n");
         Files.writeString(dir.resolve("chat.jsonl"), "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
         Files.writeString(dir.resolve("broken.jsonl"), "{\"text\": \"ok\"\n");
+        StringBuilder corpus = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            corpus.append("{\"text\": \"line ").append(i).append(": the cat sat on the mat\"}\n");
+        }
+        Files.writeString(dir.resolve("corpus.jsonl"), corpus);
         Files.writeString(dir.resolve("other.jsonl"), "{\"body\": \"x\", \"title\": \"y\"}\n");
         Files.createDirectories(dir.resolve("tiny"));
         Files.writeString(dir.resolve("tiny/config.json"), """
                 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 16,
                  "intermediate_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1,
-                 "vocab_size": 300, "tie_word_embeddings": true}
+                 "vocab_size": 300, "tie_word_embeddings": true, "max_position_embeddings": 64, "rms_norm_eps": 1e-5,
+                 "rope_theta": 10000.0, "torch_dtype": "float32"}
                 """);
     }
 
@@ -192,5 +203,102 @@ class TrainNodeTest {
                 + "connections: [base.model -> train.model, data.dataset -> train.dataset, base.model -> apply.model, "
                 + "train.folder -> apply.adapter]\n");
         assertEquals(List.of(), chained.diagnostics());
+    }
+
+    static Execution.Result run(String text, RunListener listener) {
+        Configuration c = configure(text);
+        assertEquals(List.of(), c.diagnostics().stream().map(Diagnostic::toString).toList());
+        return ENGINE.execute(c, RunOptions.defaults(dir), listener).run();
+    }
+
+    static final String LORA = """
+            nodes:
+              base: {kind: LoadModel, path: base}
+              data: {kind: Dataset, path: corpus.jsonl, val_size: 0.2}
+              train: {kind: Train, max_steps: 4, batch_size: 2, cutoff_len: 24, learning_rate: 1e-3, eval_steps: 2,
+                save_steps: 2, lora: {r: 2, lora_alpha: 4}}
+              eval: {kind: Evaluate, tasks: [ppl_en], limit: 2, threads: 2}
+            connections: [base.model -> train.model, data.dataset -> train.dataset, train.model -> eval.model]
+            """;
+
+    @Test
+    void aLoraTrainingRecordsItsLossesAndItsAdaptedModelIsEvaluatedAndCached() throws IOException {
+        List<String> progress = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Execution.Result r = run(LORA, new RunListener() {
+            @Override
+            public void nodeProgress(String node, double fraction, String message) {
+                if (node.equals("train")) {
+                    progress.add(message);
+                }
+            }
+        });
+        assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
+        assertTrue(progress.stream().anyMatch(m -> m.matches("step 4/4, loss \\d+\\.\\d{4}, val \\d+\\.\\d{4}, \\d+ "
+                + "tokens/s, \\d+s left")), progress.toString());
+        var metrics = RunRecords.metrics(r.recordDir(), "train");
+        assertEquals(List.of(1L, 2L, 3L, 4L), metrics.get("loss").stream().map(RunRecords.Point::step).toList());
+        assertEquals(List.of(2L, 4L), metrics.get("val_loss").stream().map(RunRecords.Point::step).toList());
+        Path adapter = dir.resolve(".kumiki/train/train/adapter");
+        assertTrue(Files.isRegularFile(adapter.resolve("adapter_config.json")), "a PEFT adapter was written");
+        assertEquals(new TrainedFolder(adapter, true), r.values().get("train").get("folder"));
+        AdaptedModelHandle model = (AdaptedModelHandle) r.values().get("train").get("model");
+        assertEquals(dir.resolve("base"), model.model());
+        assertTrue(Files.isRegularFile(r.recordDir().resolve("nodes/train/summary.json")));
+        assertEquals(NodeState.DONE, r.nodes().get("eval").state(), "the adapted model ran in memory");
+
+        Execution.Result again = run(LORA, RunListener.NONE);
+        assertEquals(NodeState.CACHED, again.nodes().get("train").state(), again.nodes().toString());
+        assertEquals(NodeState.CACHED, again.nodes().get("eval").state());
+    }
+
+    @Test
+    void aCancelledTrainingKeepsItsCheckpointAndTheNextRunResumes() throws Exception {
+        String pipeline = """
+                nodes:
+                  data: {kind: Dataset, path: corpus.jsonl}
+                  train: {kind: Train, mode: scratch, config: tiny, max_steps: 60, batch_size: 2, cutoff_len: 24,
+                    learning_rate: 1e-3, save_steps: 1, output: out/cancelled}
+                connections: [data.dataset -> train.dataset]
+                """;
+        Configuration c = configure(pipeline);
+        assertEquals(List.of(), c.diagnostics().stream().map(Diagnostic::toString).toList());
+        java.util.concurrent.CountDownLatch third = new java.util.concurrent.CountDownLatch(3);
+        Execution run = ENGINE.execute(c, RunOptions.defaults(dir), new RunListener() {
+            @Override
+            public void metric(String node, String name, long step, double value) {
+                if (name.equals("loss")) {
+                    third.countDown();
+                }
+            }
+        });
+        Thread canceller = new Thread(() -> {
+            try {
+                third.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            run.cancel();
+        });
+        canceller.start();
+        Execution.Result r = run.run();
+        canceller.interrupt(); // when the run ended before its third step, there is nothing to cancel
+        canceller.join();
+        assertEquals(Execution.Status.CANCELLED, r.status(), r.nodes().toString());
+        assertEquals(NodeState.CANCELLED, r.nodes().get("train").state(), r.nodes().toString());
+        assertTrue(r.nodes().get("train").messages().stream().anyMatch(m -> m.contains("checkpoint")),
+                r.nodes().get("train").messages().toString());
+        long stoppedAt = RunRecords.metrics(r.recordDir(), "train").get("loss").getLast().step();
+        assertTrue(stoppedAt < 60, "stopped at step " + stoppedAt);
+        assertTrue(Files.isDirectory(dir.resolve(".kumiki/train/train/checkpoints")));
+        assertTrue(!Files.exists(dir.resolve("out/cancelled")), "no output for a cancelled training");
+
+        Execution.Result resumed = ENGINE.execute(configure(pipeline),
+                RunOptions.defaults(dir), RunListener.NONE).run();
+        assertEquals(Execution.Status.SUCCEEDED, resumed.status(), resumed.nodes().toString());
+        List<RunRecords.Point> losses = RunRecords.metrics(resumed.recordDir(), "train").get("loss");
+        assertTrue(losses.getFirst().step() > 1, "resumed from the checkpoint, not from step 1: "
+                + losses.getFirst());
+        assertEquals(60, losses.getLast().step());
+        assertTrue(Files.isRegularFile(dir.resolve("out/cancelled/model.safetensors")));
     }
 }

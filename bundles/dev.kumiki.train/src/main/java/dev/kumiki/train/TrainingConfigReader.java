@@ -23,7 +23,6 @@ import org.yaml.snakeyaml.nodes.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.tensor.io.OutputFolder;
 import dev.kumiki.tensor.io.YamlInput;
 import dev.kumiki.train.data.DatasetFormat;
@@ -388,7 +387,7 @@ public final class TrainingConfigReader {
     }
 
     private static String suggestion(String word, Set<String> known) {
-        return MergeConfigReader.nearest(word, known).map(s -> "; did you mean '" + s + "'?").orElse("");
+        return dev.kumiki.tensor.io.Names.nearest(word, known).map(s -> "; did you mean '" + s + "'?").orElse("");
     }
 
     private String at(Node n) {

@@ -213,13 +213,11 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     /** Writes the Llama model of the options in {@code type}, with a config the runtime and PyTorch both read. */
     private void generate(Path dir, DType type) throws IOException {
         SyntheticModel.llama().layers(layers).hidden(hidden).intermediate(intermediate).vocab(vocab).dtype(type)
-                .write(dir);
-        // SyntheticModel's config has two heads and no context length; the benchmark wants the usual head size
+                .contextLength(Math.max(2048, promptTokens + newTokens + 1)).write(dir);
+        // SyntheticModel's config has two heads; the benchmark wants the usual head size
         Path cfg = dir.resolve(ModelFolder.CONFIG);
         ObjectNode c = (ObjectNode) JSON.readTree(cfg.toFile());
-        c.put("num_attention_heads", heads).put("num_key_value_heads", heads)
-                .put("max_position_embeddings", Math.max(2048, promptTokens + newTokens + 1))
-                .put("rope_theta", 10000.0);
+        c.put("num_attention_heads", heads).put("num_key_value_heads", heads).put("rope_theta", 10000.0);
         JSON.writerWithDefaultPrettyPrinter().writeValue(cfg.toFile(), c);
     }
 
@@ -270,7 +268,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
 
         double[] rates = new double[3];
         Figures kumiki = kumiki(dir, matrices, n, kernels, prompt, rates);
-        double stream = rates[0];
+        double streamRate = rates[0];
         double[] products = {rates[1], rates[2]};
         Figures torch = python.equals("none") ? null : torch(dir, n, prompt);
 
@@ -278,7 +276,6 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 "decode", "decode", "x stream", "peak RSS");
         out.printf(Locale.ROOT, "%-8s %8s %10s %9s %10s %9s %9s %10s%n", "", "tok/s", "GFLOP/s", "tok/s",
                 "ms/token", "GB/s", "", "");
-        double streamRate = decodeBytes / stream / 1e9;
         row(out, "Kumiki", kumiki, prefillFlops, decodeBytes, streamRate);
         if (torch != null) {
             row(out, "PyTorch", torch, prefillFlops, decodeBytes, streamRate);
@@ -333,8 +330,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
      * products alone (the same kernels on the same matrices, threads and prefill batches), so that the three see the
      * same contention on a shared machine. The peak RSS is reset first (Linux: /proc/self/clear_refs) and read after
      * the first run, before the streaming read maps the weights a second time: it counts the model's mapped pages, KV
-     * cache and buffers, plus the JVM itself. Returns Kumiki's figures; {@code rates} receives the medians of
-     * {streaming read s, products-in-prefill s, products-per-decode-step s}.
+     * cache and buffers, plus the JVM itself. Returns Kumiki's figures; {@code rates} receives {the streaming read's
+     * GB/s at its median pass, median products-in-prefill s, median products-per-decode-step s}.
      */
     private Figures kumiki(Path dir, List<String> matrices, int n, Kernels kernels, int[] prompt, double[] rates)
             throws IOException {
@@ -356,6 +353,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             for (String name : matrices) {
                 ts.add(f.tensor(name));
             }
+            StreamRead read = StreamRead.of(ops, ts.stream().map(MappedTensor::data).toList());
             // warm-up (compiles the kernels): one prefill batch and a few decode steps, not counted
             Session warm = t.newSession();
             float[] l = warm.append(Arrays.copyOf(prompt, Math.min(prompt.length, batch)));
@@ -379,33 +377,22 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                     rss = peakRss();
                 }
                 if (r == 0) {
-                    // warm-up, after the peak RSS was read: several passes, so that the read's loop is compiled
-                    // with the vector intrinsics before it is timed (one pass measured 2-3 GB/s against 15-33)
-                    for (int w = 0; w < 5; w++) {
-                        streamOnce(ops, ts);
-                    }
+                    // after the peak RSS was read: the read's pages resident and its code compiled before timing
+                    read.warmUp();
                     productsOnce(ops, ts, batch, new double[2]);
                 }
-                stream[r] = streamOnce(ops, ts);
+                stream[r] = read.seconds();
                 double[] p = new double[2];
                 productsOnce(ops, ts, batch, p);
                 productsPrefill[r] = p[0];
                 productsDecode[r] = p[1];
             }
+            // the same bytes as the decode step's weight matrices, so that "x stream" compares two reads of them
+            rates[0] = read.gbPerSecond(stream);
         }
-        rates[0] = BenchMergeCommand.median(stream);
         rates[1] = BenchMergeCommand.median(productsPrefill);
         rates[2] = BenchMergeCommand.median(productsDecode);
         return new Figures(BenchMergeCommand.median(prefill), BenchMergeCommand.median(decode), rss, tokens);
-    }
-
-    /** Seconds of one streaming read of the tensors on the threads of {@code ops}. */
-    private double streamOnce(MatrixOps ops, List<MappedTensor> ts) {
-        long t0 = System.nanoTime();
-        for (MappedTensor t : ts) {
-            sink += StreamRead.sum(ops, t.data());
-        }
-        return (System.nanoTime() - t0) / 1e9;
     }
 
     /**

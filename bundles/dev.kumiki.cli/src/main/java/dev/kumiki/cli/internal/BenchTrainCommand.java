@@ -22,7 +22,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.kumiki.cli.Kumiki;
-import dev.kumiki.nodes.ByteLevelVocabulary;
 import dev.kumiki.tensor.hardware.HardwareProfile;
 import dev.kumiki.train.Trainer;
 import dev.kumiki.train.Training;
@@ -72,7 +71,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     int heads;
 
     @Option(names = "--vocab", defaultValue = "1024", description = "vocabulary size, at least "
-            + ByteLevelVocabulary.MIN_VOCABULARY + " (default 1024)")
+            + dev.kumiki.tensor.io.SyntheticModel.MIN_BYTE_LEVEL_VOCABULARY + " (default 1024)")
     int vocab;
 
     @Option(names = "--seq", defaultValue = "128", description = "tokens per sequence (cutoff_len; default 128)")
@@ -128,8 +127,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         if (seq < 2) {
             throw new IllegalArgumentException("--seq must be at least 2 (a token and the one it predicts), not " + seq);
         }
-        if (vocab < ByteLevelVocabulary.MIN_VOCABULARY) {
-            throw new IllegalArgumentException("--vocab must be at least " + ByteLevelVocabulary.MIN_VOCABULARY
+        if (vocab < dev.kumiki.tensor.io.SyntheticModel.MIN_BYTE_LEVEL_VOCABULARY) {
+            throw new IllegalArgumentException("--vocab must be at least " + dev.kumiki.tensor.io.SyntheticModel.MIN_BYTE_LEVEL_VOCABULARY
                     + " (a byte-level tokenizer: 2 special tokens and 256 bytes), not " + vocab);
         }
         if (hidden % heads != 0 || (hidden / heads) % 2 != 0) {
@@ -220,7 +219,30 @@ public final class BenchTrainCommand implements Callable<Integer> {
                 .put("torch_dtype", "float32");
         JSON.writeValue(dir.resolve("config.json").toFile(), c);
         // the tokenizer (and max_position_embeddings, bos/eos ids in config.json) as kumiki make-model writes them
-        ByteLevelVocabulary.write(dir, Math.max(seq, 256));
+        // (since ByteLevelVocabulary went into SyntheticModel: its tokenizer files, made for a one-layer model of the
+        // same vocabulary and context, copied beside this config.json)
+        int context = Math.max(seq, 256);
+        Path donor = Files.createTempDirectory("kumiki-bench-tokenizer");
+        try {
+            dev.kumiki.tensor.io.SyntheticModel.llama().layers(1).hidden(8).intermediate(8).vocab(vocab)
+                    .contextLength(context).byteLevelTokenizer().write(donor.resolve("m"));
+            for (String f : List.of("tokenizer.json", "tokenizer_config.json")) {
+                Files.copy(donor.resolve("m").resolve(f), dir.resolve(f),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            ObjectNode written = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+            ObjectNode donorConfig = (ObjectNode) JSON.readTree(donor.resolve("m/config.json").toFile());
+            for (String k : List.of("max_position_embeddings", "bos_token_id", "eos_token_id")) {
+                if (donorConfig.has(k)) {
+                    written.set(k, donorConfig.get(k));
+                }
+            }
+            JSON.writeValue(dir.resolve("config.json").toFile(), written);
+        } finally {
+            try (var files = Files.walk(donor)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
         long perLayer = 4L * hidden * hidden + 3L * hidden * intermediate + 2L * hidden;
         return layers * perLayer + 2L * vocab * hidden + hidden;
     }

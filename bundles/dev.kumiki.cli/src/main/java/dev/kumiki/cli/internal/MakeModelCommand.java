@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.kumiki.cli.Kumiki;
-import dev.kumiki.nodes.ByteLevelVocabulary;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.io.OutputFolder;
 import dev.kumiki.tensor.io.SyntheticModel;
@@ -61,18 +60,16 @@ public final class MakeModelCommand implements Callable<Integer> {
         if (context < 1) {
             throw new IllegalArgumentException("--context must be at least 1, not " + context);
         }
+        // runnable: config.json gets a context length; a vocabulary large enough for bytes gets a byte-level
+        // tokenizer, so that eval and generate work on any text
         SyntheticModel model = SyntheticModel.llama().layers(layers).hidden(hidden).intermediate(intermediate)
-                .vocab(vocab).dtype(DType.ofUserName(dtype)).baseSeed(baseSeed).variant(variant);
+                .vocab(vocab).dtype(DType.ofUserName(dtype)).baseSeed(baseSeed).variant(variant).contextLength(context);
+        if (vocab >= SyntheticModel.MIN_BYTE_LEVEL_VOCABULARY) {
+            model.byteLevelTokenizer();
+        }
         // staged and swapped in whole, as every model Kumiki writes; a folder Kumiki did not write is refused
         try (OutputFolder folder = OutputFolder.begin(out, List.of())) {
             model.write(folder.staging());
-            // runnable: config.json gets a context length; a vocabulary large enough for bytes gets a byte-level
-            // tokenizer, so that eval and generate work on any text
-            if (vocab >= ByteLevelVocabulary.MIN_VOCABULARY) {
-                ByteLevelVocabulary.write(folder.staging(), context);
-            } else {
-                ByteLevelVocabulary.completeConfig(folder.staging(), context);
-            }
             folder.commit();
         }
         long bytes = model.tensors().stream().mapToLong(t -> t.byteSize()).sum();

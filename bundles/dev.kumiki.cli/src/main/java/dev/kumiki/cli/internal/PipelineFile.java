@@ -19,11 +19,11 @@ import dev.kumiki.engine.Diagnostic;
 import dev.kumiki.engine.Engine;
 import dev.kumiki.engine.NodeKinds;
 import dev.kumiki.engine.Severity;
-import dev.kumiki.model.Names;
 import dev.kumiki.model.pipeline.Node;
 import dev.kumiki.model.pipeline.Pipeline;
 import dev.kumiki.model.yaml.PipelineResource;
 import dev.kumiki.model.yaml.Problem;
+import dev.kumiki.tensor.io.Names;
 
 /**
  * A pipeline file as the commands use it: read, with {@code --set} values applied, configured, and its problems

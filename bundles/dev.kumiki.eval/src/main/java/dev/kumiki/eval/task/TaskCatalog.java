@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
+import dev.kumiki.tensor.io.Names;
+
 /**
  * The tasks found in folders of task files, by name and tag — what {@code kumiki tasks} lists and
  * {@code --tasks a,b} selects. Every {@code *.yaml} or {@code *.yml} file is a task, except those whose name starts
@@ -89,7 +91,7 @@ public final class TaskCatalog {
             } else {
                 Set<String> known = new TreeSet<>(tasks.keySet());
                 known.addAll(tags.keySet());
-                throw new TaskException("unknown task '" + n + "'" + TaskReader.nearest(n, known)
+                throw new TaskException("unknown task '" + n + "'" + Names.nearest(n, known)
                         .map(s -> "; did you mean '" + s + "'?").orElse("") + " (there are " + String.join(", ", known)
                         + ")");
             }

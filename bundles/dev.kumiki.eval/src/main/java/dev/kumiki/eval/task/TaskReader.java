@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -24,6 +22,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 import dev.kumiki.eval.task.TaskConfig.GenerationKwargs;
 import dev.kumiki.eval.task.TaskConfig.OutputType;
+import dev.kumiki.tensor.io.Names;
 import dev.kumiki.tensor.io.YamlInput;
 
 /**
@@ -165,34 +164,6 @@ public final class TaskReader {
                         : String.valueOf(e.getMessage());
     }
 
-    /** The known word closest to {@code word} by edit distance, if it is close enough to be a typo. */
-    public static Optional<String> nearest(String word, Set<String> known) {
-        return known.stream().map(k -> Map.entry(k, distance(word, k)))
-                .filter(e -> e.getValue() <= Math.max(2, word.length() / 3))
-                .min(Comparator.comparingInt((Map.Entry<String, Integer> e) -> e.getValue())
-                        .thenComparing(Map.Entry::getKey))
-                .map(Map.Entry::getKey);
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
-    }
-
     /** Turns the merged keys into a configuration; knows which file each node came from. */
     private static final class Reader {
         private final Path taskFile;
@@ -216,7 +187,7 @@ public final class TaskReader {
                         + "by Kumiki: " + why);
             }
             return new TaskException(at(key) + ": unknown key '" + name + "' in " + context
-                    + nearest(name, known).map(s -> "; did you mean '" + s + "'?").orElse("")
+                    + Names.nearest(name, known).map(s -> "; did you mean '" + s + "'?").orElse("")
                     + " (known keys: " + String.join(", ", known.stream().sorted().toList()) + ")");
         }
 
@@ -323,7 +294,7 @@ public final class TaskReader {
                         Set<String> names = Set.of("multiple_choice", "generate_until", "loglikelihood",
                                 "loglikelihood_rolling");
                         throw new TaskException(at(v) + ": unknown output_type '" + s + "'"
-                                + nearest(s, names).map(n -> "; did you mean '" + n + "'?").orElse("")
+                                + Names.nearest(s, names).map(n -> "; did you mean '" + n + "'?").orElse("")
                                 + " (one of multiple_choice, generate_until, loglikelihood, loglikelihood_rolling)");
                     }
                     b.setOutputType(t);
@@ -496,7 +467,7 @@ public final class TaskReader {
                     return new FilterPipeline.Each(name, registered.get());
                 }
                 throw new TaskException(at(fn) + ": unknown filter function '" + name + "'"
-                        + nearest(name, Filters.names()).map(n -> "; did you mean '" + n + "'?").orElse("")
+                        + Names.nearest(name, Filters.names()).map(n -> "; did you mean '" + n + "'?").orElse("")
                         + " (Kumiki has " + String.join(", ", Filters.names()) + ")");
             }
             Map<String, Node> m = mapping(s, known, "filter " + name);
@@ -560,7 +531,7 @@ public final class TaskReader {
                     if (!AGGREGATIONS.contains(agg)) {
                         String a = agg;
                         throw new TaskException(at(m.get("aggregation")) + ": unknown aggregation '" + agg + "'"
-                                + nearest(a, AGGREGATIONS).map(n -> "; did you mean '" + n + "'?").orElse("")
+                                + Names.nearest(a, AGGREGATIONS).map(n -> "; did you mean '" + n + "'?").orElse("")
                                 + " (Kumiki has " + String.join(", ", AGGREGATIONS.stream().sorted().toList()) + ")");
                     }
                 }

@@ -101,6 +101,8 @@ public final class Session {
      *
      * @throws ContextTooLongException when the sequence would exceed the model's context length
      * @throws IllegalArgumentException for an empty array or a token id outside the vocabulary
+     * @throws java.io.UncheckedIOException naming the file when a weight file changed on disk since the model was
+     *         opened (truncated or rewritten by another program)
      */
     public void append(int[] tokens, int logitsFrom, LogitsSink sink) {
         if (tokens.length == 0) {
@@ -117,11 +119,16 @@ public final class Session {
                         + " [0, " + c.vocabSize() + ")");
             }
         }
+        model.requireWeightsUnchanged();
         ensureCapacity(length + tokens.length);
         model.ensureRope(length + tokens.length);
-        for (int from = 0; from < tokens.length; from += batch) {
-            int n = Math.min(batch, tokens.length - from);
-            step(tokens, from, n, logitsFrom, sink);
+        try {
+            for (int from = 0; from < tokens.length; from += batch) {
+                int n = Math.min(batch, tokens.length - from);
+                step(tokens, from, n, logitsFrom, sink);
+            }
+        } catch (InternalError e) {
+            throw model.faulted(e);
         }
     }
 

@@ -10,7 +10,8 @@ import dev.kumiki.tensor.TensorInfo;
 /**
  * A model that exists only in memory: its config.json and its tensors, each computed when asked for (a merge computed
  * tensor by tensor, e.g. by the merge library's {@code Merger.compute}). {@link Transformer#of(TensorSource,
- * RuntimeOptions)} asks for every tensor once and holds the values as F32 on the heap; nothing is written to disk.
+ * RuntimeOptions)} asks for every tensor once and holds the values in the tensor's dtype (BF16 and F16 rounded as a saved
+ * copy would be; F32 on the heap); nothing is written to disk.
  * {@snippet :
  * TensorSource merge = new TensorSource() {
  *     public String name() { return "slerp of chat, code"; }
@@ -29,7 +30,10 @@ public interface TensorSource extends AutoCloseable {
     /** The model's config.json, as a Hugging Face folder would hold it. */
     JsonNode config();
 
-    /** The tensors there are: names and shapes (the dtype is what a saved copy would have; values come as F32). */
+    /**
+     * The tensors there are: names, shapes and the dtype a saved copy would have (values come as F32; the runtime
+     * holds BF16 and F16 tensors in that dtype).
+     */
     List<TensorInfo> tensors();
 
     /**

@@ -101,13 +101,15 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Computes every tensor of {@code source} now and runs the model from the heap (F32), with no file written.
-     * {@code source} is closed once its tensors are read.
+     * Computes every tensor of {@code source} now and runs the model from memory, with no file written: each tensor in
+     * its declared dtype (a BF16 model takes 2 bytes a weight, as its saved copy would), read by the same kernels as a
+     * mapped model, so that it gives the saved copy's logits bit for bit. {@code source} is closed once its tensors
+     * are read.
      *
      * @throws TensorFormatException as {@link #open}, naming the source
      */
     public static Transformer of(TensorSource source, RuntimeOptions options) throws IOException {
-        return build(Weights.compute(source), options);
+        return build(Weights.compute(source, options.kernels()), options);
     }
 
     private static Transformer build(Weights weights, RuntimeOptions options) throws IOException {
@@ -245,6 +247,16 @@ public final class Transformer implements AutoCloseable {
     }
 
     // --- what sessions use ---
+
+    /** See {@link Weights#requireUnchanged()}. */
+    void requireWeightsUnchanged() {
+        weights.requireUnchanged();
+    }
+
+    /** See {@link Weights#faulted(InternalError)}. */
+    java.io.UncheckedIOException faulted(InternalError e) {
+        return weights.faulted(e);
+    }
 
     MatrixOps ops() {
         return ops;

@@ -97,6 +97,10 @@ class InMemoryMergeTest {
             List<Path> before = files();
             try (Transformer inMemory = Transformer.of(source, new RuntimeOptions(Kernels.scalar(), 2, 4));
                     Transformer fromDisk = Transformer.open(saved, new RuntimeOptions(Kernels.scalar(), 2, 4))) {
+                // held as the saved copy stores it: BF16, 2 bytes a weight (F32 before: twice the memory)
+                Transformer.Linear q = inMemory.layer(0).q();
+                assertEquals(DType.BF16, q.type());
+                assertEquals(2L * q.rows() * q.cols(), q.w().byteSize());
                 float[][] a = inMemory.logits(prompt);
                 float[][] b = fromDisk.logits(prompt);
                 for (int i = 0; i < a.length; i++) {

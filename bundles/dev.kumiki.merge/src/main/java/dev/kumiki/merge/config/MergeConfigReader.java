@@ -3,7 +3,6 @@ package dev.kumiki.merge.config;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +22,7 @@ import dev.kumiki.merge.MergeMethod;
 import dev.kumiki.merge.MergeMethods;
 import dev.kumiki.merge.lora.LoraReference;
 import dev.kumiki.tensor.io.InputFiles;
+import dev.kumiki.tensor.io.Names;
 import dev.kumiki.tensor.io.YamlInput;
 
 /**
@@ -78,39 +78,12 @@ public final class MergeConfigReader {
             }
             if (!known.contains(key.getValue())) {
                 warnings.accept(at(key) + ": unknown key '" + key.getValue() + "' in " + context + " is ignored"
-                        + nearest(key.getValue(), known).map(s -> " (did you mean '" + s + "'?)").orElse(""));
+                        + Names.nearest(key.getValue(), known).map(s -> " (did you mean '" + s + "'?)").orElse(""));
                 continue;
             }
             map.put(key.getValue(), t.getValueNode());
         }
         return map;
-    }
-
-    /** The known word closest to {@code word} by edit distance, if it is close. */
-    public static Optional<String> nearest(String word, Set<String> known) {
-        return known.stream().map(k -> Map.entry(k, distance(word, k)))
-                .filter(e -> e.getValue() <= Math.max(2, word.length() / 3))
-                .min(Comparator.comparingInt((Map.Entry<String, Integer> e) -> e.getValue()).thenComparing(Map.Entry::getKey))
-                .map(Map.Entry::getKey);
-    }
-
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private MergeConfig config(MappingNode top, String text) throws ConfigException {
@@ -137,7 +110,7 @@ public final class MergeConfigReader {
         }
         String methodName = string(method, "merge_method");
         MergeMethod mergeMethod = MergeMethods.byName(methodName).orElseThrow(() -> new ConfigException(at(method)
-                + ": unknown merge_method '" + methodName + "'" + nearest(methodName, MergeMethods.names())
+                + ": unknown merge_method '" + methodName + "'" + Names.nearest(methodName, MergeMethods.names())
                         .map(s -> "; did you mean '" + s + "'?").orElse("") + " (Kumiki has "
                 + String.join(", ", MergeMethods.names()) + ")"));
         List<MergeConfig.InputModel> models = new ArrayList<>();

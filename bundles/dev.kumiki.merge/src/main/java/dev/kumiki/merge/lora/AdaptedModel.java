@@ -23,7 +23,6 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.MappedTensor;
 import dev.kumiki.tensor.Shape;
@@ -130,7 +129,7 @@ public final class AdaptedModel implements AutoCloseable {
                         }
                     }
                 }
-                Optional<String> near = MergeConfigReader.nearest(m.module(), modules);
+                Optional<String> near = dev.kumiki.tensor.io.Names.nearest(m.module(), modules);
                 throw new TensorFormatException("the adapter " + adapterName + " adapts module " + m.module()
                         + ", which the model " + model.dir() + " does not have (no tensor " + weight + ")"
                         + near.map(n -> "; did you mean " + n + "?").orElse("") + " Is the adapter for this "

@@ -32,13 +32,13 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
-import dev.kumiki.model.Names;
 import dev.kumiki.model.Settings;
 import dev.kumiki.model.pipeline.Connection;
 import dev.kumiki.model.pipeline.NodeSettings;
 import dev.kumiki.model.pipeline.Parameter;
 import dev.kumiki.model.pipeline.Pipeline;
 import dev.kumiki.model.pipeline.PipelineFactory;
+import dev.kumiki.tensor.io.Names;
 import dev.kumiki.tensor.io.YamlInput;
 
 /**

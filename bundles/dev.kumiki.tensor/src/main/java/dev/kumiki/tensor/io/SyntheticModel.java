@@ -29,6 +29,12 @@ import dev.kumiki.tensor.kernel.Kernels;
  * }
  */
 public final class SyntheticModel {
+    /** The fewest tokens of {@link #byteLevelTokenizer()}: two special tokens and 256 bytes. */
+    public static final int MIN_BYTE_LEVEL_VOCABULARY = 258;
+    /** The chat template {@link #byteLevelTokenizer()} writes into tokenizer_config.json: "role: content" lines. */
+    public static final String CHAT_TEMPLATE = "{% for message in messages %}{{ message['role'] }}: "
+            + "{{ message['content'] }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
+
     private int layers = 2;
     private int hidden = 16;
     private int intermediate = 24;
@@ -38,6 +44,8 @@ public final class SyntheticModel {
     private long variant;
     private float spread = 1f;
     private List<String> tokens;
+    private int contextLength;
+    private boolean byteLevel;
 
     private SyntheticModel() {
     }
@@ -98,6 +106,28 @@ public final class SyntheticModel {
         }
         this.tokens = List.copyOf(vocabulary);
         this.vocab = tokens.size();
+        return this;
+    }
+
+    /**
+     * The context length: {@code max_position_embeddings} in config.json (with {@code bos_token_id} 0 and
+     * {@code eos_token_id} 1) and {@code model_max_length} in tokenizer_config.json, which the runtime needs to run
+     * the model. Default: none written.
+     */
+    public SyntheticModel contextLength(int n) {
+        this.contextLength = positive(n, "contextLength");
+        return this;
+    }
+
+    /**
+     * A GPT-2 style byte-level BPE tokenizer.json instead of the plain vocabulary (every UTF-8 text encodes and
+     * decodes back exactly: {@code <s>} 0, {@code </s>} 1, byte {@code b} is {@code 2 + b}, then merges of common
+     * English letter pairs up to the vocabulary size), and tokenizer_config.json with the special tokens and
+     * {@link #CHAT_TEMPLATE}. Needs a vocabulary of at least {@value #MIN_BYTE_LEVEL_VOCABULARY}; with
+     * {@link #contextLength(int)} the model runs on any text.
+     */
+    public SyntheticModel byteLevelTokenizer() {
+        this.byteLevel = true;
         return this;
     }
 
@@ -187,8 +217,19 @@ public final class SyntheticModel {
         }
     }
 
-    /** Writes config.json, model.safetensors and small tokenizer files into {@code dir}. */
+    /**
+     * Writes config.json, model.safetensors and small tokenizer files into {@code dir}.
+     *
+     * @throws IllegalArgumentException when a byte-level tokenizer is asked for with a vocabulary that is too small
+     *                                  or given as {@link #tokens(List)}
+     */
     public Path write(Path dir) throws IOException {
+        if (byteLevel && (tokens != null || vocab < MIN_BYTE_LEVEL_VOCABULARY)) {
+            throw new IllegalArgumentException(tokens != null
+                    ? "a byte-level tokenizer has its own vocabulary: leave out tokens(...)"
+                    : "a byte-level tokenizer needs at least " + MIN_BYTE_LEVEL_VOCABULARY + " tokens (2 special, 256 "
+                            + "bytes); the model has vocab " + vocab);
+        }
         List<TensorInfo> infos = tensors();
         try (ModelWriter w = ModelWriter.create(dir, infos, ModelWriter.DEFAULT_SHARD_BYTES, Map.of("format", "pt"))) {
             // one generator per tensor, seeded by its name: the bytes do not depend on threads or order
@@ -209,19 +250,32 @@ public final class SyntheticModel {
                   "num_key_value_heads": 2,
                   "num_hidden_layers": %d,
                   "vocab_size": %d,
-                  "rms_norm_eps": 1e-05,
+                %s  "rms_norm_eps": 1e-05,
                   "tie_word_embeddings": false,
                   "torch_dtype": "%s"
                 }
-                """.formatted(hidden, intermediate, layers, vocab, switch (type) {
+                """.formatted(hidden, intermediate, layers, vocab, contextLength == 0 ? "" : """
+                  "max_position_embeddings": %d,
+                  "bos_token_id": 0,
+                  "eos_token_id": 1,
+                """.formatted(contextLength), switch (type) {
                     case BF16 -> "bfloat16";
                     case F16 -> "float16";
                     case F64 -> "float64";
                     default -> "float32";
                 }));
-        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 64, \"variant\": " + variant
-                + "}\n");
-        Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson());
+        ObjectNode tc = SafetensorsFile.JSON.createObjectNode();
+        if (byteLevel) {
+            tc.put("bos_token", "<s>").put("eos_token", "</s>");
+        }
+        tc.put("model_max_length", contextLength == 0 ? 64 : contextLength).put("variant", variant);
+        if (byteLevel) {
+            tc.put("chat_template", CHAT_TEMPLATE);
+        }
+        var json = SafetensorsFile.JSON.writerWithDefaultPrettyPrinter();
+        Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(tc) + "\n");
+        Files.writeString(dir.resolve("tokenizer.json"), byteLevel
+                ? json.writeValueAsString(ByteLevelTokenizer.tokenizer(vocab)) + "\n" : tokenizerJson());
         return dir;
     }
 }

@@ -122,15 +122,12 @@ public final class MatrixBench {
         long bytes = layers.stream().mapToLong(MemorySegment::byteSize).sum();
         float[] x = randomFloats(new Random(7), VEC_COLS);
         float[] y = new float[VEC_ROWS];
+        StreamRead stream = StreamRead.of(ops, layers);
         Times[] t = times(runs, () -> {
             for (MemorySegment w : layers) {
                 ops.matVec(w, type, VEC_ROWS, VEC_COLS, x, y);
             }
-        }, () -> {
-            for (MemorySegment w : layers) {
-                sink += StreamRead.sum(ops, w);
-            }
-        });
+        }, () -> sink += stream.sum());
         double kernel = t[0].medianWall();
         double read = t[1].medianWall();
         String cpu = ops.threads() > 1 ? "" : String.format(Locale.ROOT, "; by CPU time %.1f / %.1f GB/s, ratio %.2f",

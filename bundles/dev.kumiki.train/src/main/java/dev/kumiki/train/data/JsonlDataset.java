@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.kumiki.llm.Tokenizer.ChatMessage;
-import dev.kumiki.merge.config.MergeConfigReader;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -311,7 +310,7 @@ public final class JsonlDataset {
             DatasetFormat format) {
         List<String> fields = new ArrayList<>();
         node.fieldNames().forEachRemaining(fields::add);
-        String suggestion = MergeConfigReader.nearest(field, Set.copyOf(fields))
+        String suggestion = dev.kumiki.tensor.io.Names.nearest(field, Set.copyOf(fields))
                 .map(s -> " (did you mean \"" + field + "\" instead of \"" + s + "\"?)").orElse("");
         return new DatasetException(file + ":" + line + ": has no field \"" + field + "\"" + suggestion
                 + ", which the format " + format.userName() + " needs; found "
@@ -343,7 +342,7 @@ public final class JsonlDataset {
             String role = messageField(where, m, "role", shape);
             String content = messageField(where, m, "content", shape);
             if (!ROLES.contains(role)) {
-                String suggestion = MergeConfigReader.nearest(role, ROLES).map(s -> " (did you mean \"" + s + "\"?)")
+                String suggestion = dev.kumiki.tensor.io.Names.nearest(role, ROLES).map(s -> " (did you mean \"" + s + "\"?)")
                         .orElse("");
                 throw new DatasetException(where + ".role is \"" + role + "\"" + suggestion
                         + ", which is not a role: expected one of \"system\", \"user\", \"assistant\". Fix the"

@@ -32,7 +32,6 @@ import ai.djl.ndarray.types.SparseFormat;
 
 import dev.kumiki.llm.runtime.DecoderConfig;
 import dev.kumiki.llm.runtime.Transformer;
-import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.merge.lora.LoraModule;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorFormatException;
@@ -344,7 +343,7 @@ public final class LlamaNetwork implements AutoCloseable {
             leaves.add(m.substring(m.lastIndexOf('.') + 1));
         }
         String leaf = target.substring(target.lastIndexOf('.') + 1);
-        Optional<String> near = MergeConfigReader.nearest(leaf, leaves);
+        Optional<String> near = dev.kumiki.tensor.io.Names.nearest(leaf, leaves);
         List<String> examples = new ArrayList<>();
         for (String m : modules) {
             if (near.isPresent() && m.endsWith("." + near.get()) || near.isEmpty() && m.startsWith("model.layers.0.")) {

@@ -61,8 +61,7 @@ final class RunMonitor implements Consumer<RunEvent> {
                 print(e.node() + ": " + e.state().label() + (e.message() != null ? " (" + e.message() + ")" : ""));
             }
             case RunEvent.Log e -> print(e.node() + ": " + e.line());
-            // measured series (a training's loss per step) belong to the Results view's chart, not the console
-            case RunEvent.Metric e -> { }
+            case RunEvent.Metric e -> { } // charted by the Results view; the console has the node's progress lines
             case RunEvent.Finished e -> {
                 print("run " + e.status() + " in " + String.format("%.2f s", e.result().seconds()) + "; record: "
                         + e.result().recordDir());
@@ -84,8 +83,6 @@ final class RunMonitor implements Consumer<RunEvent> {
         }
     }
 
-    private static final int PER_NODE = 1000;
-
     private static void print(String line) {
         try (MessageConsoleStream out = console().newMessageStream()) {
             out.println(line);
@@ -94,9 +91,14 @@ final class RunMonitor implements Consumer<RunEvent> {
         }
     }
 
-    /** The Progress view's line for a running node: {@code eval: 12/40 items, 350 tokens/s}. */
-    static String subTask(String node, String progress) {
-        return progress == null ? node : node + ": " + progress;
+    /**
+     * The Progress view's and status bar's line for a running node: {@code eval: 12/40 items, 350 tokens/s (30%)},
+     * its percentage the one the Results view's bar shows for the node.
+     */
+    static String subTask(String node, String progress, Double fraction) {
+        String percent = fraction == null ? "" : String.format(java.util.Locale.ROOT, "%.0f%%", fraction * 100);
+        return progress == null ? (percent.isEmpty() ? node : node + ": " + percent)
+                : node + ": " + progress + (percent.isEmpty() ? "" : " (" + percent + ")");
     }
 
     /** The run as a Job: it reports node states as progress and cancels the run when cancelled. */
@@ -115,27 +117,18 @@ final class RunMonitor implements Consumer<RunEvent> {
 
         @Override
         protected IStatus run(IProgressMonitor monitor) {
-            // a thousand units a node: a long node (an evaluation) moves the bar as it reports its items
-            int nodes = Math.max(1, session.pipeline().getNodes().size());
-            monitor.beginTask("Running " + name, nodes * PER_NODE);
-            int reported = 0;
+            // no share of the whole run: counting nodes made a LoadModel done in a moment half of a run whose
+            // evaluation had just begun (the status bar said 51% while the node said 4%). The run's work is not
+            // known in advance; the running node's own fraction, as the Results view shows it, goes in the line
+            monitor.beginTask("Running " + name, IProgressMonitor.UNKNOWN);
             try {
                 while (!done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                     if (monitor.isCanceled()) {
                         session.cancel();
                     }
-                    int units = 0;
-                    for (Map.Entry<String, NodeState> s : states.entrySet()) {
-                        units += s.getValue().finished() ? PER_NODE : s.getValue() == NodeState.RUNNING
-                                ? (int) (fractions.getOrDefault(s.getKey(), 0.0) * PER_NODE) : 0;
-                    }
-                    if (units > reported) {
-                        monitor.worked(units - reported);
-                        reported = units;
-                    }
-                    // the Progress view's line under the run: the running node and how far it says it is
                     states.entrySet().stream().filter(s -> s.getValue() == NodeState.RUNNING).findFirst()
-                            .ifPresent(s -> monitor.subTask(subTask(s.getKey(), progress.get(s.getKey()))));
+                            .ifPresent(s -> monitor.subTask(subTask(s.getKey(), progress.get(s.getKey()),
+                                    fractions.get(s.getKey()))));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

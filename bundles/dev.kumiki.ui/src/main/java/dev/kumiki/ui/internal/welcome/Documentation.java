@@ -32,8 +32,10 @@ public final class Documentation {
             new Document("README.md", "Kumiki", "what it does, the command line, the Studio, the distributions"),
             new Document("pipelines.md", "Pipelines", "the *.kumiki file format: nodes, connections, parameters"),
             new Document("merge-methods.md", "Merge methods", "every merge method, its parameters and its math"),
+            new Document("evaluation.md", "Evaluation", "task files, metrics and their definitions, reports"),
+            new Document("runtime.md", "Runtime", "running models: architectures, kernels, generation"),
             new Document("node-sdk.md", "Node SDK", "adding node kinds of your own"),
-            new Document("benchmarks.md", "Benchmarks", "how fast merges run, and how it is measured"),
+            new Document("benchmarks.md", "Benchmarks", "how fast merges and generation run, and how it is measured"),
             new Document("architecture.md", "Architecture", "how Kumiki is built"));
 
     private Documentation() {

@@ -1,29 +1,38 @@
-package dev.kumiki.model;
+package dev.kumiki.tensor.io;
 
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** Suggestions for misspelt names: node kinds, settings, ports, node ids. */
+/**
+ * Suggestions for misspelt names — YAML keys, merge methods, task and metric names, node kinds, settings, ports — so
+ * that every "did you mean" in Kumiki picks its suggestion the same way.
+ *
+ * <p>A known name is suggested when its edit distance to the word (ignoring case) is at most
+ * {@code max(2, word.length() / 3)}; of several, the closest wins, then the first in alphabetical order.
+ */
 public final class Names {
     private Names() {
     }
 
-    /** The known name closest to {@code word} by edit distance, if it is close enough to be what was meant. */
+    /** The known name closest to {@code word}, if it is close enough to be what was meant. */
     public static Optional<String> nearest(String word, Collection<String> known) {
-        return known.stream().map(k -> Map.entry(k, distance(word.toLowerCase(), k.toLowerCase())))
+        String w = word.toLowerCase(Locale.ROOT);
+        return known.stream().map(k -> Map.entry(k, distance(w, k.toLowerCase(Locale.ROOT))))
                 .filter(e -> e.getValue() <= Math.max(2, word.length() / 3))
                 .min(Comparator.comparingInt((Map.Entry<String, Integer> e) -> e.getValue())
                         .thenComparing(Map.Entry::getKey))
                 .map(Map.Entry::getKey);
     }
 
-    /** " (did you mean 'x'?)" or "". */
+    /** {@code " (did you mean 'x'?)"} with the {@link #nearest} name, or {@code ""} when none is close. */
     public static String suggestion(String word, Collection<String> known) {
         return nearest(word, known).map(s -> " (did you mean '" + s + "'?)").orElse("");
     }
 
+    /** Levenshtein distance: insertions, deletions and substitutions of one character each cost 1. */
     static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];

@@ -1,42 +1,26 @@
-package dev.kumiki.nodes;
+package dev.kumiki.tensor.io;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Makes a generated model folder (the tensor library's {@code SyntheticModel}) one the runtime can run on text: a
- * GPT-2 style byte-level BPE {@code tokenizer.json} (every UTF-8 text encodes, Japanese included, and decodes back
- * exactly), {@code tokenizer_config.json} with the special tokens and a small chat template, and
- * {@code max_position_embeddings}, {@code bos_token_id} and {@code eos_token_id} in {@code config.json}. Token ids:
- * {@code <s>} 0, {@code </s>} 1, byte {@code b} is {@code 2 + b}, then merges of common English letter pairs up to
- * the model's vocabulary size. The same vocabulary size always gives the same files.
+ * The GPT-2 style byte-level BPE tokenizer.json of {@link SyntheticModel#byteLevelTokenizer()}: every UTF-8 text
+ * encodes, Japanese included, and decodes back exactly. Token ids: {@code <s>} 0, {@code </s>} 1, byte {@code b} is
+ * {@code 2 + b}, then merges of common English letter pairs up to the vocabulary size. The same size always gives the
+ * same file.
  */
-public final class ByteLevelVocabulary {
-    /** The fewest tokens: two special tokens and 256 bytes. */
-    public static final int MIN_VOCABULARY = 258;
-    /** The chat template written into tokenizer_config.json: one line per turn, "role: content". */
-    public static final String CHAT_TEMPLATE = "{% for message in messages %}{{ message['role'] }}: "
-            + "{{ message['content'] }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
+final class ByteLevelTokenizer {
     /** Frequent English letter pairs first (merged first), then word starts after a space (Ġ). */
     private static final String PAIRS = "th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se "
             + "ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur "
             + "Ġt Ġa Ġs Ġw Ġo Ġb Ġc Ġf Ġm Ġp Ġh Ġd Ġl Ġi Ġn Ġe Ġr Ġg Ġu Ġy";
 
-    private ByteLevelVocabulary() {
+    private ByteLevelTokenizer() {
     }
 
     /** GPT-2's map of bytes to printable characters (bytes_to_unicode), as byte-level BPE files spell tokens. */
@@ -52,22 +36,23 @@ public final class ByteLevelVocabulary {
 
     /** The merges for a vocabulary of {@code size} tokens, as "a b" pairs of byte-level characters. */
     static List<String> merges(int size) {
-        int n = size - MIN_VOCABULARY;
+        int n = size - SyntheticModel.MIN_BYTE_LEVEL_VOCABULARY;
         Set<String> merges = new LinkedHashSet<>();
         for (String p : PAIRS.split(" ")) {
             if (merges.size() < n) {
                 merges.add(p.charAt(0) + " " + p.substring(1));
             }
         }
-        // larger vocabularies: every pair of lower-case letters, then of a space and a letter, in a fixed order
+        // larger vocabularies: every pair of lower-case letters, then of any two bytes, in a fixed order
         for (char a = 'a'; a <= 'z' && merges.size() < n; a++) {
             for (char b = 'a'; b <= 'z' && merges.size() < n; b++) {
                 merges.add(a + " " + b);
             }
         }
+        String[] chars = byteChars();
         for (int a = 0; a < 256 && merges.size() < n; a++) {
             for (int b = 0; b < 256 && merges.size() < n; b++) {
-                merges.add(byteChars()[a] + " " + byteChars()[b]);
+                merges.add(chars[a] + " " + chars[b]);
             }
         }
         return new ArrayList<>(merges);
@@ -75,7 +60,7 @@ public final class ByteLevelVocabulary {
 
     /** tokenizer.json for {@code size} tokens. */
     static ObjectNode tokenizer(int size) {
-        ObjectNode root = JSON.createObjectNode().put("version", "1.0");
+        ObjectNode root = SafetensorsFile.JSON.createObjectNode().put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
@@ -114,46 +99,11 @@ public final class ByteLevelVocabulary {
             vocab.put(bytes[b], 2 + b);
         }
         ArrayNode merges = model.putArray("merges");
-        int id = MIN_VOCABULARY;
+        int id = SyntheticModel.MIN_BYTE_LEVEL_VOCABULARY;
         for (String m : merges(size)) {
             merges.add(m);
             vocab.put(m.replace(" ", ""), id++);
         }
         return root;
-    }
-
-    /**
-     * Adds what the runtime needs and a generated config.json lacks: {@code max_position_embeddings}, and
-     * {@code bos_token_id} 0 and {@code eos_token_id} 1 ({@code <s>}, {@code </s>}).
-     */
-    public static void completeConfig(Path dir, int contextLength) throws IOException {
-        Path configFile = dir.resolve("config.json");
-        ObjectNode config = (ObjectNode) JSON.readTree(configFile.toFile());
-        config.put("max_position_embeddings", contextLength).put("bos_token_id", 0).put("eos_token_id", 1);
-        Files.writeString(configFile, JSON.writeValueAsString(config) + "\n");
-    }
-
-    /**
-     * Rewrites the tokenizer files of the model in {@code dir} and completes its config.json (see the class comment).
-     *
-     * @param contextLength the model's {@code max_position_embeddings}
-     * @throws IllegalArgumentException when the model's vocabulary is smaller than {@value #MIN_VOCABULARY}
-     */
-    public static void write(Path dir, int contextLength) throws IOException {
-        Path configFile = dir.resolve("config.json");
-        ObjectNode config = (ObjectNode) JSON.readTree(configFile.toFile());
-        int size = config.path("vocab_size").asInt(0);
-        if (size < MIN_VOCABULARY) {
-            throw new IllegalArgumentException("a byte-level vocabulary needs at least " + MIN_VOCABULARY + " tokens "
-                    + "(2 special, 256 bytes); the model has vocab_size " + size);
-        }
-        completeConfig(dir, contextLength);
-        Files.writeString(dir.resolve("tokenizer.json"), JSON.writeValueAsString(tokenizer(size)) + "\n");
-        Path tcFile = dir.resolve("tokenizer_config.json");
-        JsonNode old = Files.isRegularFile(tcFile) ? JSON.readTree(tcFile.toFile()) : null;
-        ObjectNode tc = old instanceof ObjectNode o ? o : JSON.createObjectNode();
-        tc.put("bos_token", "<s>").put("eos_token", "</s>").put("model_max_length", contextLength)
-                .put("chat_template", CHAT_TEMPLATE);
-        Files.writeString(tcFile, JSON.writeValueAsString(tc) + "\n");
     }
 }
