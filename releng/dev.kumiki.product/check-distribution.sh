@@ -43,6 +43,22 @@ check_cli() { # distribution folder
     check "a bad KUMIKI_BACKEND is a usage error naming the choices" $?
     ! grep -q "Using incubator modules" <<< "$err"; check "no JVM incubator warning on stderr" $?
 
+    # training: DJL's PyTorch engine (dev.kumiki.train.feature, fragments of ai.djl.api) loads inside OSGi and its
+    # autograd computes a gradient (libtorch is extracted once into DJL_CACHE_DIR, ~/.cache/kumiki/djl by default)
+    out=$("$dist/kumiki" backends --training 2>&1); code=$?
+    [ $code -eq 0 ] && grep -q "a gradient checked: ok" <<< "$out"
+    check "kumiki backends --training: ${out##*$'\n'}" $?
+    # kumiki train of a tiny scratch model, and the trained model runs in Kumiki's own runtime
+    local trainwork
+    trainwork=$(mktemp -d)
+    training_files "$dist" "$trainwork"
+    out=$("$dist/kumiki" train "$trainwork/train.yml" 2>&1); code=$?
+    [ $code -eq 0 ] && [ -f "$trainwork/trained/model.safetensors" ] && [ -f "$trainwork/trained/tokenizer.json" ]
+    check "kumiki train of a tiny scratch config writes a model folder (exit $code): ${out##*$'\n'}" $?
+    "$dist/kumiki" generate "$trainwork/trained" "the cat" --max-tokens 4 > /dev/null 2>&1
+    check "kumiki generate runs the trained model" $?
+    rm -rf "$trainwork"
+
     # a merge from mergekit YAML, end to end inside the distribution (OSGi wiring of the merge library and YAML)
     local work
     work=$(mktemp -d)
@@ -122,6 +138,47 @@ check_cli() { # distribution folder
     rm -rf "$work"
 }
 
+training_files() { # distribution folder, work folder: a tiny scratch training's config.json, tokenizer, data, YAML
+    local dist=$1 dir=$2 i
+    "$dist/kumiki" make-model "$dir/tiny" --vocab 300 --dtype float32 > /dev/null
+    for i in $(seq 1 40); do
+        printf '{"text": "note %d: the cat sat on the mat, and the dog ran after the cat in the garden."}\n' "$i"
+    done > "$dir/data.jsonl"
+    printf 'mode: scratch\nconfig: tiny\ntokenizer: tiny\ndataset: data.jsonl\nformat: text\noutput: trained\nmax_steps: 6\nbatch_size: 2\ncutoff_len: 32\nval_size: 0.1\n' \
+        > "$dir/train.yml"
+}
+
+# An integrator's Kumiki without the optional feature "Kumiki Training (DJL PyTorch)": the cheapest real one is a
+# copy of the headless distribution whose OSGi configuration lists none of the feature's bundles (its fragments'
+# jars are left out, bundles.info loses their lines and the framework's cached state is dropped). It must start,
+# work, and say which feature to install when training is asked for.
+check_without_training() { # distribution folder
+    local dist=$1 copy out code
+    copy=$(mktemp -d)/kumiki
+    echo "checking a copy of $dist without dev.kumiki.train.feature"
+    mkdir -p "$copy" && (cd "$dist" && tar --exclude='./plugins/ai.djl.pytorch.*' \
+        --exclude='./features/dev.kumiki.train.feature_*' --exclude='./configuration/org.eclipse.osgi' -cf - .) \
+        | (cd "$copy" && tar -xf -)
+    sed -i '/^ai\.djl\.pytorch\./d' "$copy/configuration/org.eclipse.equinox.simpleconfigurator/bundles.info"
+    ! ls "$copy/plugins" | grep -q '^ai\.djl\.pytorch' && grep -q '^dev\.kumiki\.train,' \
+        "$copy/configuration/org.eclipse.equinox.simpleconfigurator/bundles.info"
+    check "the copy has dev.kumiki.train but no PyTorch engine" $?
+    out=$("$copy/kumiki" version 2>&1); code=$?
+    [ $code -eq 0 ] && [[ "$out" == "Kumiki 0.1.0.v"* ]]; check "it starts: kumiki version" $?
+    out=$("$copy/kumiki" backends --training 2>&1); code=$?
+    [ $code -eq 1 ] && grep -q 'install the feature "Kumiki Training (DJL PyTorch)" (dev.kumiki.train.feature)' <<< "$out"
+    check "kumiki backends --training exits 1 naming the feature to install (exit $code)" $?
+    local trainwork
+    trainwork=$(mktemp -d)
+    training_files "$copy" "$trainwork"
+    out=$("$copy/kumiki" train "$trainwork/train.yml" 2>&1); code=$?
+    [ $code -eq 1 ] && grep -q 'install the feature "Kumiki Training (DJL PyTorch)" (dev.kumiki.train.feature)' <<< "$out" \
+        && [ ! -e "$trainwork/trained" ]
+    check "kumiki train exits 1 naming the feature to install, writing nothing (exit $code)" $?
+    rm -rf "$trainwork"
+    rm -rf "$(dirname "$copy")"
+}
+
 case "$mode" in
     host)
         case "$(uname -m)" in aarch64 | arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
@@ -130,6 +187,16 @@ case "$mode" in
         plugins="$products/dev.kumiki.headless/linux/gtk/$arch/kumiki/plugins"
         [ -d "$plugins" ] && ! ls "$plugins" | grep -q '^org.eclipse.swt'
         check "the headless distribution has no SWT" $?
+        # each distribution carries the libtorch of its own platform only (the two have the same resource names)
+        for product in dev.kumiki.headless/linux/gtk/x86_64/kumiki dev.kumiki.studio/linux/gtk/x86_64/kumiki-studio \
+                dev.kumiki.headless/linux/gtk/aarch64/kumiki dev.kumiki.studio/linux/gtk/aarch64/kumiki-studio; do
+            [ -d "$products/$product" ] || continue
+            own=$(basename "$(dirname "$product")")
+            [ "$(ls "$products/$product/plugins" | grep '^ai\.djl\.pytorch\.native' | tr '\n' ' ')" \
+                = "ai.djl.pytorch.native.cpu.linux.${own}_2.7.1.jar " ]
+            check "${product%%/*} $own has the libtorch of linux $own only" $?
+        done
+        check_without_training "$products/dev.kumiki.headless/linux/gtk/$arch/kumiki"
         ;;
     a64fx)
         export KUMIKI_JAVA=${3:?usage: $0 PRODUCTS_DIR a64fx JAVA}
@@ -142,6 +209,10 @@ case "$mode" in
         check "detects Fujitsu (0x46) A64FX (0x001)" $?
         grep -q '"sveVectorBits" : 512' <<< "$json"; check "with 512-bit SVE" $?
         grep -q '"id" : "a64fx"' <<< "$json"; check "and picks the a64fx backend" $?
+        # the aarch64 libtorch fragment (training) loads under the A64FX and its autograd is right
+        out=$("$dist/kumiki" backends --training 2>&1); code=$?
+        [ $code -eq 0 ] && grep -q "a gradient checked: ok" <<< "$out"
+        check "kumiki backends --training on the A64FX: ${out##*$'\n'}" $?
         work=$(mktemp -d)
         "$dist/kumiki" make-model "$work/base" > /dev/null && "$dist/kumiki" make-model "$work/a" --variant 1 > /dev/null
         check "kumiki make-model on the A64FX" $?

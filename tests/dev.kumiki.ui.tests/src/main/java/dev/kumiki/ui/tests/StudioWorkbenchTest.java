@@ -748,6 +748,113 @@ class StudioWorkbenchTest {
         });
     }
 
+    /**
+     * A small model trained from scratch in a pipeline: while the Train node runs, the Results view's Training tab
+     * comes to the front and its chart grows step by step (training loss, and validation loss every ten steps); the
+     * progress line says the step, loss and time left. When the run ends the chart shows the same series, read back
+     * from the run record.
+     */
+    @Test
+    void aTrainingShowsItsLossCurveLiveAndKeepsIt() throws Exception {
+        IProject project = ui(() -> {
+            IProject p = ResourcesPlugin.getWorkspace().getRoot().getProject("training");
+            p.create(null);
+            p.open(null);
+            return p;
+        });
+        Path dir = project.getLocation().toPath();
+        Files.createDirectories(dir.resolve("tiny"));
+        Files.writeString(dir.resolve("tiny/config.json"), """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                 "vocab_size": 300, "max_position_embeddings": 128, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+                 "tie_word_embeddings": false, "torch_dtype": "float32"}
+                """);
+        StringBuilder corpus = new StringBuilder();
+        String[] lines = {"the cat sat on the mat", "a dog ran in the park", "birds sing in the morning",
+            "the sun is warm today", "rain falls on the roof"};
+        for (int i = 0; i < 100; i++) {
+            corpus.append("{\"text\": \"").append(lines[i % lines.length]).append("\"}\n");
+        }
+        Files.writeString(dir.resolve("corpus.jsonl"), corpus);
+        IFile file = pipelineFile(project, "train.kumiki", """
+                kumiki: 1
+                nodes:
+                  data: {kind: Dataset, path: corpus.jsonl, val_size: 0.2}
+                  train: {kind: Train, mode: scratch, config: tiny, max_steps: 60, batch_size: 4, cutoff_len: 32,
+                    learning_rate: 3e-3, warmup_steps: 5, eval_steps: 10, save_steps: 50, seed: 1}
+                connections:
+                - data.dataset -> train.dataset
+                """);
+        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
+        awaitCanvas(editor, 2);
+        awaitMarkers(file, List.of());
+        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
+        ui(() -> {
+            page().activate(editor);
+            return null;
+        });
+        bridge(editor, "{type:'run'}");
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "Running train: step (\\d+)/60, loss \\d+\\.\\d{4}(, val \\d+\\.\\d{4})?, \\d+ tokens/s, .* left");
+        long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;
+        String progress = "";
+        int livePoints = 0;
+        while (true) {
+            progress = ui(results::progress);
+            livePoints = ui(() -> results.trainingPoints("train", "loss").size());
+            var match = line.matcher(progress);
+            if (match.matches() && Integer.parseInt(match.group(1)) >= 20 && livePoints >= 20
+                    && Integer.parseInt(match.group(1)) < 60) {
+                break;
+            }
+            assertTrue(System.currentTimeMillis() < deadline && !progress.startsWith("The last run"),
+                    "no live training shown: " + progress + ", " + livePoints + " points");
+            Thread.sleep(30);
+        }
+        assertTrue(ui(results::showsTraining), "the Training tab comes to the front when the training starts");
+        assertTrue(ui(() -> results.trainingPoints("train", "val_loss").size()) >= 1, "a validation at step 10");
+        ui(() -> {
+            page().showView(StudioIds.RESULTS_VIEW);
+            settle();
+            screenshot("studio-training-live.png");
+            return null;
+        });
+        awaitRun(results, "succeeded");
+        List<dev.kumiki.engine.RunRecords.Point> loss = ui(() -> results.trainingPoints("train", "loss"));
+        List<dev.kumiki.engine.RunRecords.Point> validation = ui(() -> results.trainingPoints("train", "val_loss"));
+        assertEquals(60, loss.size(), "a point a step");
+        assertEquals(List.of(10L, 20L, 30L, 40L, 50L, 60L),
+                validation.stream().map(dev.kumiki.engine.RunRecords.Point::step).toList());
+        Path record = ui(() -> results.shown().dir());
+        assertEquals(Map.of("loss", loss, "val_loss", validation), Map.copyOf(
+                dev.kumiki.engine.RunRecords.metrics(record, "train")).entrySet().stream()
+                .filter(e -> !e.getKey().equals("learning_rate"))
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        // it learned: the last losses are far below the first (about ln 300 = 5.7 for a random model)
+        assertTrue(loss.getLast().value() < loss.getFirst().value() - 1, loss.getFirst() + " -> " + loss.getLast());
+        assertTrue(ui(results::showsTraining), "a run without scores opens on its training chart");
+        ui(() -> {
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
+            settle();
+            screenshot("studio-training.png");
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_RESTORED);
+            return null;
+        });
+
+        // run again: the training comes from the cache, and its chart from the run that computed it
+        String first = ui(() -> results.shown().id());
+        bridge(editor, "{type:'run'}");
+        long again = System.currentTimeMillis() + 4 * TIMEOUT_MS;
+        while (ui(() -> results.shown().id().equals(first) || !results.shown().status().equals("succeeded"))) {
+            assertTrue(System.currentTimeMillis() < again, "the second run ends");
+            Thread.sleep(100);
+        }
+        assertEquals(List.of("cached"), ui(results::rows).stream().filter(r -> r.get(0).equals("train"))
+                .map(r -> r.get(2)).toList());
+        assertEquals(loss, ui(() -> results.trainingPoints("train", "loss")));
+    }
+
     /** Waits until the Results view shows a run of the active pipeline with {@code status}. */
     private static void awaitRun(ResultsView results, String status) throws Exception {
         long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;

@@ -61,6 +61,7 @@ final class RunMonitor implements Consumer<RunEvent> {
                 print(e.node() + ": " + e.state().label() + (e.message() != null ? " (" + e.message() + ")" : ""));
             }
             case RunEvent.Log e -> print(e.node() + ": " + e.line());
+            case RunEvent.Metric e -> { } // charted by the Results view; the console has the node's progress lines
             case RunEvent.Finished e -> {
                 print("run " + e.status() + " in " + String.format("%.2f s", e.result().seconds()) + "; record: "
                         + e.result().recordDir());

@@ -78,6 +78,8 @@ public final class ResultsView extends ViewPart {
     private RunRecord shown;
     private List<RunRecord.NodeRun> shownNodes = List.of();
     private List<Scored> scored = List.of();
+    private TrainingChart training;
+    private CTabItem trainingTab;
     private ActivePipeline active;
     private CanvasSession followed;
     /** The latest live event not yet shown: events come faster than the screen needs them. */
@@ -176,6 +178,12 @@ public final class ResultsView extends ViewPart {
         nodesTab = new CTabItem(tabs, SWT.NONE);
         nodesTab.setText("Nodes");
         nodesTab.setControl(nodes);
+        training = new TrainingChart(tabs);
+        trainingTab = new CTabItem(tabs, SWT.NONE);
+        trainingTab.setText("Training");
+        trainingTab.setToolTipText("Training and validation loss per step of the run's Train nodes, live while one "
+                + "runs");
+        trainingTab.setControl(training.control());
         tabs.setSelection(nodesTab);
 
         getSite().getWorkbenchWindow().getSelectionService().addSelectionListener(selectionListener);
@@ -235,6 +243,11 @@ public final class ResultsView extends ViewPart {
         showText();
         report.setEnabled(!scored.isEmpty());
         tabs.setSelection(scored.isEmpty() ? nodesTab : scoresTab);
+        training.show(run == null ? Map.of() : run.metrics(), run == null ? "" : "This run trained nothing: its "
+                + "training and validation losses show here when it has a Train node that ran.");
+        if (scored.isEmpty() && training.hasData()) {
+            tabs.setSelection(trainingTab);
+        }
         chart.redraw();
         scoresChart.redraw();
     }
@@ -324,6 +337,17 @@ public final class ResultsView extends ViewPart {
 
     /** An event of the active pipeline's run (on the run's thread): the latest one is shown, the others dropped. */
     private void live(RunEvent event) {
+        if (training.event(event)) {
+            // the first step of a training: its chart is what the user wants to watch
+            Display.getDefault().asyncExec(() -> {
+                if (!tabs.isDisposed()) {
+                    tabs.setSelection(trainingTab);
+                }
+            });
+        }
+        if (event instanceof RunEvent.Metric) {
+            return;
+        }
         if (event instanceof RunEvent.Log) {
             return;
         }
@@ -365,6 +389,7 @@ public final class ResultsView extends ViewPart {
                         f.result().seconds()) + ".");
             }
             case RunEvent.Log l -> { }
+            case RunEvent.Metric m -> { }
         }
         progressLabel.getParent().layout();
     }
@@ -648,6 +673,21 @@ public final class ResultsView extends ViewPart {
             }
         }
         throw new IllegalArgumentException("the run shown has no node " + node);
+    }
+
+    /** The points of the training chart's series {@code series} of node {@code node} (for tests). */
+    public List<dev.kumiki.engine.RunRecords.Point> trainingPoints(String node, String series) {
+        return training.points(node, series);
+    }
+
+    /** Whether the Training tab is the one shown (for tests). */
+    public boolean showsTraining() {
+        return tabs.getSelection() == trainingTab;
+    }
+
+    /** Shows the Training tab (for tests and screenshots). */
+    public void showTraining() {
+        tabs.setSelection(trainingTab);
     }
 
     /** Shows the Scores tab (for tests and screenshots). */

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -149,6 +151,55 @@ public record RunRecord(RunRecords.Run run) {
             }
         }
         return String.join("\n", n.messages());
+    }
+
+    /**
+     * The series the run's nodes measured (a Train node's loss and val_loss per step), by node, for the nodes that
+     * measured any; read from each node's metrics.jsonl in the record.
+     */
+    public Map<String, Map<String, List<RunRecords.Point>>> metrics() {
+        Map<String, Map<String, List<RunRecords.Point>>> out = new LinkedHashMap<>();
+        for (RunRecords.NodeRun n : run.nodes()) {
+            try {
+                Map<String, List<RunRecords.Point>> m = RunRecords.metrics(dir(), n.node());
+                if (m.isEmpty() && n.status().equals("cached") && !n.key().isEmpty()) {
+                    m = computedBy(n);
+                }
+                if (!m.isEmpty()) {
+                    out.put(n.node(), m);
+                }
+            } catch (IOException ignored) {
+                // unreadable: the node is shown without its curve
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The series of a node whose outputs came from the cache: those of the latest run beside this one that executed
+     * the node with the same cache key (its training is the one whose outputs were reused); none when that record is
+     * gone.
+     */
+    private Map<String, List<RunRecords.Point>> computedBy(RunRecords.NodeRun cached) throws IOException {
+        Path runs = dir().getParent();
+        if (runs == null) {
+            return Map.of();
+        }
+        for (Path other : RunRecords.list(runs).reversed()) {
+            if (other.equals(dir())) {
+                continue;
+            }
+            try {
+                boolean same = RunRecords.read(other).nodes().stream().anyMatch(n -> n.node().equals(cached.node())
+                        && n.key().equals(cached.key()) && n.status().equals("done"));
+                if (same) {
+                    return RunRecords.metrics(other, cached.node());
+                }
+            } catch (IOException ignored) {
+                // a record being written or damaged: look further back
+            }
+        }
+        return Map.of();
     }
 
     /** The runs recorded beside a pipeline in {@code dir}, newest first. */
