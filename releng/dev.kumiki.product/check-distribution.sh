@@ -43,6 +43,12 @@ check_cli() { # distribution folder
     check "a bad KUMIKI_BACKEND is a usage error naming the choices" $?
     ! grep -q "Using incubator modules" <<< "$err"; check "no JVM incubator warning on stderr" $?
 
+    # training: DJL's PyTorch engine (dev.kumiki.train.feature, fragments of ai.djl.api) loads inside OSGi and its
+    # autograd computes a gradient (libtorch is extracted once into DJL_CACHE_DIR, ~/.cache/kumiki/djl by default)
+    out=$("$dist/kumiki" backends --training 2>&1); code=$?
+    [ $code -eq 0 ] && grep -q "a gradient checked: ok" <<< "$out"
+    check "kumiki backends --training: ${out##*$'\n'}" $?
+
     # a merge from mergekit YAML, end to end inside the distribution (OSGi wiring of the merge library and YAML)
     local work
     work=$(mktemp -d)
@@ -122,6 +128,29 @@ check_cli() { # distribution folder
     rm -rf "$work"
 }
 
+# An integrator's Kumiki without the optional feature "Kumiki Training (DJL PyTorch)": the cheapest real one is a
+# copy of the headless distribution whose OSGi configuration lists none of the feature's bundles (its fragments'
+# jars are left out, bundles.info loses their lines and the framework's cached state is dropped). It must start,
+# work, and say which feature to install when training is asked for.
+check_without_training() { # distribution folder
+    local dist=$1 copy out code
+    copy=$(mktemp -d)/kumiki
+    echo "checking a copy of $dist without dev.kumiki.train.feature"
+    mkdir -p "$copy" && (cd "$dist" && tar --exclude='./plugins/ai.djl.pytorch.*' \
+        --exclude='./features/dev.kumiki.train.feature_*' --exclude='./configuration/org.eclipse.osgi' -cf - .) \
+        | (cd "$copy" && tar -xf -)
+    sed -i '/^ai\.djl\.pytorch\./d' "$copy/configuration/org.eclipse.equinox.simpleconfigurator/bundles.info"
+    ! ls "$copy/plugins" | grep -q '^ai\.djl\.pytorch' && grep -q '^dev\.kumiki\.train,' \
+        "$copy/configuration/org.eclipse.equinox.simpleconfigurator/bundles.info"
+    check "the copy has dev.kumiki.train but no PyTorch engine" $?
+    out=$("$copy/kumiki" version 2>&1); code=$?
+    [ $code -eq 0 ] && [[ "$out" == "Kumiki 0.1.0.v"* ]]; check "it starts: kumiki version" $?
+    out=$("$copy/kumiki" backends --training 2>&1); code=$?
+    [ $code -eq 1 ] && grep -q 'install the feature "Kumiki Training (DJL PyTorch)" (dev.kumiki.train.feature)' <<< "$out"
+    check "kumiki backends --training exits 1 naming the feature to install (exit $code)" $?
+    rm -rf "$(dirname "$copy")"
+}
+
 case "$mode" in
     host)
         case "$(uname -m)" in aarch64 | arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
@@ -130,6 +159,16 @@ case "$mode" in
         plugins="$products/dev.kumiki.headless/linux/gtk/$arch/kumiki/plugins"
         [ -d "$plugins" ] && ! ls "$plugins" | grep -q '^org.eclipse.swt'
         check "the headless distribution has no SWT" $?
+        # each distribution carries the libtorch of its own platform only (the two have the same resource names)
+        for product in dev.kumiki.headless/linux/gtk/x86_64/kumiki dev.kumiki.studio/linux/gtk/x86_64/kumiki-studio \
+                dev.kumiki.headless/linux/gtk/aarch64/kumiki dev.kumiki.studio/linux/gtk/aarch64/kumiki-studio; do
+            [ -d "$products/$product" ] || continue
+            own=$(basename "$(dirname "$product")")
+            [ "$(ls "$products/$product/plugins" | grep '^ai\.djl\.pytorch\.native' | tr '\n' ' ')" \
+                = "ai.djl.pytorch.native.cpu.linux.${own}_2.7.1.jar " ]
+            check "${product%%/*} $own has the libtorch of linux $own only" $?
+        done
+        check_without_training "$products/dev.kumiki.headless/linux/gtk/$arch/kumiki"
         ;;
     a64fx)
         export KUMIKI_JAVA=${3:?usage: $0 PRODUCTS_DIR a64fx JAVA}

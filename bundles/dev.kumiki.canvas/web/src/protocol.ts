@@ -93,6 +93,7 @@ export type Event =
   | { type: 'nodeState'; node: string; state: string; message?: string }
   | { type: 'progress'; node: string; fraction: number }
   | { type: 'log'; node: string; line: string }
+  | { type: 'metric'; node: string; name: string; step: number; value: number }
   | { type: 'runFinished'; status: string; record: string; seconds: number; outputs: Record<string, Record<string, string>> };
 
 export type Command =

@@ -18,6 +18,10 @@ public sealed interface RunEvent {
     record Progress(String node, double fraction, String message) implements RunEvent {
     }
 
+    /** A point of a series a node measures: {@code loss} or {@code val_loss} of a training at {@code step}. */
+    record Metric(String node, String name, long step, double value) implements RunEvent {
+    }
+
     /** A line a node logged. */
     record Log(String node, String line) implements RunEvent {
     }

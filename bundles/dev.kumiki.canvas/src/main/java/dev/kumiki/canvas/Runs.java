@@ -46,6 +46,11 @@ final class Runs {
             }
 
             @Override
+            public void metric(String node, String name, long step, double value) {
+                events.accept(new RunEvent.Metric(node, name, step, value));
+            }
+
+            @Override
             public void log(String node, String line) {
                 events.accept(new RunEvent.Log(node, line));
             }

@@ -134,6 +134,8 @@ final class Snapshots {
                     .put("fraction", e.fraction());
             case RunEvent.Log e -> JSON.createObjectNode().put("type", "log").put("node", e.node())
                     .put("line", e.line());
+            case RunEvent.Metric e -> JSON.createObjectNode().put("type", "metric").put("node", e.node())
+                    .put("name", e.name()).put("step", e.step()).put("value", e.value());
             case RunEvent.Finished e -> {
                 ObjectNode done = JSON.createObjectNode().put("type", "runFinished").put("status", e.status())
                         .put("record", e.result().recordDir().toString()).put("seconds", e.result().seconds());

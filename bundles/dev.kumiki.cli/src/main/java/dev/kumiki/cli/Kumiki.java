@@ -3,6 +3,7 @@ package dev.kumiki.cli;
 import java.io.PrintWriter;
 import java.util.List;
 
+import dev.kumiki.cli.internal.ApplyAdapterCommand;
 import dev.kumiki.cli.internal.BackendsCommand;
 import dev.kumiki.cli.internal.BenchCommand;
 import dev.kumiki.cli.internal.BuildInfo;
@@ -16,6 +17,7 @@ import dev.kumiki.cli.internal.NodesCommand;
 import dev.kumiki.cli.internal.RunCommand;
 import dev.kumiki.cli.internal.RunsCommand;
 import dev.kumiki.cli.internal.ServeCommand;
+import dev.kumiki.cli.internal.TrainCommand;
 import dev.kumiki.cli.internal.ValidateCommand;
 import dev.kumiki.cli.internal.MakeModelCommand;
 import dev.kumiki.cli.internal.MergeCommand;
@@ -39,7 +41,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Kumiki (組木): fine-tune, merge and evaluate language models as pipelines.",
         subcommands = {RunCommand.class, ValidateCommand.class, NodesCommand.class, RunsCommand.class,
                 ServeCommand.class, DemoCommand.class, MergeCommand.class, EvalCommand.class, GenerateCommand.class,
-                TasksCommand.class, LogitsCommand.class, MakeModelCommand.class,
+                TasksCommand.class, LogitsCommand.class, MakeModelCommand.class, TrainCommand.class,
+                ApplyAdapterCommand.class,
                 BackendsCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start the graphical workbench with: kumiki studio",
                 "Exit codes: 0 ok, 1 failed, 2 invalid input or usage."})

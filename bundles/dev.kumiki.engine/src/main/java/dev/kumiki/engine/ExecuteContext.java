@@ -12,6 +12,14 @@ public interface ExecuteContext extends ConfigureContext {
     /** A line for the run's log and the console. */
     void log(String message);
 
+    /**
+     * A point of a named series the node measures as it works ({@code loss} and {@code val_loss} of a training, per
+     * step), for charts: kept in the node's {@value RunRecords#METRICS} in the run record (read back with
+     * {@link RunRecords#metrics}) and sent to the run's listeners at once. Nothing by default.
+     */
+    default void metric(String name, long step, double value) {
+    }
+
     /** Whether the run has been cancelled; long loops check it (or use {@link #checkCancelled()}). */
     boolean cancelled();
 
@@ -89,6 +97,11 @@ public interface ExecuteContext extends ConfigureContext {
             @Override
             public void log(String message) {
                 outer.log(message);
+            }
+
+            @Override
+            public void metric(String name, long step, double value) {
+                outer.metric(name, step, value);
             }
 
             @Override

@@ -566,6 +566,7 @@ public final class Execution {
     private final class NodeContext extends Engine.Context implements ExecuteContext {
         final Path nodeDir;
         final List<String> messages;
+        private boolean metricsWarned;
 
         NodeContext(String node, Path baseDir, Path nodeDir, List<String> messages) {
             super(node, baseDir, new ArrayList<>());
@@ -601,6 +602,28 @@ public final class Execution {
             }
             logLine(node, message);
             listener.log(node, message);
+        }
+
+        @Override
+        public void metric(String name, long step, double value) {
+            // one JSON line a point, appended as it comes: a chart of a run in progress (or of one that was killed)
+            // reads what there is
+            String line = JSON.createObjectNode().put("metric", name).put("step", step).put("value", value)
+                    .toString().replace("\n", "") + "\n";
+            synchronized (this) {
+                try {
+                    Files.createDirectories(nodeDir);
+                    Files.writeString(nodeDir.resolve(RunRecords.METRICS), line, StandardCharsets.UTF_8,
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    if (!metricsWarned) {
+                        metricsWarned = true;
+                        log("warning: cannot keep metrics in " + nodeDir.resolve(RunRecords.METRICS) + ": "
+                                + e.getMessage());
+                    }
+                }
+            }
+            listener.metric(node, name, step, value);
         }
 
         @Override

@@ -13,6 +13,10 @@ public interface RunListener {
     default void overall(double fraction) {
     }
 
+    /** A point of a series a node measures (see {@link ExecuteContext#metric}). */
+    default void metric(String node, String name, long step, double value) {
+    }
+
     /** A line a node logged. */
     default void log(String node, String line) {
     }

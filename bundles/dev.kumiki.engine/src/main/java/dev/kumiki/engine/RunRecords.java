@@ -29,6 +29,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class RunRecords {
     /** The record's file inside a run's folder. */
     public static final String FILE = "run.json";
+    /**
+     * A node's measured series inside its folder of the record ({@code nodes/NODE/metrics.jsonl}): one JSON object a
+     * point, {@code {"metric": "loss", "step": 12, "value": 3.21}}, in the order measured.
+     */
+    public static final String METRICS = "metrics.jsonl";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -70,6 +75,37 @@ public final class RunRecords {
             messages = List.copyOf(messages);
             key = key == null ? "" : key;
         }
+    }
+
+    /** One point of a measured series: a step and the value measured there. */
+    public record Point(long step, double value) {
+    }
+
+    /**
+     * The series node {@code node} measured in the run recorded in {@code recordDir} ({@value #METRICS}), by name in
+     * the order first measured, each in the order measured; none when it measured nothing. A line that is not a point
+     * (the last one of a run killed while writing it) is left out.
+     */
+    public static Map<String, List<Point>> metrics(Path recordDir, String node) throws IOException {
+        Path file = recordDir.resolve("nodes").resolve(node).resolve(METRICS);
+        Map<String, List<Point>> series = new LinkedHashMap<>();
+        if (!Files.isRegularFile(file)) {
+            return series;
+        }
+        for (String line : Files.readAllLines(file)) {
+            JsonNode p;
+            try {
+                p = JSON.readTree(line);
+            } catch (JacksonException e) {
+                continue;
+            }
+            if (p != null && p.path("metric").isTextual() && p.path("step").canConvertToLong()
+                    && p.path("value").isNumber()) {
+                series.computeIfAbsent(p.path("metric").asText(), k -> new ArrayList<>())
+                        .add(new Point(p.path("step").asLong(), p.path("value").asDouble()));
+            }
+        }
+        return series;
     }
 
     /** Where the runs of a pipeline in {@code pipelineDir} are recorded by default ({@code .kumiki/runs}). */

@@ -187,6 +187,26 @@ class EngineTest {
     }
 
     @Test
+    void metricsAreKeptInTheRecordAndSentToListenersAsMeasured() throws Exception {
+        List<String> heard = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Execution.Result r = ENGINE.execute(ENGINE.configure(pipeline(SUM), dir), RunOptions.defaults(dir)
+                .withUseCache(false), new RunListener() {
+                    @Override
+                    public void metric(String node, String name, long step, double value) {
+                        heard.add(node + " " + name + " " + step + " " + value);
+                    }
+                }).run();
+        assertEquals(List.of("sum partial_sum 1 2.0", "sum partial_sum 2 5.0"), heard);
+        assertEquals(Map.of("partial_sum", List.of(new RunRecords.Point(1, 2), new RunRecords.Point(2, 5))),
+                RunRecords.metrics(r.recordDir(), "sum"));
+        assertEquals(Map.of(), RunRecords.metrics(r.recordDir(), "a"), "a node that measured nothing");
+        // a run killed while writing a point leaves half a line: the points before it still read
+        Path file = r.recordDir().resolve("nodes/sum").resolve(RunRecords.METRICS);
+        Files.writeString(file, "{\"metric\":\"partial_sum\",\"st", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(2, RunRecords.metrics(r.recordDir(), "sum").get("partial_sum").size());
+    }
+
+    @Test
     void everyRunLeavesARecord() throws Exception {
         Execution.Result r = run(pipeline(SUM), true);
         Path record = dir.resolve(".kumiki/runs").resolve(r.id());

@@ -132,6 +132,11 @@ final class NumberKinds implements NodeKindProvider {
             @Override
             public Map<String, PortValue> execute(NodeSettings s, Inputs<PortValue> in, ExecuteContext c) {
                 c.log("adding " + in.all("in").size() + " numbers");
+                double partial = 0;
+                for (int i = 0; i < in.all("in").size(); i++) {
+                    partial += ((Num) in.all("in").get(i).value()).value();
+                    c.metric("partial_sum", i + 1, partial);
+                }
                 return Map.of("out", new Num(sum(in, "in")));
             }
         }, new Kind(SAVE_SETTINGS) {

@@ -1,6 +1,7 @@
 package dev.kumiki.merge;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,7 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.kumiki.merge.config.ConfigException;
+import dev.kumiki.merge.config.Location;
 import dev.kumiki.merge.config.MergeConfig;
+import dev.kumiki.merge.lora.LoraCache;
+import dev.kumiki.merge.lora.LoraReference;
 import dev.kumiki.merge.config.Problem;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorInfo;
@@ -44,6 +49,14 @@ public record MergePlan(MergeConfig config, MergeMethod method, List<PlannedTens
     /** {@link #problems()} as messages, each after its file position when there is one. */
     public List<String> warnings() {
         return problems.stream().map(Problem::toString).toList();
+    }
+
+    /**
+     * Every folder the merge reads: {@link #folders()}, and for a {@code model+lora} reference (whose folder is the
+     * copy in the LoRA cache) its model's and its adapter's folders too. A merge never writes into one of them.
+     */
+    public Set<Path> inputFolders() {
+        return MergePlanner.sources(config, folders);
     }
 
     /** Bytes the output's weights take. */
@@ -80,7 +93,20 @@ public record MergePlan(MergeConfig config, MergeMethod method, List<PlannedTens
         Map<String, ModelFolder> opened = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, Path> f : folders.entrySet()) {
-                opened.put(f.getKey(), ModelFolder.open(f.getValue()));
+                Path dir = f.getValue();
+                Optional<LoraReference> lora = Files.isDirectory(dir) ? Optional.empty()
+                        : MergePlanner.lora(config, f.getKey(), Location.key(f.getKey()));
+                if (lora.isPresent()) {
+                    // the cached copy was deleted since planning: made again from the same inputs
+                    Path model = MergePlanner.resolve(config, lora.get().model());
+                    Path adapter = MergePlanner.resolve(config, lora.get().adapter());
+                    if (!LoraCache.folder(dir.getParent(), model, adapter).equals(dir)) {
+                        throw new IOException("the model or the adapter of '" + f.getKey() + "' changed since the "
+                                + "merge was planned; plan the merge again");
+                    }
+                    LoraCache.materialise(dir.getParent(), model, adapter);
+                }
+                opened.put(f.getKey(), ModelFolder.open(dir));
             }
             Set<String> checked = new LinkedHashSet<>();
             for (PlannedTensor t : tensors) {
@@ -98,6 +124,9 @@ public record MergePlan(MergeConfig config, MergeMethod method, List<PlannedTens
                     }
                 }
             }
+        } catch (ConfigException e) {
+            opened.values().forEach(ModelFolder::close);
+            throw new IOException(e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             opened.values().forEach(ModelFolder::close);
             throw e;

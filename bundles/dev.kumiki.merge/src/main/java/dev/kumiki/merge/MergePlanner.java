@@ -17,6 +17,8 @@ import dev.kumiki.merge.config.Problem;
 import dev.kumiki.merge.config.MergeConfig;
 import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.merge.config.ParameterSetting;
+import dev.kumiki.merge.lora.LoraCache;
+import dev.kumiki.merge.lora.LoraReference;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.TensorInfo;
@@ -107,6 +109,11 @@ public final class MergePlanner {
             if (opened.containsKey(model)) {
                 continue;
             }
+            Optional<LoraReference> lora = lora(config, model, whereModel(config, model));
+            if (lora.isPresent()) {
+                opened.put(model, adapted(config, model, lora.get()));
+                continue;
+            }
             Path dir = resolve(config, model);
             if (!Files.isDirectory(dir)) {
                 throw new ConfigException(whereModel(config, model), "model '" + model + "' is not a folder here ("
@@ -120,6 +127,73 @@ public final class MergePlanner {
             }
         }
         return new MergePlanner(config, method, opened).plan();
+    }
+
+    /**
+     * The {@code model+lora} reference {@code model} is, unless the configuration gives a folder for that name (a
+     * pipeline's node ids are names, not references).
+     */
+    static Optional<LoraReference> lora(MergeConfig config, String model, Location where) throws ConfigException {
+        if (config.folders().containsKey(model)) {
+            return Optional.empty();
+        }
+        try {
+            return LoraReference.parse(model);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where, e.getMessage());
+        }
+    }
+
+    /**
+     * The model {@code reference} names, with its adapter applied: from the LoRA cache ({@link LoraCache}), written
+     * there first when it is not there yet, as mergekit does before it merges. The adapter is checked against the
+     * model before anything is computed.
+     */
+    private static ModelFolder adapted(MergeConfig config, String name, LoraReference reference)
+            throws ConfigException, IOException {
+        Location where = whereModel(config, name);
+        Path model = resolve(config, reference.model());
+        Path adapter = resolve(config, reference.adapter());
+        if (!Files.isDirectory(model)) {
+            throw new ConfigException(where, "model '" + reference.model() + "' of '" + name + "' is not a folder "
+                    + "here (" + model + "); Kumiki reads local Hugging Face model folders and does not download models");
+        }
+        if (!Files.isDirectory(adapter)) {
+            throw new ConfigException(where, "adapter '" + reference.adapter() + "' of '" + name + "' is not a "
+                    + "folder here (" + adapter + "); give the folder of a PEFT adapter (adapter_config.json and "
+                    + "adapter_model.safetensors)");
+        }
+        Path copy;
+        try {
+            copy = LoraCache.materialise(model, adapter);
+        } catch (dev.kumiki.tensor.TensorFormatException | java.nio.file.NoSuchFileException e) {
+            throw new ConfigException(where, "'" + name + "': " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where, "'" + name + "': the model with the adapter applied cannot be written "
+                    + "to the LoRA cache " + LoraCache.directory() + ": " + e.getMessage());
+        }
+        try {
+            return ModelFolder.open(copy);
+        } catch (IOException e) {
+            throw new ConfigException(where, "'" + name + "' cannot be read from the LoRA cache (" + copy + "): "
+                    + e.getMessage());
+        }
+    }
+
+    /** The folders a merge of {@code config} reads: each model's, and for {@code model+lora} both of its inputs. */
+    static java.util.Set<Path> sources(MergeConfig config, Map<String, Path> folders) {
+        java.util.Set<Path> all = new LinkedHashSet<>(folders.values());
+        for (String name : folders.keySet()) {
+            try {
+                lora(config, name, Location.key(name)).ifPresent(r -> {
+                    all.add(resolve(config, r.model()));
+                    all.add(resolve(config, r.adapter()));
+                });
+            } catch (ConfigException e) {
+                // planned already, so it parsed then
+            }
+        }
+        return all;
     }
 
     private static Location whereModel(MergeConfig config, String model) {

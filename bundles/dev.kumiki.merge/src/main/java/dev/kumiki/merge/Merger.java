@@ -139,7 +139,7 @@ public final class Merger {
      * @throws IOException              when reading or writing fails, naming the file
      */
     public void run(Path out) throws IOException {
-        try (OutputFolder folder = OutputFolder.begin(out, plan.folders().values())) {
+        try (OutputFolder folder = OutputFolder.begin(out, plan.inputFolders())) {
             boolean existed = java.nio.file.Files.isDirectory(folder.target());
             try {
                 write(folder.staging());

@@ -128,10 +128,37 @@ class MergeConfigReaderTest {
                         layer_range: [0, 6]
                 merge_method: slerp
                 """));
-        assertEquals("merge.yml:2:12: 'base+lora' applies a LoRA adapter (model+lora), which is not supported yet; "
-                + "merge the adapter into the model first and give that folder",
-                error("models:\n  - model: base+lora\nmerge_method: linear\n"));
+        assertEquals("merge.yml:2:12: 'a+b+c' has more than one '+'; a reference is MODEL or MODEL+ADAPTER (one "
+                + "PEFT adapter applied to one model folder)", error("models:\n  - model: a+b+c\nmerge_method: "
+                + "linear\n"));
+        assertEquals("merge.yml:2:12: 'base+' names no adapter after the '+'; a reference with an adapter is "
+                + "MODEL+ADAPTER (two folder paths)", error("models:\n  - model: base+\nmerge_method: linear\n"));
+        assertEquals("merge.yml:2:55: override_architecture is not supported; Kumiki merges models as their "
+                + "config.json describes them", error("models:\n  - model: {model: a, lora: b, "
+                + "override_architecture: X}\nmerge_method: linear\n"));
+        assertEquals("merge.yml:2:40: revision names a Hugging Face Hub revision; Kumiki reads local folders only "
+                + "and does not download models", error("models:\n  - model: {model: {path: a, revision: main}}\n"
+                + "merge_method: linear\n"));
         assertEquals("merge.yml:2:10: 'modules' (multi-module merges) is not supported yet; merge each module with its "
                 + "own configuration", error("merge_method: x\nmodules: {}\n"));
+    }
+
+    @Test
+    void modelPlusLoraReferencesAreReadInBothOfMergekitsForms() throws ConfigException {
+        MergeConfig c = parse("""
+                models:
+                  - model: base+adapters/chat
+                    parameters: {weight: 0.5}
+                  - model:
+                      model: {path: base}
+                      lora: {path: adapters/code}
+                    parameters: {weight: 0.5}
+                  - model: {model: other, lora: adapters/math}
+                base_model: base+adapters/chat
+                merge_method: linear
+                """);
+        assertEquals(List.of("base+adapters/chat", "base+adapters/code", "other+adapters/math"),
+                c.models().stream().map(MergeConfig.InputModel::model).toList());
+        assertEquals("base+adapters/chat", c.baseModel().orElseThrow());
     }
 }

@@ -86,8 +86,17 @@ public final class LanguageModels {
                 throw e;
             }
         }
-        throw new IOException("a " + handle.getClass().getSimpleName() + " cannot be run: Kumiki runs a model folder "
-                + "or a merge");
+        if (handle instanceof AdaptedModelHandle a) {
+            PretrainedTokenizer tokenizer = PretrainedTokenizer.load(a.model());
+            try {
+                return TransformerLanguageModel.of(Transformer.of(source(a), options), tokenizer);
+            } catch (IOException | RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+        }
+        throw new IOException("a " + handle.getClass().getSimpleName() + " cannot be run: Kumiki runs a model folder, "
+                + "a merge or a model with an adapter applied");
     }
 
     /** The folder whose tokenizer files a save of the merge would copy: tokenizer_source, else the base's. */
@@ -144,12 +153,48 @@ public final class LanguageModels {
         };
     }
 
+    /** The adapted model's tensors, computed when the runtime reads them. */
+    static TensorSource source(AdaptedModelHandle a) throws IOException {
+        dev.kumiki.merge.lora.AdaptedModel m = a.openAdapted();
+        JsonNode config = m.config().orElse(null);
+        if (config == null) {
+            m.close();
+            throw new IOException(a.model() + " has no config.json; the runtime needs one to know the architecture");
+        }
+        return new TensorSource() {
+            @Override
+            public String name() {
+                return m.name();
+            }
+
+            @Override
+            public JsonNode config() {
+                return config;
+            }
+
+            @Override
+            public List<TensorInfo> tensors() {
+                return m.tensors();
+            }
+
+            @Override
+            public float[] read(String tensor) throws IOException {
+                return m.read(tensor);
+            }
+
+            @Override
+            public void close() {
+                m.close();
+            }
+        };
+    }
+
     /**
      * Memory a node running the model of {@code spec} needs: a folder's weights stay mapped (the page cache holds
      * them), a merge's are computed into the heap as F32; plus the KV cache and activations.
      */
     static long memoryEstimate(ModelSpec spec) {
-        long heap = spec.recipe().isPresent() ? spec.tensors().stream().mapToLong(t -> t.shape().elements() * 4L).sum()
+        long heap = spec.recipe().isPresent() || spec.folder().isEmpty() ? spec.tensors().stream().mapToLong(t -> t.shape().elements() * 4L).sum()
                 : 0;
         return heap + (256L << 20);
     }
@@ -166,6 +211,9 @@ public final class LanguageModels {
             StringBuilder b = new StringBuilder(m.recipe().settings().getMethod().getLiteral()).append(" of ");
             parts.forEach((k, v) -> b.append(k).append(v).append(", "));
             return b.substring(0, b.length() - 2);
+        }
+        if (handle instanceof AdaptedModelHandle a) {
+            return a.model().getFileName() + "+" + a.adapter().getFileName();
         }
         return handle.summary();
     }

@@ -11,6 +11,12 @@ public final class ModelPorts {
     /** An evaluation's results: per task and metric a value and its standard error, carried as {@link Scores}. */
     public static final PortType SCORES = new PortType("scores", "evaluation results: per task and metric a value "
             + "and its standard error (the output of Evaluate)");
+    /**
+     * A JSONL dataset to train on: the file, the shape of its lines and the share held out for validation, carried
+     * as a {@link DatasetValue}.
+     */
+    public static final PortType DATASET = new PortType("dataset", "a JSONL dataset with its format and validation "
+            + "split (the output of Dataset)");
     /** A text a node wrote (a generation), carried as a {@link TextValue}. */
     public static final PortType TEXT = new PortType("text", "a text (the output of Generate), kept as a file");
 

@@ -1,6 +1,7 @@
 package dev.kumiki.cli.internal;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -26,14 +27,23 @@ public final class BackendsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the profile as JSON (stable keys, for scripts).")
     boolean json;
 
+    @Option(names = "--training", description = {"Also check that training works in this installation: load DJL's "
+            + "PyTorch engine (the first time, libtorch is extracted into DJL_CACHE_DIR, about 450 MB) and compute a "
+            + "small gradient with it. Exits 1 when it cannot, saying what to install."})
+    boolean training;
+
     @Override
     public Integer call() throws JsonProcessingException {
         HardwareProfile profile = HardwareProfile.detect();
         PrintWriter out = spec.commandLine().getOut();
+        TrainingEngineCheck.Outcome engine = training ? TrainingEngineCheck.run() : null;
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(profile.toMap()));
-            return Kumiki.OK;
+            Map<String, Object> map = new LinkedHashMap<>(profile.toMap());
+            if (engine != null) {
+                map.put("training", engine.toMap());
+            }
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(map));
+            return engine == null || engine.works() ? Kumiki.OK : Kumiki.FAILED;
         }
         out.println("Kumiki " + BuildInfo.version() + " on " + BuildInfo.runtime());
         Map<String, String> rows = profile.describe();
@@ -44,6 +54,11 @@ public final class BackendsCommand implements Callable<Integer> {
         for (Backend b : Backend.values()) {
             out.printf("  %s %-6s  %s%n", b == profile.backend() ? "*" : " ", b.id(), b.description());
         }
-        return Kumiki.OK;
+        if (engine == null) {
+            return Kumiki.OK;
+        }
+        out.println();
+        out.println("Training: " + engine.summary());
+        return engine.works() ? Kumiki.OK : Kumiki.FAILED;
     }
 }

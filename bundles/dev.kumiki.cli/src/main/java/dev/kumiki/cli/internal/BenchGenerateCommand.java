@@ -137,7 +137,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                     + ModelFolder.CONFIG);
         }
         if (!python.equals("none")) {
-            checkPython();
+            checkPython(python);
         }
         HardwareProfile profile = HardwareProfile.detect();
         int n = threads != null ? threads : profile.availableProcessors();
@@ -183,8 +183,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         }
     }
 
-    /** Fails with a message a user can act on when --python cannot run torch. */
-    private void checkPython() throws InterruptedException {
+    /** Fails with a message a user can act on when {@code python} (a --python option) cannot run torch. */
+    static void checkPython(String python) throws InterruptedException {
         String problem;
         try {
             Process p = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
@@ -205,7 +205,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         }
     }
 
-    private static String lastLine(String s) {
+    static String lastLine(String s) {
         String[] lines = s.split("\n");
         return lines[lines.length - 1];
     }
@@ -503,7 +503,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     }
 
     /** Sets VmHWM to the current RSS (Linux 4.0+); elsewhere the peak covers the whole process's life. */
-    private static void resetPeakRss() {
+    static void resetPeakRss() {
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
         } catch (IOException | UnsupportedOperationException e) {
@@ -512,7 +512,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     }
 
     /** VmHWM of /proc/self/status in bytes, 0 when unknown. */
-    private static long peakRss() {
+    static long peakRss() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {
@@ -525,7 +525,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String loadAverage() {
+    /** The 1, 5 and 15 minute load averages, for figures taken on a shared machine. */
+    static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).strip().split(" ");
             return f[0] + " " + f[1] + " " + f[2];
@@ -550,7 +551,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    /** Removes a file or folder tree (links are removed, not followed). */
+    static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

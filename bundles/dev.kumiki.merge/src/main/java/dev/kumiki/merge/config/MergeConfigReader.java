@@ -21,6 +21,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 import dev.kumiki.merge.MergeMethod;
 import dev.kumiki.merge.MergeMethods;
+import dev.kumiki.merge.lora.LoraReference;
 import dev.kumiki.tensor.io.InputFiles;
 import dev.kumiki.tensor.io.YamlInput;
 
@@ -281,17 +282,62 @@ public final class MergeConfigReader {
         return n == null || isNull(n) ? Optional.empty() : Optional.of(model(n, what));
     }
 
-    /** A model reference: a folder path; {@code model+lora} and mapping forms are refused for now. */
+    private static final Set<String> REFERENCE_KEYS = Set.of("model", "lora", "override_architecture");
+    private static final Set<String> PATH_KEYS = Set.of("path", "revision");
+
+    /**
+     * A model reference as mergekit reads one: a folder path, {@code model+lora} (the model with a PEFT adapter
+     * applied), or the mapping {@code {model: PATH, lora: PATH}} (each path also as {@code {path: PATH}}), which
+     * becomes {@code model+lora}.
+     */
     private String model(Node n, String what) throws ConfigException {
-        if (n instanceof MappingNode) {
-            throw new ConfigException(at(n) + ": '" + what + "' as a mapping (model with lora or override) is not "
-                    + "supported yet; give the model folder's path");
+        if (n instanceof MappingNode map) {
+            Map<String, Node> m = mapping(map, REFERENCE_KEYS, "a model reference");
+            if (m.containsKey("override_architecture")) {
+                throw new ConfigException(at(m.get("override_architecture")) + ": override_architecture is not "
+                        + "supported; Kumiki merges models as their config.json describes them");
+            }
+            Node model = m.get("model");
+            if (model == null) {
+                throw new ConfigException(at(n) + ": '" + what + "' as a mapping needs 'model: PATH' (and "
+                        + "optionally 'lora: ADAPTER_PATH')");
+            }
+            String path = path(model, what + ".model");
+            Node lora = m.get("lora");
+            String reference = lora == null || isNull(lora) ? path : path + "+" + path(lora, what + ".lora");
+            return checked(n, reference);
+        }
+        return checked(n, string(n, what));
+    }
+
+    /** A path of a reference mapping: a plain value or mergekit's {@code {path: PATH}}. */
+    private String path(Node n, String what) throws ConfigException {
+        if (n instanceof MappingNode map) {
+            Map<String, Node> m = mapping(map, PATH_KEYS, "a model path");
+            if (m.containsKey("revision")) {
+                throw new ConfigException(at(m.get("revision")) + ": revision names a Hugging Face Hub revision; "
+                        + "Kumiki reads local folders only and does not download models");
+            }
+            Node path = m.get("path");
+            if (path == null) {
+                throw new ConfigException(at(n) + ": '" + what + "' needs 'path: FOLDER'");
+            }
+            n = path;
         }
         String v = string(n, what);
-        if (v.contains("+") && !v.startsWith("+")) {
-            throw new ConfigException(at(n) + ": '" + v + "' applies a LoRA adapter (model+lora), which is not "
-                    + "supported yet; merge the adapter into the model first and give that folder");
+        if (v.contains("+")) {
+            throw new ConfigException(at(n) + ": '" + v + "' contains '+', which in a mapping reference is not "
+                    + "allowed; give the model in 'model' and the adapter in 'lora'");
         }
         return v;
+    }
+
+    private String checked(Node n, String reference) throws ConfigException {
+        try {
+            LoraReference.parse(reference);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at(n) + ": " + e.getMessage());
+        }
+        return reference;
     }
 }
