@@ -2,6 +2,8 @@ package dev.kumiki.train.model;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,6 +79,8 @@ public final class LlamaNetwork implements AutoCloseable {
     public static final String ALL_LINEAR = "all-linear";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED
+            .withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final List<String> LAYER_LINEARS = List.of("self_attn.q_proj", "self_attn.k_proj",
             "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
 
@@ -448,7 +452,10 @@ public final class LlamaNetwork implements AutoCloseable {
             throw new IllegalArgumentException(name + " has " + target.size() + " values " + target.getShape()
                     + ", given " + values.length);
         }
-        target.set(values);
+        // an indexed assignment (index_put_): NDArray.set(float[]) would make libtorch print a deprecation warning
+        try (NDArray source = manager.create(values, target.getShape())) {
+            target.set(new NDIndex("..."), source);
+        }
     }
 
     /**
@@ -472,12 +479,19 @@ public final class LlamaNetwork implements AutoCloseable {
         List<TensorInfo> infos = tensorInfos();
         try (SafetensorsWriter out = SafetensorsWriter.create(file, infos, metadata)) {
             for (TensorInfo t : infos) {
-                float[] v = weights.get(t.name()).toFloatArray();
-                MemorySegment bytes = MemorySegment.ofArray(v);
-                out.write(t.name(), 0, bytes);
+                out.write(t.name(), 0, littleEndian(weights.get(t.name()).toFloatArray()));
             }
             out.commit();
         }
+    }
+
+    /** float32 values as safetensors stores them (little-endian, whatever the machine's order). */
+    static MemorySegment littleEndian(float[] values) {
+        MemorySegment bytes = MemorySegment.ofArray(new byte[values.length * Float.BYTES]);
+        for (int i = 0; i < values.length; i++) {
+            bytes.setAtIndex(F32_LE, i, values[i]);
+        }
+        return bytes;
     }
 
     // ------------------------------------------------------------------ forward and loss

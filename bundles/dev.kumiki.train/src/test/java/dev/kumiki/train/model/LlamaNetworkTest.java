@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
 
+import dev.kumiki.train.LoraSettings;
 import dev.kumiki.train.internal.Djl;
 
 class LlamaNetworkTest {
@@ -47,6 +49,38 @@ class LlamaNetworkTest {
             assertArrayEquals(wa, b.weights().get("model.layers.1.mlp.up_proj.weight"));
             assertTrue(wa[0] != c.weights().get("model.layers.1.mlp.up_proj.weight")[0]);
             assertArrayEquals(a.logits(new int[] {1, 2, 3}), b.logits(new int[] {1, 2, 3}));
+        }
+    }
+
+    @Test
+    void loraDropoutActsInTrainingOnlyAndFollowsTheSeed() throws Exception {
+        int[][] tokens = {{1, 5, 9, 13, 2, 7, 30, 31}};
+        boolean[][] trained = {{false, true, true, true, true, true, true, true}};
+        try (LlamaNetwork net = LlamaNetwork.initialise(TinyConfigs.llama(), 7)) {
+            net.addLora(new LoraSettings(4, 8, 0.5, List.of("q_proj", "v_proj", "up_proj"), false), 3);
+            for (Map.Entry<String, NDArray> e : net.trainable().entrySet()) {
+                if (e.getKey().endsWith("lora_B.weight")) {
+                    float[] v = new float[(int) e.getValue().size()];
+                    java.util.Arrays.fill(v, 0.5f);
+                    net.set(e.getKey(), v);
+                }
+            }
+            float eval1 = lossOf(net, tokens, trained, false);
+            float eval2 = lossOf(net, tokens, trained, false);
+            Djl.seed(42);
+            float train1 = lossOf(net, tokens, trained, true);
+            float train2 = lossOf(net, tokens, trained, true);
+            Djl.seed(42);
+            float again = lossOf(net, tokens, trained, true);
+            assertEquals(eval1, eval2, "no dropout outside training");
+            assertTrue(train1 != eval1 && train1 != train2, "dropout changes the loss in training");
+            assertEquals(train1, again, "the same seed gives the same dropout");
+        }
+    }
+
+    private static float lossOf(LlamaNetwork net, int[][] tokens, boolean[][] trained, boolean training) {
+        try (NDArray l = net.loss(tokens, trained, training)) {
+            return l.getFloat();
         }
     }
 }

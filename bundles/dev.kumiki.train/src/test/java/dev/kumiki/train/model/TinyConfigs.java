@@ -30,4 +30,37 @@ final class TinyConfigs {
         c.put("torch_dtype", "float32");
         return c;
     }
+
+    /** {@link #llama()} with Llama 3's rope_theta and frequency scaling. */
+    static ObjectNode llama3Rope() {
+        ObjectNode c = llama();
+        c.put("rope_theta", 500000.0);
+        ObjectNode s = c.putObject("rope_scaling");
+        s.put("rope_type", "llama3");
+        s.put("factor", 8.0);
+        s.put("low_freq_factor", 1.0);
+        s.put("high_freq_factor", 4.0);
+        s.put("original_max_position_embeddings", 8);
+        return c;
+    }
+
+    /** Qwen2: q/k/v biases; here with tied embeddings. */
+    static ObjectNode qwen2Tied() {
+        ObjectNode c = llama();
+        c.putArray("architectures").add("Qwen2ForCausalLM");
+        c.put("model_type", "qwen2");
+        c.put("tie_word_embeddings", true);
+        c.put("rope_theta", 1000000.0);
+        return c;
+    }
+
+    /** Qwen3: per-head q/k norms, and a head_dim that is not hidden / heads (4 × 16 = 64 ≠ 32). */
+    static ObjectNode qwen3() {
+        ObjectNode c = llama();
+        c.putArray("architectures").add("Qwen3ForCausalLM");
+        c.put("model_type", "qwen3");
+        c.put("head_dim", 16);
+        c.put("num_key_value_heads", 1);
+        return c;
+    }
 }
