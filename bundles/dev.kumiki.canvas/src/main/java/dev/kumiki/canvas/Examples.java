@@ -46,8 +46,12 @@ public final class Examples {
     public static final Example TRAINING = new Example("train/train.kumiki", "Train a small model from scratch, "
             + "fine-tune it on Japanese text and on English arithmetic, merge the two, evaluate all");
 
-    /** The files besides the pipeline that the training example reads (the base model's config.json). */
-    public static final List<String> TRAINING_FILES = List.of("train/model-config/config.json");
+    /** The merge of the training example's fine-tunes, run after it (Merge reads its inputs' folders). */
+    public static final Example TRAINING_MERGE = new Example("train/merge.kumiki", "Merge the two fine-tunes the "
+            + "training example wrote onto their base, evaluated beside them");
+
+    /** The files besides the pipelines that the training example reads (the base model's config.json). */
+    public static final List<String> TRAINING_FILES = List.of("train/merge.kumiki", "train/model-config/config.json");
 
     /**
      * Writes the training example's pipeline and files into {@code dir} where they are missing (a user's edits are

@@ -80,8 +80,18 @@ public final class Trainer {
         checkFolders(job);
         engine();
         PreparedData data = DataPreparation.prepare(job, listener);
-        return run(job, listener, data);
+        // DJL's PyTorch gradient collector is one per process ("A PtGradientCollector is already collecting"): two
+        // runs in one JVM (a pipeline's independent Train nodes) take turns
+        ONE_AT_A_TIME.lock();
+        try {
+            return run(job, listener, data);
+        } finally {
+            ONE_AT_A_TIME.unlock();
+        }
     }
+
+    private static final java.util.concurrent.locks.ReentrantLock ONE_AT_A_TIME = new java.util.concurrent.locks
+            .ReentrantLock(true);
 
     /** The training run proper, on data already tokenized. */
     static TrainingResult run(TrainingJob job, TrainingListener listener, PreparedData data) throws TrainingException,

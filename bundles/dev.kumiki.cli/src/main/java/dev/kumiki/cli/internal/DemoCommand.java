@@ -106,21 +106,42 @@ public final class DemoCommand implements Callable<Integer> {
         for (Path p : Examples.writeTraining(examples)) {
             out.println("Wrote " + p);
         }
+        out.println("Training a base model from scratch and two fine-tunes (several minutes on two cores the first "
+                + "time; then every node comes from the cache)");
+        out.flush();
+        Execution.Result r = runQuietly(out, file);
+        if (r == null) {
+            return Kumiki.USAGE;
+        }
+        scores(out, r, "Scores (trained models: base from scratch; ja and math fine-tuned from it; random = the same "
+                + "network before training)", null);
+        if (r.status() != Execution.Status.SUCCEEDED) {
+            return Kumiki.FAILED;
+        }
+        Path merge = examples.resolve(Examples.TRAINING_MERGE.file());
+        out.println();
+        out.println("== " + merge + " ==");
+        Execution.Result m = runQuietly(out, merge);
+        if (m == null) {
+            return Kumiki.USAGE;
+        }
+        scores(out, m, "Scores (the merge of two fine-tunes that know something, beside them: base + both task "
+                + "vectors)", "Lower perplexity is better; arith_en is zero-shot on problem templates none of the "
+                        + "models was trained on.");
+        return m.status() == Execution.Status.SUCCEEDED ? Kumiki.OK : Kumiki.FAILED;
+    }
+
+    /** Configures and runs one pipeline, printing its table; null when it does not configure (printed). */
+    private Execution.Result runQuietly(PrintWriter out, Path file) throws IOException {
         PipelineFile pipeline = PipelineFile.read(file, List.of());
         Configuration c = pipeline.configure();
         if (pipeline.print(c, spec.commandLine().getErr())) {
-            return Kumiki.USAGE;
+            return null;
         }
-        out.println("Training a base model from scratch and two fine-tunes (a few minutes on two cores the first time; "
-                + "then every node comes from the cache)");
-        out.flush();
         Execution.Result r = pipeline.engine.execute(c, RunOptions.defaults(pipeline.baseDir()), RunListener.NONE)
                 .run();
         RunCommand.table(out, r, c);
-        scores(out, r, "Scores (trained models: base from scratch; ja and math fine-tuned from it; merge = base + both "
-                + "task vectors; random = the same network before training)", "Lower perplexity is better; "
-                        + "arith_en is zero-shot on problem templates none of the models was trained on.");
-        return r.status() == Execution.Status.SUCCEEDED ? Kumiki.OK : Kumiki.FAILED;
+        return r;
     }
 
     /**
