@@ -38,6 +38,40 @@ public final class Examples {
             new Example("evaluate.kumiki", "A merge evaluated without being saved, beside its parents, and asked to "
                     + "continue a sentence"));
 
+    /**
+     * The training example: a small model trained from scratch on data Kumiki generates, two fine-tunes of it and
+     * their merge, all evaluated (needs the optional training feature). Its files go into {@code train/}.
+     */
+    public static final Example TRAINING = new Example("train/train.kumiki", "Train a small model from scratch, "
+            + "fine-tune it on Japanese text and on English arithmetic, merge the two, evaluate all");
+
+    /** The merge of the training example's fine-tunes, run after it (Merge reads its inputs' folders). */
+    public static final Example TRAINING_MERGE = new Example("train/merge.kumiki", "Merge the two fine-tunes the "
+            + "training example wrote onto their base, evaluated beside them");
+
+    /** The files besides the pipelines that the training example reads (the base model's config.json). */
+    public static final List<String> TRAINING_FILES = List.of("train/merge.kumiki", "train/model-config/config.json");
+
+    /**
+     * Writes the training example's pipeline and files into {@code dir} where they are missing (a user's edits are
+     * kept).
+     *
+     * @return the files written
+     */
+    public static List<Path> writeTraining(Path dir) throws IOException {
+        List<Path> written = new java.util.ArrayList<>();
+        for (String f : java.util.stream.Stream.concat(java.util.stream.Stream.of(TRAINING.file()),
+                TRAINING_FILES.stream()).toList()) {
+            Path file = dir.resolve(f);
+            if (!Files.exists(file)) {
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, new Example(f, "").text());
+                written.add(file);
+            }
+        }
+        return written;
+    }
+
     /** The example models: names, each a variant of one base (variant 0 is the base itself). */
     public static final List<String> MODELS = List.of("base", "chat", "code", "math");
 

@@ -29,7 +29,7 @@ class PipelineCommandsTest {
         for (String p : List.of("slerp.kumiki", "ties.kumiki")) {
             Files.copy(Path.of("../../examples", p), examples.resolve(p));
         }
-        Cli.Result r = Cli.kumiki("demo", examples.toString());
+        Cli.Result r = Cli.kumiki("demo", examples.toString(), "--untrained");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Wrote the example models base, chat, code, math"), r.out());
         assertTrue(r.out().matches("(?s).*save\\s+SaveModel\\s+done.*Succeeded in .*"), r.out());

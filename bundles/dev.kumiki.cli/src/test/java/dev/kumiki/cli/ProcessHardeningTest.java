@@ -407,7 +407,7 @@ class ProcessHardeningTest {
         Path examples = Files.createDirectories(dir.resolve("examples"));
         Files.copy(Path.of("../../examples/ties.kumiki"), examples.resolve("ties.kumiki"),
                 StandardCopyOption.REPLACE_EXISTING);
-        Cli.Result demo = Cli.kumiki("demo", examples.toString());
+        Cli.Result demo = Cli.kumiki("demo", examples.toString(), "--untrained");
         assertEquals(0, demo.code(), demo.err());
         Path out = examples.resolve("out/ties");
         Map<String, byte[]> before = files(out);

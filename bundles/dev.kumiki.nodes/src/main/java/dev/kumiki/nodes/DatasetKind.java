@@ -57,10 +57,18 @@ public final class DatasetKind implements NodeKind<Dataset> {
             c.error("path", "no dataset file is given; path names a JSONL file (one JSON object a line)");
             return Map.of();
         }
-        Path file = c.resolve(s.getPath());
-        if (!Files.isRegularFile(file)) {
-            c.error("path", "there is no file " + file + (Path.of(s.getPath()).isAbsolute() ? ""
-                    : " (the path is relative to the pipeline file's folder)") + "; Dataset reads a JSONL file");
+        Path file;
+        try {
+            // a shipped dataset's name (the examples') is generated into its folder on first use
+            file = TrainingDatasets.resolve(s.getPath(), c.baseDir()).orElse(null);
+        } catch (IOException e) {
+            c.error("path", e.getMessage());
+            return Map.of();
+        }
+        if (file == null) {
+            c.error("path", "there is no file " + c.resolve(s.getPath()) + (Path.of(s.getPath()).isAbsolute() ? ""
+                    : " (the path is relative to the pipeline file's folder)") + "; Dataset reads a JSONL file"
+                    + TrainingDatasets.hint(s.getPath()));
             return Map.of();
         }
         DatasetFormat given = DatasetFormat.valueOf(s.getFormat().getLiteral().toUpperCase(Locale.ROOT));
@@ -181,16 +189,22 @@ public final class DatasetKind implements NodeKind<Dataset> {
 
     @Override
     public String fingerprint(Dataset s, ConfigureContext c) throws IOException {
-        Path file = c.resolve(s.getPath());
+        Path file = file(s, c.baseDir());
         return file + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
     }
 
     @Override
     public Map<String, PortValue> execute(Dataset s, Inputs<PortValue> inputs, ExecuteContext c) throws IOException {
-        Path file = c.resolve(s.getPath());
+        Path file = file(s, c.baseDir());
         DatasetValue v = new DatasetValue(file, format(file, DatasetFormat.valueOf(s.getFormat().getLiteral()
                 .toUpperCase(Locale.ROOT))), s.getValSize());
         c.log(v.summary());
         return Map.of("dataset", v);
+    }
+
+    /** The file the settings name: a file relative to the pipeline, or a shipped dataset's (written if needed). */
+    private static Path file(Dataset s, Path baseDir) throws IOException {
+        return TrainingDatasets.resolve(s.getPath(), baseDir).orElseThrow(() -> new IOException("there is no file "
+                + baseDir.resolve(s.getPath()) + TrainingDatasets.hint(s.getPath())));
     }
 }

@@ -80,8 +80,22 @@ public final class Trainer {
         checkFolders(job);
         engine();
         PreparedData data = DataPreparation.prepare(job, listener);
-        return run(job, listener, data);
+        // DJL's PyTorch gradient collector is one per process ("A PtGradientCollector is already collecting"): two
+        // runs in one JVM (a pipeline's independent Train nodes) take turns
+        ONE_AT_A_TIME.lock();
+        try {
+            // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that started
+            // the engine. On any other thread (a pipeline's second Train node) the optimizer's in-place update of a
+            // parameter failed: "a leaf Variable that requires grad is being used in an in-place operation"
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+            return run(job, listener, data);
+        } finally {
+            ONE_AT_A_TIME.unlock();
+        }
     }
+
+    private static final java.util.concurrent.locks.ReentrantLock ONE_AT_A_TIME = new java.util.concurrent.locks
+            .ReentrantLock(true);
 
     /** The training run proper, on data already tokenized. */
     static TrainingResult run(TrainingJob job, TrainingListener listener, PreparedData data) throws TrainingException,

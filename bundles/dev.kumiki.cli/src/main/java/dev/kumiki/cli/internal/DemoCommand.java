@@ -18,6 +18,7 @@ import dev.kumiki.eval.report.Outputs;
 import dev.kumiki.nodes.Scores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -35,6 +36,10 @@ public final class DemoCommand implements Callable<Integer> {
             + "./examples when it holds them (a clone of Kumiki), else ./kumiki-examples, created from the copies "
             + "inside Kumiki")
     Path dir;
+
+    @Option(names = "--untrained", description = "skip the training example: only the pipelines of models with "
+            + "random weights run (seconds instead of minutes on the first run)")
+    boolean untrained;
 
     @Override
     public Integer call() throws IOException {
@@ -71,6 +76,9 @@ public final class DemoCommand implements Callable<Integer> {
                 status = Kumiki.FAILED;
             }
         }
+        if (!untrained) {
+            status = Math.max(status, trained(out, examples));
+        }
         out.println();
         out.println("Next: change a setting and run again (only what changed runs), e.g.");
         out.println("  kumiki run " + examples.resolve("ties.kumiki") + " --set merge.method=dare_ties");
@@ -82,10 +90,73 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /**
+     * The training example: three small models trained (minutes, the first time; then from the cache), their merge,
+     * and every one evaluated, so that the merge shown is one of models that know something. Skipped with the reason
+     * when the training feature is not installed.
+     */
+    private int trained(PrintWriter out, Path examples) throws IOException {
+        Path file = examples.resolve(Examples.TRAINING.file());
+        out.println();
+        out.println("== " + file + " ==");
+        java.util.Optional<String> missing = dev.kumiki.train.Training.availability();
+        if (missing.isPresent()) {
+            out.println("Skipped: " + missing.get());
+            return Kumiki.OK;
+        }
+        for (Path p : Examples.writeTraining(examples)) {
+            out.println("Wrote " + p);
+        }
+        out.println("Training a base model from scratch and two fine-tunes (several minutes on two cores the first "
+                + "time; then every node comes from the cache)");
+        out.flush();
+        Execution.Result r = runQuietly(out, file);
+        if (r == null) {
+            return Kumiki.USAGE;
+        }
+        scores(out, r, "Scores (trained models: base from scratch; ja and math fine-tuned from it; random = the same "
+                + "network before training)", null);
+        if (r.status() != Execution.Status.SUCCEEDED) {
+            return Kumiki.FAILED;
+        }
+        Path merge = examples.resolve(Examples.TRAINING_MERGE.file());
+        out.println();
+        out.println("== " + merge + " ==");
+        Execution.Result m = runQuietly(out, merge);
+        if (m == null) {
+            return Kumiki.USAGE;
+        }
+        scores(out, m, "Scores (the merge of two fine-tunes that know something, beside them: base + both task "
+                + "vectors)", "Lower perplexity is better; arith_en is zero-shot on problem templates none of the "
+                        + "models was trained on.");
+        return m.status() == Execution.Status.SUCCEEDED ? Kumiki.OK : Kumiki.FAILED;
+    }
+
+    /** Configures and runs one pipeline, printing its table; null when it does not configure (printed). */
+    private Execution.Result runQuietly(PrintWriter out, Path file) throws IOException {
+        PipelineFile pipeline = PipelineFile.read(file, List.of());
+        Configuration c = pipeline.configure();
+        if (pipeline.print(c, spec.commandLine().getErr())) {
+            return null;
+        }
+        Execution.Result r = pipeline.engine.execute(c, RunOptions.defaults(pipeline.baseDir()), RunListener.NONE)
+                .run();
+        RunCommand.table(out, r, c);
+        return r;
+    }
+
+    /**
      * The score tables of a run's Evaluate nodes, models side by side: what a newcomer reads first ({@code demo}: with
      * a word on what random weights score).
      */
     static void scores(PrintWriter out, Execution.Result r, boolean demo) {
+        scores(out, r, demo ? "Scores (random weights: these are the scores of models that know nothing; the "
+                + "training example below trains models that know something)" : "Scores",
+                demo ? "Lower perplexity is better. byte_perplexity is how many bytes a model hesitates between, on "
+                        + "average: guessing uniformly among all 256 would give 256." : null);
+    }
+
+    /** The score tables under {@code heading}, with {@code footer} (or nothing) after them. */
+    static void scores(PrintWriter out, Execution.Result r, String heading, String footer) {
         java.util.List<Scores> all = new java.util.ArrayList<>();
         // by node id: the example's eval_chat, eval_code, then eval_merge
         for (String node : new java.util.TreeSet<>(r.nodes().keySet())) {
@@ -96,8 +167,7 @@ public final class DemoCommand implements Callable<Integer> {
             return;
         }
         out.println();
-        out.println(demo ? "Scores (random weights: these are the scores of models that know nothing; trained models "
-                + "come with issue 11)" : "Scores");
+        out.println(heading);
         StringBuilder models = new StringBuilder();
         for (Scores s : all) {
             for (String line : s.table().lines().toList()) {
@@ -111,9 +181,8 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         out.print(models);
-        if (demo) {
-            out.println("Lower perplexity is better. byte_perplexity is how many bytes a model hesitates between, on "
-                    + "average: guessing uniformly among all 256 would give 256.");
+        if (footer != null) {
+            out.println(footer);
         }
         out.println("Details: results.json, samples_TASK.jsonl and report.html in " + all.get(0).folder().getParent()
                 + "/*/");

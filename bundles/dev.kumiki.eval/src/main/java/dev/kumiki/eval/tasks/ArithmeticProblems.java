@@ -90,6 +90,42 @@ final class ArithmeticProblems {
         return out;
     }
 
+    /**
+     * Further problems from the training templates (never the held-out test templates), {@code perTemplate} of each,
+     * none of whose English questions is in {@code exclude} (the tasks' own items): training data for fine-tunes
+     * that the tasks' splits do not contain. Ids are {@code <prefix>-<template>-NNNN}.
+     */
+    static List<Problem> training(int perTemplate, long seed, Set<String> exclude, String prefix) {
+        List<Problem> out = new ArrayList<>();
+        for (int t = 0; t < TEMPLATES.size(); t++) {
+            Named named = TEMPLATES.get(t);
+            if (TEST_TEMPLATES.contains(named.name())) {
+                continue;
+            }
+            Random r = new Random(seed * 1_000_033L + t);
+            Set<String> seen = new HashSet<>(exclude);
+            int made = 0;
+            int tries = 0;
+            // some templates have fewer distinct questions than asked for: stop after enough misses
+            while (made < perTemplate && tries < perTemplate * 20) {
+                tries++;
+                String id = prefix + "-" + named.name() + "-" + pad4(made);
+                Problem p = named.template().make(r, id);
+                if (seen.add(p.questionEn())) {
+                    out.add(new Problem(id, named.name(), named.operation(), p.questionEn(), p.solutionEn(),
+                            p.questionJa(), p.solutionJa(), p.answer()));
+                    made++;
+                }
+            }
+        }
+        return out;
+    }
+
+    static String pad4(int i) {
+        String s = Integer.toString(i);
+        return "0000".substring(s.length()) + s;
+    }
+
     /** The rows of the English or Japanese dataset file. */
     static List<Map<String, Object>> rows(List<Problem> problems, boolean japanese) {
         List<Map<String, Object>> rows = new ArrayList<>();

@@ -1,0 +1,402 @@
+package dev.kumiki.eval.tasks;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import dev.kumiki.eval.tasks.Vocabulary.Day;
+import dev.kumiki.eval.tasks.Vocabulary.Person;
+import dev.kumiki.eval.tasks.Vocabulary.Place;
+import dev.kumiki.eval.tasks.Vocabulary.Thing;
+
+/**
+ * Training data Kumiki ships for its examples: JSONL datasets generated from the same vocabulary and templates as the
+ * {@linkplain ShippedTasks shipped tasks}, with their own seed, so that a small model trained on them learns what
+ * those tasks measure without seeing their test items. Nothing is downloaded; the bytes are the same on every
+ * machine (no hash-order iteration, no locale-dependent formatting, {@link Random}'s specified generator).
+ * <ul>
+ * <li>{@code corpus_base} ({@code text}): a mixed English/Japanese corpus for a model trained from scratch —
+ * shopping stories in both languages, lines of equations, and a few solved word problems in each language.</li>
+ * <li>{@code corpus_ja} ({@code text}): Japanese only — more stories, questions on stories answered in the form of
+ * {@code qa_ja}, and counter questions answered in the form of {@code counters_ja} (its training split).</li>
+ * <li>{@code arith_en_sft} ({@code prompt}/{@code completion}): English word problems in the prompt of
+ * {@code arith_en} without few-shot examples, the step-by-step solution as the completion.</li>
+ * </ul>
+ * What the tasks test is held out here as it is there: word problems come from the training templates only (never
+ * {@code arith_en}'s test templates) and none repeats a task's question; stories never use {@code qa_ja}'s test
+ * places and never repeat a {@code ppl_en}/{@code ppl_ja} story.
+ */
+public final class ShippedDatasets {
+
+    /** The seed every dataset is generated from. Changing it changes the data. */
+    public static final long SEED = 20261211L;
+
+    /**
+     * A shipped dataset, for listings.
+     *
+     * @param name    the dataset's name (its file is {@code <name>.jsonl})
+     * @param format  the lines' shape as the Dataset node names it: {@code text} or {@code prompt_completion}
+     * @param rows    lines in the file
+     * @param summary one line on what it holds
+     */
+    public record Dataset(String name, String format, int rows, String summary) {
+    }
+
+    static final int BASE_STORIES_EN = 1600;
+    static final int BASE_STORIES_JA = 1600;
+    static final int BASE_EQUATION_LINES = 1200;
+    static final int BASE_PROBLEMS_PER_TEMPLATE = 40;
+    static final int JA_STORIES = 1600;
+    static final int JA_QA = 800;
+    static final int SFT_PROBLEMS_PER_TEMPLATE = 300;
+
+    /** The description arith_en's prompts begin with (its task file's {@code description}). */
+    static final String ARITH_EN_DESCRIPTION = "Solve the following arithmetic word problems step by step. End with "
+            + "\"The answer is N.\"\n\n";
+    /** The description qa_ja's prompts begin with. */
+    static final String QA_JA_DESCRIPTION = "次の文章を読んで、質問に短い文で答えてください。\n\n";
+
+    private static final List<Dataset> DATASETS = List.of(
+            new Dataset("corpus_base", "text", BASE_STORIES_EN + BASE_STORIES_JA + BASE_EQUATION_LINES
+                    + 2 * 8 * BASE_PROBLEMS_PER_TEMPLATE,
+                    "mixed English/Japanese text for a model trained from scratch: shopping stories in both "
+                            + "languages, lines of equations, a few solved word problems in each language"),
+            new Dataset("corpus_ja", "text", JA_STORIES + JA_QA + 168,
+                    "Japanese text: stories, questions on stories answered as in qa_ja, counter questions "
+                            + "answered as in counters_ja (its training split)"),
+            new Dataset("arith_en_sft", "prompt_completion", 8 * SFT_PROBLEMS_PER_TEMPLATE,
+                    "English word problems in arith_en's prompt (no few-shot examples), the step-by-step solution "
+                            + "as the completion; training templates only, no task question repeated"));
+
+    private ShippedDatasets() {
+    }
+
+    /** The shipped datasets, in a fixed order. */
+    public static List<Dataset> list() {
+        return DATASETS;
+    }
+
+    /** Every file: {@code <name>.jsonl} → content. */
+    public static SortedMap<String, byte[]> files() {
+        SortedMap<String, byte[]> files = new TreeMap<>();
+        files.put("corpus_base.jsonl", JsonLines.encode(texts(base())));
+        files.put("corpus_ja.jsonl", JsonLines.encode(texts(japanese())));
+        files.put("arith_en_sft.jsonl", JsonLines.encode(arithmeticSft()));
+        return Collections.unmodifiableSortedMap(files);
+    }
+
+    /**
+     * Writes the datasets into {@code dir} (created if missing) and returns their files in {@link #list()}'s order.
+     * Files already there with the same bytes are left alone; each file is written beside its place and moved in, so
+     * an interrupted write leaves no half-written file.
+     */
+    public static List<Path> write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (var e : files().entrySet()) {
+            Path target = dir.resolve(e.getKey());
+            if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), e.getValue())) {
+                continue;
+            }
+            Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            try {
+                Files.write(tmp, e.getValue());
+                try {
+                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (UnsupportedOperationException notPosix) {
+                    // other file systems keep their defaults
+                }
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException notAtomic) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        return DATASETS.stream().map(d -> dir.resolve(d.name() + ".jsonl")).toList();
+    }
+
+    /**
+     * The file of a shipped dataset, written into {@code dir} first if needed; empty when Kumiki ships no dataset of
+     * that name.
+     */
+    public static Optional<Path> resolve(String name, Path dir) throws IOException {
+        if (DATASETS.stream().noneMatch(d -> d.name().equals(name))) {
+            return Optional.empty();
+        }
+        write(dir);
+        return Optional.of(dir.resolve(name + ".jsonl"));
+    }
+
+    // ---- the corpora
+
+    private static List<Map<String, Object>> texts(List<String> texts) {
+        List<Map<String, Object>> rows = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("text", t);
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** The base corpus: documents of every kind, shuffled with the seed. */
+    static List<String> base() {
+        Random r = new Random(SEED);
+        Set<String> held = heldOutStories();
+        List<String> docs = new ArrayList<>();
+        List<Place> places = Vocabulary.PLACES;
+        for (int i = 0; i < BASE_STORIES_EN; i++) {
+            docs.add(unique(r, places, false, held));
+        }
+        for (int i = 0; i < BASE_STORIES_JA; i++) {
+            docs.add(unique(r, places, true, held));
+        }
+        for (int i = 0; i < BASE_EQUATION_LINES; i++) {
+            docs.add(equations(r));
+        }
+        List<ArithmeticProblems.Problem> problems = ArithmeticProblems.training(BASE_PROBLEMS_PER_TEMPLATE,
+                SEED ^ 0x62617365L, taskQuestions(), "base");
+        for (ArithmeticProblems.Problem p : problems) {
+            docs.add("Question: " + p.questionEn() + "\nAnswer: " + p.solutionEn());
+            docs.add("問題：" + p.questionJa() + "\nステップごとの答え：" + p.solutionJa());
+        }
+        Collections.shuffle(docs, r);
+        return docs;
+    }
+
+    /** The Japanese corpus: stories, story questions (qa_ja's form), counter questions (counters_ja's form). */
+    static List<String> japanese() {
+        Random r = new Random(SEED ^ 0x6A61L);
+        Set<String> held = heldOutStories();
+        List<Place> trainPlaces = Vocabulary.PLACES.stream().filter(p -> !Stories.TEST_PLACES.contains(p.ja()))
+                .toList();
+        List<String> docs = new ArrayList<>();
+        for (int i = 0; i < JA_STORIES; i++) {
+            docs.add(unique(r, trainPlaces, true, held));
+        }
+        for (int i = 0; i < JA_QA; i++) {
+            docs.add(question(r, trainPlaces));
+        }
+        for (Map<String, Object> row : CounterQuestions.rows("train", ShippedTasks.SEED)) {
+            List<?> choices = (List<?>) row.get("choices");
+            docs.add("質問：" + row.get("question") + "\n答え：" + choices.get((Integer) row.get("label")));
+        }
+        Collections.shuffle(docs, r);
+        return docs;
+    }
+
+    /** Word problems as arith_en asks them without few-shot examples; the completion ends the answer's paragraph. */
+    static List<Map<String, Object>> arithmeticSft() {
+        List<ArithmeticProblems.Problem> problems = ArithmeticProblems.training(SFT_PROBLEMS_PER_TEMPLATE,
+                SEED ^ 0x736674L, taskQuestions(), "sft");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ArithmeticProblems.Problem p : problems) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("prompt", ARITH_EN_DESCRIPTION + "Question: " + p.questionEn() + "\nAnswer:");
+            row.put("completion", " " + p.solutionEn() + "\n\n");
+            rows.add(row);
+        }
+        Collections.shuffle(rows, new Random(SEED ^ 0x736675L));
+        return rows;
+    }
+
+    /** The English questions of the arithmetic tasks, both splits: never repeated in training data. */
+    private static Set<String> taskQuestions() {
+        Set<String> questions = new HashSet<>();
+        for (String split : List.of("train", "test")) {
+            for (ArithmeticProblems.Problem p : ArithmeticProblems.split(split, ShippedTasks.SEED)) {
+                questions.add(p.questionEn());
+            }
+        }
+        return questions;
+    }
+
+    /** The ppl_en and ppl_ja stories: never repeated in training data. */
+    private static Set<String> heldOutStories() {
+        Set<String> held = new HashSet<>();
+        for (boolean ja : new boolean[] {false, true}) {
+            for (Map<String, Object> row : Stories.pplRows(ja, ShippedTasks.SEED)) {
+                held.add((String) row.get("text"));
+            }
+        }
+        return held;
+    }
+
+    private static String unique(Random r, List<Place> places, boolean japanese, Set<String> held) {
+        while (true) {
+            String s = story(r, places, japanese);
+            if (!held.contains(s)) {
+                return s;
+            }
+        }
+    }
+
+    private static final String[][] WEATHER = {{"sunny", "晴れ"}, {"cloudy", "くもり"}, {"rainy", "雨"}};
+
+    /**
+     * A shopping story of four to eight sentences: the sentences of ppl_en/ppl_ja's stories, some left out, and a few
+     * others (the weather, the friend's purchase, how it felt).
+     */
+    static String story(Random r, List<Place> places, boolean ja) {
+        Person[] p = Vocabulary.pair(r);
+        Place place = Vocabulary.pick(r, places);
+        Day day = Vocabulary.pick(r, Vocabulary.DAYS);
+        Thing t = Vocabulary.pick(r, Vocabulary.THINGS);
+        Thing t2 = Vocabulary.pick(r, Vocabulary.THINGS);
+        int n = Vocabulary.between(r, 2, 9);
+        int m = Vocabulary.between(r, 1, 9);
+        int price = Vocabulary.stepBetween(r, 20, 200, 10);
+        int given = Vocabulary.between(r, 1, n - 1);
+        String[] weather = WEATHER[r.nextInt(WEATHER.length)];
+        boolean sayWeather = r.nextInt(3) == 0;
+        boolean sayPrice = r.nextInt(4) != 0;
+        boolean friend = r.nextInt(3) == 0;
+        boolean give = r.nextInt(4) != 0;
+        boolean happy = r.nextInt(4) == 0;
+        String a = ja ? p[0].ja() : p[0].en();
+        String b = ja ? p[1].ja() : p[1].en();
+        String c = t.counter();
+        int total = n * price;
+        int left = n - given;
+        StringBuilder s = new StringBuilder();
+        if (ja) {
+            if (sayWeather) {
+                s.append(day.ja()).append("は").append(weather[1]).append("でした。");
+            }
+            s.append(a).append("さんは").append(day.ja()).append("に、").append(b).append("さんと").append(place.ja())
+                    .append("へ行きました。そこで").append(t.ja()).append("を").append(n).append(c).append("買いました。");
+            if (sayPrice) {
+                s.append(t.ja()).append("は1").append(c).append(price).append("円でした。全部で").append(total)
+                        .append("円払いました。");
+            }
+            if (friend) {
+                s.append(b).append("さんも").append(t2.ja()).append("を").append(m).append(t2.counter())
+                        .append("買いました。");
+            }
+            if (give) {
+                s.append("帰り道で、").append(b).append("さんに").append(t.ja()).append("を").append(given).append(c)
+                        .append("あげました。家に着いたとき、").append(t.ja()).append("は").append(left).append(c)
+                        .append("残っていました。");
+            }
+            if (happy) {
+                s.append(a).append("さんはうれしかったです。");
+            }
+        } else {
+            if (sayWeather) {
+                s.append("It was ").append(weather[0]).append(" on ").append(day.en()).append(". ");
+            }
+            s.append("On ").append(day.en()).append(", ").append(a).append(" went to ").append(place.en())
+                    .append(" with ").append(b).append(". There ").append(a).append(" bought ").append(n).append(' ')
+                    .append(t.en()).append('.');
+            if (sayPrice) {
+                s.append(" Each one cost ").append(price).append(" yen. ").append(a).append(" paid ").append(total)
+                        .append(" yen in all.");
+            }
+            if (friend) {
+                s.append(' ').append(b).append(" bought ").append(m).append(' ').append(m == 1 ? singular(t2) : t2.en())
+                        .append(" too.");
+            }
+            if (give) {
+                s.append(" On the way home, ").append(a).append(" gave ").append(given).append(" of them to ")
+                        .append(b).append(". When ").append(a).append(" got home, ").append(a).append(" had ")
+                        .append(left).append(" of them left.");
+            }
+            if (happy) {
+                s.append(' ').append(a).append(" was happy.");
+            }
+        }
+        return s.toString();
+    }
+
+    private static String singular(Thing t) {
+        String en = t.en();
+        if (en.endsWith("ies")) {
+            return "a " + en.substring(0, en.length() - 3) + "y";
+        }
+        String one = en.substring(0, en.length() - 1);
+        return (one.matches("[aeiou].*") ? "an " : "a ") + one;
+    }
+
+    /** A line of eight equations: sums and differences under 100, products of the times table, prices. */
+    static String equations(Random r) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i > 0) {
+                s.append(' ');
+            }
+            switch (r.nextInt(4)) {
+                case 0 -> {
+                    int a = Vocabulary.between(r, 1, 60);
+                    int b = Vocabulary.between(r, 1, 40);
+                    s.append(a).append(" + ").append(b).append(" = ").append(a + b).append('.');
+                }
+                case 1 -> {
+                    int a = Vocabulary.between(r, 2, 90);
+                    int b = Vocabulary.between(r, 1, a - 1);
+                    s.append(a).append(" - ").append(b).append(" = ").append(a - b).append('.');
+                }
+                case 2 -> {
+                    int a = Vocabulary.between(r, 2, 9);
+                    int b = Vocabulary.between(r, 2, 12);
+                    s.append(a).append(" × ").append(b).append(" = ").append(a * b).append('.');
+                }
+                default -> {
+                    int a = Vocabulary.between(r, 2, 9);
+                    int b = Vocabulary.stepBetween(r, 30, 300, 10);
+                    s.append(a).append(" × ").append(b).append(" = ").append(a * b).append('.');
+                }
+            }
+        }
+        return s.toString();
+    }
+
+    /** A story question in qa_ja's prompt (no few-shot examples) with its answer. */
+    static String question(Random r, List<Place> places) {
+        Person[] p = Vocabulary.pair(r);
+        Place place = Vocabulary.pick(r, places);
+        Day day = Vocabulary.pick(r, Vocabulary.DAYS);
+        Thing t = Vocabulary.pick(r, Vocabulary.THINGS);
+        int n = Vocabulary.between(r, 2, 9);
+        String a = p[0].ja();
+        String story = a + "さんは" + day.ja() + "に、" + p[1].ja() + "さんと" + place.ja() + "へ行きました。そこで" + t.ja()
+                + "を" + n + t.counter() + "買いました。";
+        String q;
+        String answer;
+        switch (r.nextInt(4)) {
+            case 0 -> {
+                q = a + "さんはどこへ行きましたか。";
+                answer = place.ja() + "へ行きました。";
+            }
+            case 1 -> {
+                q = a + "さんはだれと行きましたか。";
+                answer = p[1].ja() + "さんと行きました。";
+            }
+            case 2 -> {
+                q = a + "さんはいつ" + place.ja() + "へ行きましたか。";
+                answer = day.ja() + "に行きました。";
+            }
+            default -> {
+                q = a + "さんは" + place.ja() + "で何を買いましたか。";
+                answer = t.ja() + "を" + n + t.counter() + "買いました。";
+            }
+        }
+        return QA_JA_DESCRIPTION + "文章：" + story + "\n質問：" + q + "\n答え：" + answer;
+    }
+}

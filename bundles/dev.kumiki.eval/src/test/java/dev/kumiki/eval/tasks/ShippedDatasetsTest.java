@@ -1,0 +1,202 @@
+package dev.kumiki.eval.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kumiki.eval.task.Doc;
+import dev.kumiki.eval.task.Task;
+import dev.kumiki.eval.task.TaskConfig;
+import dev.kumiki.eval.task.TaskReader;
+
+class ShippedDatasetsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** SHA-256 over every file (name, NUL, bytes, in name order): the data is the same on every machine. */
+    private static final String DIGEST = "3ad9f7e92b181aaadc8a127bbeba2984b8be921703b53e2dd04cef9ddb113e93";
+
+    private static List<JsonNode> lines(byte[] file) throws Exception {
+        List<JsonNode> rows = new ArrayList<>();
+        for (String line : new String(file, StandardCharsets.UTF_8).split("\n")) {
+            rows.add(JSON.readTree(line));
+        }
+        return rows;
+    }
+
+    private static List<JsonNode> dataset(String name) throws Exception {
+        return lines(ShippedDatasets.files().get(name + ".jsonl"));
+    }
+
+    @Test
+    void theSameBytesEveryTime() throws Exception {
+        Map<String, byte[]> a = ShippedDatasets.files();
+        Map<String, byte[]> b = ShippedDatasets.files();
+        assertEquals(a.keySet(), b.keySet());
+        a.forEach((k, v) -> assertArrayEquals(v, b.get(k), k));
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (var e : a.entrySet()) {
+            sha.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(e.getValue());
+        }
+        assertEquals(DIGEST, HexFormat.of().formatHex(sha.digest()));
+    }
+
+    @Test
+    void listingMatchesTheFiles() throws Exception {
+        for (ShippedDatasets.Dataset d : ShippedDatasets.list()) {
+            List<JsonNode> rows = dataset(d.name());
+            assertEquals(d.rows(), rows.size(), d.name());
+            Set<String> fields = d.format().equals("text") ? Set.of("text") : Set.of("prompt", "completion");
+            for (JsonNode row : rows) {
+                Set<String> names = new HashSet<>();
+                row.fieldNames().forEachRemaining(names::add);
+                assertEquals(fields, names, d.name() + ": " + row);
+                for (String f : fields) {
+                    assertFalse(row.get(f).asText().isBlank(), d.name() + ": " + row);
+                }
+            }
+        }
+    }
+
+    @Test
+    void noTestItemIsTrainedOn() throws Exception {
+        // the perplexity stories, qa_ja's test places, and every arithmetic question of the tasks (both splits)
+        Set<String> stories = new HashSet<>();
+        for (boolean ja : new boolean[] {false, true}) {
+            Stories.pplRows(ja, ShippedTasks.SEED).forEach(r -> stories.add((String) r.get("text")));
+        }
+        List<String> questions = new ArrayList<>();
+        for (String split : List.of("train", "test")) {
+            ArithmeticProblems.split(split, ShippedTasks.SEED).forEach(p -> {
+                questions.add(p.questionEn());
+                questions.add(p.questionJa());
+            });
+        }
+        List<String> all = new ArrayList<>();
+        for (String name : List.of("corpus_base", "corpus_ja")) {
+            dataset(name).forEach(r -> all.add(r.get("text").asText()));
+        }
+        dataset("arith_en_sft").forEach(r -> all.add(r.get("prompt").asText()));
+        for (String text : all) {
+            assertFalse(stories.contains(text), text);
+        }
+        Set<String> asked = new HashSet<>(questions);
+        Pattern question = Pattern.compile("(?:Question: |問題：)([^\n]*)\n");
+        int found = 0;
+        for (String t : all) {
+            Matcher m = question.matcher(t);
+            while (m.find()) {
+                assertFalse(asked.contains(m.group(1)), "a task question is in the training data: " + m.group(1));
+                found++;
+            }
+        }
+        assertEquals(8 * (2 * ShippedDatasets.BASE_PROBLEMS_PER_TEMPLATE + ShippedDatasets.SFT_PROBLEMS_PER_TEMPLATE),
+                found);
+        for (JsonNode row : dataset("corpus_ja")) {
+            for (String place : Stories.TEST_PLACES) {
+                assertFalse(row.get("text").asText().contains(place), place + " is a qa_ja test place: " + row);
+            }
+        }
+        // the word problems come from the training templates: none of the test templates' questions shapes
+        Pattern testShapes = Pattern.compile("in a box and|How many more|children each have|boxes with");
+        for (JsonNode row : dataset("arith_en_sft")) {
+            assertFalse(testShapes.matcher(row.get("prompt").asText()).find(), row.toString());
+        }
+    }
+
+    @Test
+    void solutionsAndEquationsAreRight() throws Exception {
+        Pattern eq = Pattern.compile("(\\d+) ([-+×]) (\\d+) = (\\d+)");
+        int checked = 0;
+        List<String> texts = new ArrayList<>();
+        dataset("corpus_base").forEach(r -> texts.add(r.get("text").asText()));
+        dataset("arith_en_sft").forEach(r -> texts.add(r.get("completion").asText()));
+        for (String t : texts) {
+            Matcher m = eq.matcher(t);
+            while (m.find()) {
+                long a = Long.parseLong(m.group(1));
+                long b = Long.parseLong(m.group(3));
+                long expected = switch (m.group(2)) {
+                    case "+" -> a + b;
+                    case "-" -> a - b;
+                    default -> a * b;
+                };
+                assertEquals(expected, Long.parseLong(m.group(4)), t);
+                checked++;
+            }
+        }
+        assertTrue(checked > 10_000, checked + " equations");
+        // every completion ends with its answer, the last equation's result
+        Pattern answer = Pattern.compile("= (\\d+)\\. The answer is (\\d+)\\.\n\n$");
+        for (JsonNode row : dataset("arith_en_sft")) {
+            Matcher m = answer.matcher(row.get("completion").asText());
+            assertTrue(m.find(), row.toString());
+            assertEquals(m.group(1), m.group(2), row.toString());
+        }
+    }
+
+    /** The fine-tuning prompts are exactly what the tasks ask without few-shot examples, as the harness renders them. */
+    @Test
+    void promptsAreTheTasksZeroShotPrompts(@TempDir Path dir) throws Exception {
+        ShippedTasks.write(dir);
+        TaskConfig arith = TaskReader.read(dir.resolve("arith_en.yaml")).toBuilder().setNumFewshot(0).build();
+        Task task = Task.of(arith);
+        Doc doc = task.evalDocs().get(0);
+        String question = (String) doc.fields().get("question");
+        assertEquals(ShippedDatasets.ARITH_EN_DESCRIPTION + "Question: " + question + "\nAnswer:",
+                task.prompter(1234).context(doc));
+        String prompt = dataset("arith_en_sft").get(0).get("prompt").asText();
+        assertTrue(prompt.startsWith(ShippedDatasets.ARITH_EN_DESCRIPTION + "Question: "), prompt);
+        assertTrue(prompt.endsWith("\nAnswer:"), prompt);
+
+        TaskConfig qa = TaskReader.read(dir.resolve("qa_ja.yaml")).toBuilder().setNumFewshot(0).build();
+        Task qaTask = Task.of(qa);
+        Doc qaDoc = qaTask.evalDocs().get(0);
+        String context = qaTask.prompter(1234).context(qaDoc);
+        assertEquals(ShippedDatasets.QA_JA_DESCRIPTION + "文章：" + qaDoc.fields().get("story") + "\n質問："
+                + qaDoc.fields().get("question") + "\n答え：", context);
+        long qaDocs = dataset("corpus_ja").stream().map(r -> r.get("text").asText())
+                .filter(t -> t.startsWith(ShippedDatasets.QA_JA_DESCRIPTION + "文章：")).count();
+        assertEquals(ShippedDatasets.JA_QA, qaDocs);
+    }
+
+    @Test
+    void writesOnlyWhatChanged(@TempDir Path dir) throws Exception {
+        List<Path> files = ShippedDatasets.write(dir);
+        assertEquals(ShippedDatasets.list().stream().map(d -> dir.resolve(d.name() + ".jsonl")).toList(), files);
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(files.get(0), old);
+        Files.writeString(files.get(1), "changed");
+        ShippedDatasets.write(dir);
+        assertEquals(old, Files.getLastModifiedTime(files.get(0)), "an unchanged file is left alone");
+        assertArrayEquals(ShippedDatasets.files().get("corpus_ja.jsonl"), Files.readAllBytes(files.get(1)));
+        try (var listing = Files.list(dir)) {
+            assertEquals(3, listing.count(), "no temporary file is left");
+        }
+        assertEquals(files.get(2), ShippedDatasets.resolve("arith_en_sft", dir).orElseThrow());
+        assertTrue(ShippedDatasets.resolve("arith_ja_sft", dir).isEmpty());
+    }
+}
