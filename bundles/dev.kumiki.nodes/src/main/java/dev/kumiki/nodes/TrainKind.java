@@ -361,7 +361,7 @@ public final class TrainKind implements NodeKind<Train> {
 
     @Override
     public Map<String, PortValue> execute(Train s, Inputs<PortValue> inputs, ExecuteContext c) throws Exception {
-        Optional<String> missing = Training.availability();
+        Optional<String> missing = onTrainingThread(Training::availability);
         if (missing.isPresent()) {
             // a Studio or distribution without the optional feature: what to install, not a stack trace
             throw new IOException(missing.get());
@@ -421,18 +421,12 @@ public final class TrainKind implements NodeKind<Train> {
 
             @Override
             public boolean cancelled() {
-                boolean stop = c.cancelled();
-                if (stop) {
-                    // the engine interrupts a cancelled node's thread; the trainer still writes its checkpoint of the
-                    // last finished step, and interrupted file channels would refuse that write
-                    Thread.interrupted();
-                }
-                return stop;
+                return c.cancelled();
             }
         };
         TrainingResult result;
         try {
-            result = Trainer.run(job, listener);
+            result = onTrainingThread(() -> Trainer.run(job, listener));
         } catch (Exception e) {
             if (e instanceof TrainingException || e instanceof DatasetException) {
                 // the message names the file, line, module or setting: it is what the user reads
@@ -450,6 +444,47 @@ public final class TrainKind implements NodeKind<Train> {
                         output)
                 : new FolderModel(LoadModelKind.read(output), output),
                 "folder", new TrainedFolder(output, mode == TrainingMode.LORA));
+    }
+
+    /**
+     * The one thread trainings run on. PyTorch's gradient mode is per thread and DJL turns it off only on the thread
+     * that starts its engine: a training on another node thread found it on (scratch initialisation then failed with
+     * "a leaf Variable that requires grad is being used in an in-place operation"). Trainings are also never
+     * interrupted here: a cancelled run stops at the next step through the listener and writes its checkpoint, which
+     * an interrupted thread's file channels would refuse.
+     */
+    private static final java.util.concurrent.ExecutorService TRAINING = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "kumiki-training");
+                t.setDaemon(true);
+                return t;
+            });
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws Exception;
+    }
+
+    /** Runs {@code work} on the training thread and waits for it, also when this node's thread is interrupted. */
+    private static <T> T onTrainingThread(Work<T> work) throws Exception {
+        java.util.concurrent.Future<T> f = TRAINING.submit(work::run);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    // the run was cancelled: the training sees it at its next step and returns
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** A short hash of what a training's result depends on: settings, inputs and the files' sizes and times. */

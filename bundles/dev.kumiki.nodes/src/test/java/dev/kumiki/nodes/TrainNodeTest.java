@@ -53,6 +53,13 @@ class TrainNodeTest {
         }
         Files.writeString(dir.resolve("corpus.jsonl"), corpus);
         Files.writeString(dir.resolve("other.jsonl"), "{\"body\": \"x\", \"title\": \"y\"}\n");
+        Files.createDirectories(dir.resolve("untied"));
+        Files.writeString(dir.resolve("untied/config.json"), """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32,
+                 "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                 "vocab_size": 300, "tie_word_embeddings": false, "max_position_embeddings": 128, "rms_norm_eps": 1e-5,
+                 "rope_theta": 10000.0, "torch_dtype": "float32"}
+                """);
         Files.createDirectories(dir.resolve("tiny"));
         Files.writeString(dir.resolve("tiny/config.json"), """
                 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 16,
@@ -256,7 +263,7 @@ class TrainNodeTest {
         String pipeline = """
                 nodes:
                   data: {kind: Dataset, path: corpus.jsonl}
-                  train: {kind: Train, mode: scratch, config: tiny, max_steps: 60, batch_size: 2, cutoff_len: 24,
+                  train: {kind: Train, mode: scratch, config: untied, max_steps: 60, batch_size: 4, cutoff_len: 32,
                     learning_rate: 1e-3, save_steps: 1, output: out/cancelled}
                 connections: [data.dataset -> train.dataset]
                 """;

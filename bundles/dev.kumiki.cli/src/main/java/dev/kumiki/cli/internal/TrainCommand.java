@@ -91,7 +91,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }, "kumiki-train-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        TrainingResult result;
+        TrainingResult result = null;
         try {
             result = Trainer.run(job, line);
         } catch (Exception e) {
@@ -102,6 +102,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw e;
         } finally {
             line.finish();
+            if (result != null) {
+                // before the Ctrl-C hook is released: the JVM ends as soon as it returns
+                summary(out, job, result);
+                out.flush();
+            }
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -109,7 +114,6 @@ public final class TrainCommand implements Callable<Integer> {
                 // Ctrl-C: the hook is running and waits for this
             }
         }
-        summary(out, job, result);
         return result.cancelled() ? Kumiki.FAILED : Kumiki.OK;
     }
 

@@ -284,9 +284,14 @@ final class TrainingChart {
         gc.setForeground(black);
     }
 
-    /** An axis label with as many decimals as the grid step needs (0.5 steps: one). */
+    /** An axis label with as many decimals as the grid step needs (2.5 steps: one). */
     static String label(double v, double step) {
-        int decimals = step >= 1 ? 0 : (int) Math.min(6, Math.ceil(-Math.log10(step) - 1e-9));
+        // 2.5 steps need one decimal, 0.25 steps two
+        int decimals = 0;
+        while (decimals < 6 && Math.abs(step * Math.pow(10, decimals) - Math.rint(step * Math.pow(10, decimals)))
+                > 1e-9 * Math.pow(10, decimals)) {
+            decimals++;
+        }
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
