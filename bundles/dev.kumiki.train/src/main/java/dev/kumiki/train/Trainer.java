@@ -302,7 +302,7 @@ public final class Trainer {
         }
 
         /** One optimizer step; returns {rate, gradient norm, tokens}. */
-        private double[] step() {
+        private double[] step() throws TrainingException {
             int micro = s.gradientAccumulation();
             long position = (long) step * s.batchSize() * micro;
             List<Batch> batches = new ArrayList<>(micro);
@@ -341,11 +341,19 @@ public final class Trainer {
                     gradients.put(p.getKey(), g);
                 }
                 norm = GradientClipping.clip(gradients.values(), s.maxGradNorm());
-                optimizer.step(gradients, rate, temporaries);
-                for (NDArray g : gradients.values()) {
-                    g.subi(g);
+                if (!Double.isFinite(norm) || !Double.isFinite(lossSum)) {
+                    // an update with a NaN or infinite gradient would leave every later step, and the model written
+                    // at the end, silently wrong: stop before it, with the last checkpoint intact
+                    throw new TrainingException("training diverged at step " + (step + 1) + ": the loss is "
+                            + lossSum + " and the gradient norm " + norm + " (learning rate " + rate + "). No update "
+                            + "was applied and nothing was written" + lastCheckpoint.map(c -> "; the last checkpoint "
+                            + "is " + c).orElse("") + ". Lower learning_rate, raise warmup_steps or set "
+                            + "max_grad_norm (clipping), and train again");
                 }
+                optimizer.step(gradients, rate, temporaries);
             }
+            // set to zero rather than g - g, which would keep a NaN for ever
+            network.zeroGradients();
             step++;
             tokens += stepTokens;
             trainLoss = lossSum;
