@@ -32,14 +32,7 @@ public final class EvaluationTasks {
      * {@code $XDG_CACHE_HOME/kumiki/tasks} ({@code ~/.cache/kumiki/tasks}).
      */
     public static Path shippedDir() {
-        String dir = System.getProperty(DIR_PROPERTY, System.getenv(DIR_ENVIRONMENT));
-        if (dir != null && !dir.isBlank()) {
-            return Path.of(dir);
-        }
-        String cache = System.getenv("XDG_CACHE_HOME");
-        Path base = cache != null && !cache.isBlank() ? Path.of(cache)
-                : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("kumiki").resolve("tasks");
+        return CacheFolders.of(DIR_PROPERTY, DIR_ENVIRONMENT, "tasks");
     }
 
     /** The names of the shipped tasks, in their order. */

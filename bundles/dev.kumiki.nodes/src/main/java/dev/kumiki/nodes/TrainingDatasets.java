@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.kumiki.eval.tasks.ShippedDatasets;
-import dev.kumiki.model.Names;
+import dev.kumiki.tensor.io.Names;
 
 /**
  * Finds the file a Dataset node names: a dataset Kumiki ships ({@link ShippedDatasets}, by name, as the examples use
@@ -28,14 +28,7 @@ public final class TrainingDatasets {
      * {@code $XDG_CACHE_HOME/kumiki/datasets} ({@code ~/.cache/kumiki/datasets}).
      */
     public static Path shippedDir() {
-        String dir = System.getProperty(DIR_PROPERTY, System.getenv(DIR_ENVIRONMENT));
-        if (dir != null && !dir.isBlank()) {
-            return Path.of(dir);
-        }
-        String cache = System.getenv("XDG_CACHE_HOME");
-        Path base = cache != null && !cache.isBlank() ? Path.of(cache)
-                : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("kumiki").resolve("datasets");
+        return CacheFolders.of(DIR_PROPERTY, DIR_ENVIRONMENT, "datasets");
     }
 
     /** The names of the shipped datasets, in their order. */
