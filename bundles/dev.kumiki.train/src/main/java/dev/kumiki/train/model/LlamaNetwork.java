@@ -617,13 +617,13 @@ public final class LlamaNetwork implements AutoCloseable {
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray ids = manager.create(input, new Shape(batch, steps));
+            NDArray ids = owned(manager.create(input, new Shape(batch, steps)));
             NDArray logits = forward(ids, training);
             NDArray logp = logits.logSoftmax(-1);
-            NDArray targets = manager.create(target, new Shape(batch, steps, 1));
+            NDArray targets = owned(manager.create(target, new Shape(batch, steps, 1)));
             NDArray picked = logp.gather(targets, -1).reshape(batch, steps);
-            NDArray mask = manager.create(weight, new Shape(batch, steps));
-            NDArray loss = picked.mul(mask).sum().mul((float) -factor);
+            NDArray mask = owned(manager.create(weight, new Shape(batch, steps)));
+            NDArray loss = picked.mul(mask).sum().mul(scalar(-factor));
             NDScope.unregister(loss);
             return loss;
         }
@@ -701,7 +701,7 @@ public final class LlamaNetwork implements AutoCloseable {
         NDArray q5 = q.reshape(batch, kv, group, length, d);
         NDArray k5 = k.reshape(batch, kv, 1, length, d);
         NDArray v5 = v.reshape(batch, kv, 1, length, d);
-        NDArray scores = q5.matMul(k5.transpose(0, 1, 2, 4, 3)).mul((float) (1 / Math.sqrt(d))).add(mask);
+        NDArray scores = q5.matMul(k5.transpose(0, 1, 2, 4, 3)).mul(scalar(1 / Math.sqrt(d))).add(mask);
         NDArray probs = scores.softmax(-1);
         if (training && attentionDropout > 0) {
             probs = dropout(probs, attentionDropout);
@@ -724,7 +724,7 @@ public final class LlamaNetwork implements AutoCloseable {
         if (adapter != null) {
             NDArray in = training && lora.dropout() > 0 ? dropout(x, lora.dropout()) : x;
             NDArray delta = linear(linear(in, adapter.a(), null), adapter.b(), null);
-            y = y.add(delta.mul((float) lora.scaling()));
+            y = y.add(delta.mul(scalar(lora.scaling())));
         }
         return y;
     }
@@ -739,7 +739,7 @@ public final class LlamaNetwork implements AutoCloseable {
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.div(variance.add((float) config.rmsNormEps()).sqrt()).mul(weight);
+        return x.div(variance.add(scalar(config.rmsNormEps())).sqrt()).mul(weight);
     }
 
     /** cos and sin [T, d] of transformers' rotary embedding (the frequencies repeated for both halves). */
@@ -761,7 +761,8 @@ public final class LlamaNetwork implements AutoCloseable {
                 sin[t * d + half + i] = s;
             }
         }
-        return new NDArray[] {manager.create(cos, new Shape(length, d)), manager.create(sin, new Shape(length, d))};
+        return new NDArray[] {owned(manager.create(cos, new Shape(length, d))),
+                owned(manager.create(sin, new Shape(length, d)))};
     }
 
     /** x [B, heads, T, d] rotated: x·cos + rotate_half(x)·sin, rotate_half(x) = (−x₂, x₁). */
@@ -780,7 +781,27 @@ public final class LlamaNetwork implements AutoCloseable {
                 mask[i * length + j] = Float.NEGATIVE_INFINITY;
             }
         }
-        return manager.create(mask, new Shape(length, length));
+        return owned(manager.create(mask, new Shape(length, length)));
+    }
+
+    /**
+     * A copy of {@code wrapped} in memory libtorch owns. On the CPU, DJL's {@code create(…)} wraps the Java buffer
+     * without copying ({@code torch::from_blob}); the autograd graph keeps such tensors (indices, loss weights, cos and
+     * sin) for the backward pass, which runs after this call's scope has closed them, when the buffer may already have
+     * been collected and its memory reused: the backward pass then read garbage (NaN gradients at random).
+     */
+    private static NDArray owned(NDArray wrapped) {
+        NDArray copy = wrapped.duplicate();
+        wrapped.close();
+        return copy;
+    }
+
+    /**
+     * A scalar for a product the backward pass differentiates. DJL's {@code mul(Number)} makes the scalar with
+     * {@code create} and closes it at once, while the graph keeps it for the backward pass (see {@link #owned}).
+     */
+    private NDArray scalar(double value) {
+        return owned(manager.create((float) value));
     }
 
     /** Frees every parameter and adapter. */

@@ -103,6 +103,47 @@ class LlamaNetworkTest {
         }
     }
 
+    /**
+     * The backward pass runs after the loss's scope has closed its per-call arrays (token ids, loss weights, cos and
+     * sin); the memory of those arrays must not be Java's, which the collector frees and reuses. Between the forward
+     * and the backward pass, garbage is collected and freed memory is refilled with NaN: the gradients must not change.
+     */
+    @Test
+    void gradientsDoNotDependOnWhatHappensBetweenForwardAndBackward() throws Exception {
+        int[][] tokens = {{1, 5, 9, 13, 2, 7, 30, 31}, {4, 8, 15, 16, 23}};
+        boolean[][] trained = {{false, true, true, true, true, true, true, true}, {false, true, false, true, true}};
+        String name = "model.layers.0.self_attn.q_proj.weight";
+        try (LlamaNetwork net = LlamaNetwork.initialise(TinyConfigs.llama(), 7)) {
+            float[] expected = backward(net, tokens, trained, name);
+            net.zeroGradients();
+            for (int round = 0; round < 3; round++) {
+                try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+                    try (NDArray l = net.loss(tokens, trained, false)) {
+                        List<java.nio.ByteBuffer> nan = new java.util.ArrayList<>();
+                        for (int i = 0; i < 4; i++) {
+                            System.gc();
+                            Thread.sleep(20);
+                            for (int size = 16; size <= 8192; size += 16) {
+                                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(size)
+                                        .order(java.nio.ByteOrder.nativeOrder());
+                                while (b.remaining() >= 4) {
+                                    b.putFloat(Float.NaN);
+                                }
+                                nan.add(b);
+                            }
+                        }
+                        gc.backward(l);
+                        nan.clear();
+                    }
+                }
+                try (NDArray g = net.trainable().get(name).getGradient()) {
+                    assertArrayEquals(expected, g.toFloatArray(), "round " + round);
+                }
+                net.zeroGradients();
+            }
+        }
+    }
+
     private static float[] backward(LlamaNetwork net, int[][] tokens, boolean[][] trained, String name) {
         try (GradientCollector gc = Djl.engine().newGradientCollector()) {
             try (NDArray l = net.loss(tokens, trained, false)) {
