@@ -94,7 +94,8 @@ class TrainNodeTest {
                 configure("nodes:\n  d: {kind: Dataset, path: chat.jsonl}\n").spec("d", "dataset"));
 
         assertEquals(List.of("error: node 'd', path: there is no file " + dir.resolve("nothing.jsonl") + " (the path "
-                + "is relative to the pipeline file's folder); Dataset reads a JSONL file"),
+                + "is relative to the pipeline file's folder); Dataset reads a JSONL file; or name a dataset Kumiki "
+                + "ships: corpus_base, corpus_ja, arith_en_sft"),
                 diagnostics("nodes:\n  d: {kind: Dataset, path: nothing.jsonl}\n"));
         List<String> broken = diagnostics("nodes:\n  d: {kind: Dataset, path: broken.jsonl}\n");
         assertEquals(1, broken.size(), broken.toString());
