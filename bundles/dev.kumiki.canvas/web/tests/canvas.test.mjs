@@ -196,7 +196,8 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     assert.deepEqual(await page.locator('.pitem b').allTextContents(), ['ExportMergekitYaml']);
     await page.getByLabel('Search nodes').fill('');
     await page.getByLabel('Port type').selectOption('file');
-    assert.deepEqual(await page.locator('.pitem b').allTextContents(), ['ExportMergekitYaml']);
+    // the kinds with a file port: ExportMergekitYaml's recipe, Train's folder, ApplyAdapter's adapter
+    assert.deepEqual(await page.locator('.pitem b').allTextContents(), ['ExportMergekitYaml', 'Train', 'ApplyAdapter']);
     await page.getByLabel('Port type').selectOption('');
 
     // save: the dirty marker goes
