@@ -160,7 +160,13 @@ public final class Execution {
                     List<Node> upstream = upstream(n, incoming);
                     if (upstream.stream().anyMatch(u -> finished(u) && !succeeded(u))) {
                         waiting.remove(n);
-                        state(n, NodeState.SKIPPED, "an input node did not finish", 0, Map.of(), List.of());
+                        // a cancel sets the flag before it stops the running nodes: an input stopped by it may be
+                        // seen here before the check at the top of the loop does
+                        if (cancelled.get()) {
+                            state(n, NodeState.CANCELLED, "the run was cancelled", 0, Map.of(), List.of());
+                        } else {
+                            state(n, NodeState.SKIPPED, "an input node did not finish", 0, Map.of(), List.of());
+                        }
                         continue;
                     }
                     if (!upstream.stream().allMatch(this::succeeded)) {
