@@ -106,7 +106,8 @@ public final class Nsga2 extends JeneticsOptimizer<Vec<double[]>> {
             }
             double[] d = Pareto.crowdingDistance(members.stream().map(vecs::get).collect(ISeq.toISeq()));
             for (int k = 0; k < members.size(); k++) {
-                result[members.get(k)] = d[k];
+                // a front of failed evaluations (−∞) has no finite distances: NaN would win every tournament
+                result[members.get(k)] = Double.isNaN(d[k]) ? 0 : d[k];
             }
         }
         return result;

@@ -145,6 +145,32 @@ class CmaEsTest {
         }
     }
 
+    /**
+     * Converged to the sphere's optimum until σ can no longer move a genome, the distribution restarts from its mean
+     * with σ₀; the restart is part of the state and a restored optimiser continues identically.
+     */
+    @Test
+    void aCollapsedDistributionRestartsFromItsMean() throws Exception {
+        ToDoubleFunction<double[]> f = TestFunctions.sphere(2);
+        CmaEs cma = new CmaEs(2, 0, 3, null, CmaEs.DEFAULT_SIGMA);
+        double[] before = null;
+        int g = 0;
+        while (cma.restarts() == 0 && g++ < 2000) {
+            before = cma.mean();
+            List<double[]> genomes = cma.ask();
+            cma.tell(genomes, fitness(genomes, f));
+        }
+        assertEquals(1, cma.restarts(), "no restart after " + g + " generations");
+        assertEquals(CmaEs.DEFAULT_SIGMA, cma.sigma());
+        assertArrayEquals(new double[] {0.3, 0.7}, before, 1e-12);
+        assertArrayEquals(new double[] {0.3, 0.7}, cma.mean(), 1e-12);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        CmaEs restored = (CmaEs) Optimizers.restore((com.fasterxml.jackson.databind.node.ObjectNode) json
+                .readTree(json.writeValueAsString(cma.state())), "cma-es", 2);
+        assertEquals(1, restored.restarts());
+        assertGenomesEqual(cma.ask(), restored.ask());
+    }
+
     @Test
     void tellRefusesGenomesThatWereNotAsked() {
         CmaEs cma = new CmaEs(3, 0, 5, null, CmaEs.DEFAULT_SIGMA);

@@ -1,9 +1,11 @@
 package dev.kumiki.evolve.optim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -52,6 +54,31 @@ class OptimizersTest {
             restored.tell(expected, fitness);
         }
         assertEquals(JSON.writeValueAsString(uninterrupted.state()), JSON.writeValueAsString(restored.state()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cma-es", "ga", "nsga2"})
+    void theSameSeedProposesTheSameGenomesAndAnotherSeedOthers(String name) {
+        int objectives = name.equals("nsga2") ? 2 : 1;
+        Function<double[], double[]> f = objective(name);
+        Optimizer a = Optimizers.of(name, 4, 8, 5, objectives);
+        Optimizer b = Optimizers.of(name, 4, 8, 5, objectives);
+        Optimizer other = Optimizers.of(name, 4, 8, 6, objectives);
+        for (int g = 0; g < 4; g++) {
+            List<double[]> expected = a.ask();
+            CmaEsTest.assertGenomesEqual(expected, b.ask());
+            // genomes shared across seeds exist (the start, 0.5 everywhere, and unaltered copies of it), not whole
+            // generations
+            List<double[]> others = other.ask();
+            boolean same = true;
+            for (int i = 0; i < expected.size(); i++) {
+                same &= Arrays.equals(expected.get(i), others.get(i));
+            }
+            assertFalse(same, "generation " + g);
+            step(a, f);
+            step(b, f);
+            step(other, f);
+        }
     }
 
     @Test
