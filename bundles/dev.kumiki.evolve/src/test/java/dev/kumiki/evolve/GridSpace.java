@@ -15,7 +15,7 @@ import dev.kumiki.evolve.space.SearchSpace;
 import dev.kumiki.llm.LanguageModel;
 import dev.kumiki.llm.runtime.RuntimeOptions;
 import dev.kumiki.llm.runtime.TransformerLanguageModel;
-import dev.kumiki.llm.tokenizer.Tokenizer;
+import dev.kumiki.llm.Tokenizer;
 
 /**
  * A test space whose coordinates are rounded to a grid (so that nearby genomes repeat a key and hit the cache). Each
