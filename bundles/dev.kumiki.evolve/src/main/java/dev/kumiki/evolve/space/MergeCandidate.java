@@ -77,6 +77,17 @@ public final class MergeCandidate implements Candidate {
      */
     @Override
     public TransformerLanguageModel open(RuntimeOptions options) throws IOException {
+        return TransformerLanguageModel.of(Transformer.of(source(options), options), space.tokenizer());
+    }
+
+    /**
+     * The merged model's tensors, computed in memory when read (ahead, on {@code options.threads()} workers), and its
+     * config.json: for runtimes that build on the merge (e.g. a layer path through it and another model). The caller
+     * closes it; the models stay mapped by the space.
+     *
+     * @throws IOException when the recipe cannot be merged; the message says why
+     */
+    public TensorSource source(RuntimeOptions options) throws IOException {
         Map<String, ModelFolder> models = space.opened();
         MergePlan plan;
         try {
@@ -86,9 +97,7 @@ public final class MergeCandidate implements Candidate {
         }
         Merger merger = Merger.builder(plan, models).kernels(options.kernels()).threads(1).seed(space.seed())
                 .build();
-        Transformer model = Transformer.of(new Source(plan, merger, models, Math.max(1, options.threads())),
-                options);
-        return TransformerLanguageModel.of(model, space.tokenizer());
+        return new Source(plan, merger, models, Math.max(1, options.threads()));
     }
 
     @Override
