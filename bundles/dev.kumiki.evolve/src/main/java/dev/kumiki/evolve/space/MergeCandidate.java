@@ -25,7 +25,6 @@ import dev.kumiki.merge.PlannedTensor;
 import dev.kumiki.merge.config.ConfigException;
 import dev.kumiki.merge.config.MergeConfig;
 import dev.kumiki.merge.config.MergeConfigWriter;
-import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.io.ModelFolder;
 
@@ -119,23 +118,9 @@ public final class MergeCandidate implements Candidate {
         Source(MergePlan plan, Merger merger, Map<String, ModelFolder> models, int threads) throws IOException {
             MergeConfig c = plan.config();
             this.name = c.method().name() + " of " + String.join(", ", c.referencedModels());
-            ModelFolder files = models.get(plan.baseForFiles());
-            this.config = files.config().orElseThrow(() -> new IOException("model '" + plan.baseForFiles()
-                    + "' has no config.json")).json().deepCopy();
-            plan.outputLayers().ifPresent(n -> {
-                if (config.has("num_hidden_layers")) {
-                    config.put("num_hidden_layers", n);
-                }
-            });
-            plan.tensors().stream().filter(t -> t.output().contains("embed_tokens") && t.shape().rank() == 2)
-                    .findFirst().filter(t -> config.has("vocab_size") || plan.tokenizer().isPresent())
-                    .ifPresent(t -> config.put("vocab_size", t.shape().dim(0)));
-            c.outDtype().or(c::dtype).map(DType::ofUserName).ifPresent(t -> config.put("torch_dtype", switch (t) {
-                case BF16 -> "bfloat16";
-                case F16 -> "float16";
-                case F64 -> "float64";
-                default -> "float32";
-            }));
+            this.config = plan.outputConfig(models).orElseThrow(() -> new IOException("model '"
+                    + plan.baseForFiles() + "' (" + plan.folders().get(plan.baseForFiles()) + ") has no config.json; "
+                    + "the runtime needs one to know the architecture"));
             List<TensorInfo> infos = new ArrayList<>();
             for (PlannedTensor t : plan.tensors()) {
                 infos.add(new TensorInfo(t.output(), t.type(), t.shape()));
