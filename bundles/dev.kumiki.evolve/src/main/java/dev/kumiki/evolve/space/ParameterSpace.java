@@ -195,6 +195,12 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         return round(lo + x * (hi - lo), lo, hi);
     }
 
+    /**
+     * The recipe {@code genome} stands for: each coordinate clipped to [0, 1] (NaN taken as 0.5), mapped to its
+     * parameter's bounds and rounded ({@link #round}).
+     *
+     * @throws IllegalArgumentException when the genome's length is not {@link #dimensions()}
+     */
     @Override
     public MergeCandidate decode(double[] genome) {
         if (genome.length != genes.size()) {
