@@ -63,6 +63,37 @@ public record LayerPath(int models, List<Step> steps) {
         }
     }
 
+    /**
+     * Checks that the layers of model {@code name} can run on the hidden state of a path that starts from model
+     * {@code firstName} (whose embeddings and head it uses): the same hidden_size, num_attention_heads,
+     * num_key_value_heads, head_dim, intermediate_size, rms_norm_eps, rope_theta, rope_scaling, attention biases and
+     * q/k norms. Architectures may differ otherwise (a Mistral's layers in a Llama's path); the vocabulary is the first
+     * model's alone.
+     *
+     * @throws IllegalArgumentException naming both models, the config key and both values
+     */
+    public static void requireCompatible(String firstName, DecoderConfig first, String name, DecoderConfig other) {
+        requireSame(firstName, name, "hidden_size", first.hiddenSize(), other.hiddenSize());
+        requireSame(firstName, name, "num_attention_heads", first.heads(), other.heads());
+        requireSame(firstName, name, "num_key_value_heads", first.kvHeads(), other.kvHeads());
+        requireSame(firstName, name, "head_dim", first.headDim(), other.headDim());
+        requireSame(firstName, name, "intermediate_size", first.intermediateSize(), other.intermediateSize());
+        requireSame(firstName, name, "rms_norm_eps", first.rmsNormEps(), other.rmsNormEps());
+        requireSame(firstName, name, "rope_theta", first.ropeTheta(), other.ropeTheta());
+        requireSame(firstName, name, "rope_scaling", first.ropeScaling(), other.ropeScaling());
+        requireSame(firstName, name, "attention_bias (q/k/v biases)", first.attentionBias(), other.attentionBias());
+        requireSame(firstName, name, "attention_bias (o bias)", first.outputBias(), other.outputBias());
+        requireSame(firstName, name, "q/k norms (Qwen3's q_norm, k_norm)", first.qkNorm(), other.qkNorm());
+    }
+
+    private static void requireSame(String firstName, String name, String key, Object expected, Object found) {
+        if (!expected.equals(found)) {
+            throw new IllegalArgumentException("the layers of " + name + " cannot run in a path that starts from "
+                    + firstName + ": its " + key + " is " + found + ", " + firstName + "'s is " + expected
+                    + "; a path needs models of the same shape (e.g. fine-tunes of one base)");
+        }
+    }
+
     /** The number of steps: the path model's {@code num_hidden_layers}. */
     public int length() {
         return steps.size();

@@ -170,18 +170,7 @@ public final class Transformer implements AutoCloseable {
         Transformer first = models.get(0);
         DecoderConfig f = first.config();
         for (Transformer m : models.subList(1, models.size())) {
-            DecoderConfig c = m.config();
-            requireSame(first, m, "hidden_size", f.hiddenSize(), c.hiddenSize());
-            requireSame(first, m, "num_attention_heads", f.heads(), c.heads());
-            requireSame(first, m, "num_key_value_heads", f.kvHeads(), c.kvHeads());
-            requireSame(first, m, "head_dim", f.headDim(), c.headDim());
-            requireSame(first, m, "intermediate_size", f.intermediateSize(), c.intermediateSize());
-            requireSame(first, m, "rms_norm_eps", f.rmsNormEps(), c.rmsNormEps());
-            requireSame(first, m, "rope_theta", f.ropeTheta(), c.ropeTheta());
-            requireSame(first, m, "rope_scaling", f.ropeScaling(), c.ropeScaling());
-            requireSame(first, m, "attention_bias (q/k/v biases)", f.attentionBias(), c.attentionBias());
-            requireSame(first, m, "attention_bias (o bias)", f.outputBias(), c.outputBias());
-            requireSame(first, m, "q/k norms (Qwen3's q_norm, k_norm)", f.qkNorm(), c.qkNorm());
+            LayerPath.requireCompatible(first.name(), f, m.name(), m.config());
         }
         List<LayerPath.Step> steps = path.steps();
         Layer[] layers = new Layer[steps.size()];
@@ -214,15 +203,6 @@ public final class Transformer implements AutoCloseable {
         String names = String.join(", ", models.stream().map(Transformer::name).distinct().toList());
         return new Transformer("path through " + names + " (" + steps.size() + " layers)", config, first, layers,
                 scales, List.copyOf(sources), options);
-    }
-
-    private static void requireSame(Transformer first, Transformer other, String key, Object expected,
-            Object found) {
-        if (!expected.equals(found)) {
-            throw new IllegalArgumentException("the layers of " + other.name() + " cannot run in a path that starts "
-                    + "from " + first.name() + ": its " + key + " is " + found + ", " + first.name() + "'s is "
-                    + expected + "; a path needs models of the same shape (e.g. fine-tunes of one base)");
-        }
     }
 
     private static Transformer build(Weights weights, RuntimeOptions options) throws IOException {
