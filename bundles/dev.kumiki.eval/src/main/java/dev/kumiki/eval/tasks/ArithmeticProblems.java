@@ -63,10 +63,14 @@ final class ArithmeticProblems {
     private ArithmeticProblems() {
     }
 
-    /** The problems of one split ("train" or "test"), in a fixed order, from {@code seed}. */
+    /**
+     * The problems of one split ("train" or "test"), in a fixed order, from {@code seed}: the templates take turns
+     * (first item of each, second of each, …), so that an evaluation limited to its first N documents covers every
+     * template rather than only the first one.
+     */
     static List<Problem> split(String split, long seed) {
         boolean test = split.equals("test");
-        List<Problem> out = new ArrayList<>();
+        List<List<Problem>> perTemplate = new ArrayList<>();
         for (int t = 0; t < TEMPLATES.size(); t++) {
             Named named = TEMPLATES.get(t);
             if (TEST_TEMPLATES.contains(named.name()) != test) {
@@ -76,15 +80,22 @@ final class ArithmeticProblems {
             Random r = new Random(seed * 1_000_003L + t);
             int wanted = test ? TEST_PER_TEMPLATE : TRAIN_PER_TEMPLATE;
             Set<String> seen = new HashSet<>();
-            int made = 0;
-            while (made < wanted) {
-                String id = "arith-" + named.name() + "-" + pad3(made);
+            List<Problem> items = new ArrayList<>();
+            while (items.size() < wanted) {
+                String id = "arith-" + named.name() + "-" + pad3(items.size());
                 Problem p = named.template().make(r, id);
                 if (seen.add(p.questionEn())) {
-                    out.add(new Problem(id, named.name(), named.operation(), p.questionEn(), p.solutionEn(),
+                    items.add(new Problem(id, named.name(), named.operation(), p.questionEn(), p.solutionEn(),
                             p.questionJa(), p.solutionJa(), p.answer()));
-                    made++;
                 }
+            }
+            perTemplate.add(items);
+        }
+        List<Problem> out = new ArrayList<>();
+        int wanted = test ? TEST_PER_TEMPLATE : TRAIN_PER_TEMPLATE;
+        for (int i = 0; i < wanted; i++) {
+            for (List<Problem> items : perTemplate) {
+                out.add(items.get(i));
             }
         }
         return out;

@@ -200,7 +200,7 @@ public final class ShippedTasks {
                   - '(?s).*The answer is '
                   - '\\.$'
             metadata:
-              version: 1.0
+              version: 1.1
             """;
 
     private static final String ARITH_JA = """
@@ -260,7 +260,7 @@ public final class ShippedTasks {
                   - '(?s).*答えは'
                   - 'です。$'
             metadata:
-              version: 1.0
+              version: 1.1
             """;
 
     private static final String COUNTERS_JA = """
