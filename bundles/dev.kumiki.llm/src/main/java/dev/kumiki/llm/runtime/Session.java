@@ -3,6 +3,7 @@ package dev.kumiki.llm.runtime;
 import java.util.Arrays;
 
 import dev.kumiki.llm.LanguageModel.ContextTooLongException;
+import dev.kumiki.tensor.kernel.Kernels;
 import dev.kumiki.tensor.kernel.MatrixOps;
 
 /**
@@ -193,49 +194,72 @@ public final class Session {
     private void layer(int l, int n) {
         Transformer.Layer w = model.layer(l);
         int h = c.hiddenSize();
-        int hd = c.headDim();
         float eps = (float) c.rmsNormEps();
         int pos0 = length;
-        for (int t = 0; t < n; t++) {
-            rmsNorm(x, t * h, w.attnNorm(), xn, t * h, h, eps);
-        }
+        rmsNormRows(x, w.attnNorm(), xn, n, eps);
         matMul(w.q(), xn, n, q);
         matMul(w.k(), xn, n, k);
         matMul(w.v(), xn, n, v);
-        float[] cos = model.cosTable();
-        float[] sin = model.sinTable();
-        int half = hd / 2;
-        for (int t = 0; t < n; t++) {
-            int ropeOff = (pos0 + t) * half;
-            for (int head = 0; head < c.heads(); head++) {
-                int off = t * c.queryWidth() + head * hd;
-                if (w.qNorm() != null) {
-                    rmsNorm(q, off, w.qNorm(), q, off, hd, eps);
-                }
-                rope(q, off, half, cos, sin, ropeOff);
-            }
-            for (int g = 0; g < c.kvHeads(); g++) {
-                int off = t * c.kvWidth() + g * hd;
-                if (w.kNorm() != null) {
-                    rmsNorm(k, off, w.kNorm(), k, off, hd, eps);
-                }
-                rope(k, off, half, cos, sin, ropeOff);
-            }
-        }
+        positions(w, n, pos0, eps);
         int kvw = c.kvWidth();
         System.arraycopy(k, 0, keys[l], pos0 * kvw, n * kvw);
         System.arraycopy(v, 0, values[l], pos0 * kvw, n * kvw);
         attention(keys[l], values[l], n, pos0);
         matMul(w.o(), att, n, out);
         add(out, x, n * h);
-        for (int t = 0; t < n; t++) {
-            rmsNorm(x, t * h, w.mlpNorm(), xn, t * h, h, eps);
-        }
+        rmsNormRows(x, w.mlpNorm(), xn, n, eps);
         matMul(w.gate(), xn, n, gate);
         matMul(w.up(), xn, n, up);
-        swiGlu(gate, up, n * c.intermediateSize());
+        swiGlu(n);
         matMul(w.down(), gate, n, out);
         add(out, x, n * h);
+    }
+
+    /**
+     * Runs {@code block} over tokens {@code [0, n)} on the pool when they hold enough work ({@code width} elements
+     * each) to pay for a hand-off, else on the caller. Every per-token kernel call covers whole rows, so that a result
+     * never depends on how the tokens were split (the thread count must not change the logits).
+     */
+    private void perToken(int n, int width, MatrixOps.RowBlock block) {
+        model.ops().split(n, Math.max(1, MatrixOps.MIN_BLOCK_ELEMENTS / Math.max(1, width)), block);
+    }
+
+    /** {@code out = rmsNorm(in) · weight} for each of {@code n} rows of the hidden size. */
+    private void rmsNormRows(float[] in, float[] weight, float[] outBuf, int n, float eps) {
+        int h = c.hiddenSize();
+        perToken(n, h, (a, b) -> {
+            for (int t = a; t < b; t++) {
+                rmsNorm(in, t * h, weight, outBuf, t * h, h, eps);
+            }
+        });
+    }
+
+    /** The q and k norms (Qwen3) and RoPE of every head of the batch's tokens at positions {@code pos0 + t}. */
+    private void positions(Transformer.Layer w, int n, int pos0, float eps) {
+        Kernels kern = model.ops().kernels();
+        float[] cos = model.cosTable();
+        float[] sin = model.sinTable();
+        int hd = c.headDim();
+        int half = hd / 2;
+        perToken(n, c.queryWidth() + c.kvWidth(), (a, b) -> {
+            for (int t = a; t < b; t++) {
+                int ropeOff = (pos0 + t) * half;
+                for (int head = 0; head < c.heads(); head++) {
+                    int off = t * c.queryWidth() + head * hd;
+                    if (w.qNorm() != null) {
+                        rmsNorm(q, off, w.qNorm(), q, off, hd, eps);
+                    }
+                    kern.rope(q, off, half, cos, sin, ropeOff);
+                }
+                for (int g = 0; g < c.kvHeads(); g++) {
+                    int off = t * c.kvWidth() + g * hd;
+                    if (w.kNorm() != null) {
+                        rmsNorm(k, off, w.kNorm(), k, off, hd, eps);
+                    }
+                    kern.rope(k, off, half, cos, sin, ropeOff);
+                }
+            }
+        });
     }
 
     /** {@code y = X · Wᵀ (+ bias)} for {@code n} rows of X. */
@@ -244,108 +268,80 @@ public final class Session {
         ops.matMul(w.w(), w.type(), w.rows(), w.cols(), in, n, y);
         if (w.bias() != null) {
             for (int t = 0; t < n; t++) {
-                add(w.bias(), 0, y, t * w.rows(), w.rows());
+                ops.kernels().axpy(1f, w.bias(), 0, y, t * w.rows(), w.rows());
             }
         }
     }
 
-    /** Causal attention of the batch's queries over the cache, every (token, head) pair a unit of parallel work. */
+    /**
+     * Causal attention of the batch's queries over the cache, every (token, head) pair a unit of parallel work. The
+     * units go to the threads in contiguous blocks, tokens in the order 0, n−1, 1, n−2, …: a token's work grows with
+     * its position, and pairing early with late tokens gives each block about the same work.
+     */
     private void attention(float[] kc, float[] vc, int n, int pos0) {
         int heads = c.heads();
+        Kernels kern = model.ops().kernels();
         model.ops().split(n * heads, 1, (a, b) -> {
             float[] scores = new float[pos0 + n];
             for (int i = a; i < b; i++) {
-                int t = i / heads;
+                int u = i / heads;
+                int t = (u & 1) == 0 ? u >> 1 : n - 1 - (u >> 1);
                 int head = i % heads;
-                attendOne(kc, vc, t * c.queryWidth() + head * c.headDim(), head / c.groupSize(), pos0 + t + 1,
-                        scores);
+                attendOne(kern, kc, vc, t * c.queryWidth() + head * c.headDim(), head / c.groupSize(),
+                        pos0 + t + 1, scores);
             }
         });
     }
 
-    private void attendOne(float[] kc, float[] vc, int qOff, int g, int visible, float[] scores) {
+    private void attendOne(Kernels kern, float[] kc, float[] vc, int qOff, int g, int visible, float[] scores) {
         int hd = c.headDim();
         int kvw = c.kvWidth();
         float scale = (float) (1 / Math.sqrt(hd));
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < visible; j++) {
-            float s = dot(q, qOff, kc, j * kvw + g * hd, hd) * scale;
+            float s = kern.dot(q, qOff, kc, j * kvw + g * hd, hd) * scale;
             scores[j] = s;
             max = Math.max(max, s);
         }
-        double sum = 0;
-        for (int j = 0; j < visible; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
-            sum += e;
-        }
+        double sum = kern.expSum(scores, 0, visible, max);
         float inv = (float) (1 / sum);
         Arrays.fill(att, qOff, qOff + hd, 0f);
         for (int j = 0; j < visible; j++) {
-            axpy(scores[j] * inv, vc, j * kvw + g * hd, att, qOff, hd);
+            kern.axpy(scores[j] * inv, vc, j * kvw + g * hd, att, qOff, hd);
         }
     }
 
-    private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        float s = 0;
-        for (int i = 0; i < n; i++) {
-            s += a[aOff + i] * b[bOff + i];
-        }
-        return s;
-    }
-
-    private static void axpy(float alpha, float[] xs, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yOff + i] += alpha * xs[xOff + i];
-        }
-    }
-
-    /** Hugging Face's LlamaRMSNorm: {@code weight · x / sqrt(mean(x²) + eps)}; {@code in} and {@code out} may alias. */
-    static void rmsNorm(float[] in, int inOff, float[] weight, float[] outBuf, int outOff, int n, float eps) {
-        double ss = 0;
-        for (int i = 0; i < n; i++) {
-            float e = in[inOff + i];
-            ss += e * e;
-        }
+    /**
+     * Hugging Face's LlamaRMSNorm: {@code weight · x / sqrt(mean(x²) + eps)}, with the model's kernels;
+     * {@code in} and {@code out} may alias.
+     */
+    void rmsNorm(float[] in, int inOff, float[] weight, float[] outBuf, int outOff, int n, float eps) {
+        Kernels kern = model.ops().kernels();
+        double ss = kern.sumOfSquares(in, inOff, n);
         float r = (float) (1 / Math.sqrt((float) (ss / n) + eps));
-        for (int i = 0; i < n; i++) {
-            outBuf[outOff + i] = weight[i] * (in[inOff + i] * r);
-        }
+        kern.scaleMultiply(in, inOff, r, weight, outBuf, outOff, n);
     }
 
-    /** RoPE in the rotate-half convention: element i pairs with element i + d/2. */
-    private static void rope(float[] a, int off, int half, float[] cos, float[] sin, int ropeOff) {
-        for (int i = 0; i < half; i++) {
-            float x1 = a[off + i];
-            float x2 = a[off + half + i];
-            float co = cos[ropeOff + i];
-            float si = sin[ropeOff + i];
-            a[off + i] = x1 * co - x2 * si;
-            a[off + half + i] = x2 * co + x1 * si;
-        }
+    /** {@code gate = silu(gate) · up} for the batch's {@code n} tokens. */
+    private void swiGlu(int n) {
+        Kernels kern = model.ops().kernels();
+        int m = c.intermediateSize();
+        perToken(n, m, (a, b) -> {
+            for (int t = a; t < b; t++) {
+                kern.siluMul(gate, up, t * m, m);
+            }
+        });
     }
 
-    /** {@code gate = silu(gate) · up}. */
-    private static void swiGlu(float[] g, float[] u, int n) {
-        for (int i = 0; i < n; i++) {
-            float a = g[i];
-            g[i] = a / (1f + (float) Math.exp(-a)) * u[i];
-        }
-    }
-
+    /** Multiplies the first {@code n} values of {@code a} by {@code s} (a layer path's scale of the hidden state). */
     private static void scale(float[] a, int n, float s) {
         for (int i = 0; i < n; i++) {
             a[i] *= s;
         }
     }
 
-    private static void add(float[] a, float[] into, int n) {
-        add(a, 0, into, 0, n);
-    }
-
-    private static void add(float[] a, int aOff, float[] into, int off, int n) {
-        for (int i = 0; i < n; i++) {
-            into[off + i] += a[aOff + i];
-        }
+    /** {@code into += a}: exact whatever the kernels (a single rounding, as a plain add). */
+    private void add(float[] a, float[] into, int n) {
+        model.ops().kernels().axpy(1f, a, 0, into, 0, n);
     }
 }

@@ -89,6 +89,40 @@ public interface Kernels {
     void aboveMagnitude(float[] x, int bits, float[] keep, int off, int n);
 
     /**
+     * {@code Σ a[aOff + i] · b[bOff + i]} over {@code i < n}, in float: one attention score (a query head against a
+     * cached key). Implementations may add in any order; compare with a tolerance.
+     */
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /**
+     * {@code y[yOff + i] += alpha · x[xOff + i]}: attention's weighted sum of cached values, and with {@code alpha = 1}
+     * a residual or bias add (exact then: {@code 1 · x + y} rounds once, as {@code x + y} does).
+     */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** {@code out[outOff + i] = w[i] · (x[xOff + i] · a)}: RMSNorm's scaling, once {@code a} = 1 / rms is known. */
+    void scaleMultiply(float[] x, int xOff, float a, float[] w, float[] out, int outOff, int n);
+
+    /**
+     * {@code x = exp(x - shift)} over the chunk, returning {@code Σ} of the new values (a softmax's numerators and
+     * their sum, {@code shift} its maximum). The vector kernels may differ from {@link Math#exp} by an ulp or two.
+     */
+    double expSum(float[] x, int off, int n, float shift);
+
+    /**
+     * SwiGLU's product {@code gate = silu(gate) · up = gate / (1 + exp(-gate)) · up} over the chunk. The vector kernels
+     * may differ from {@link Math#exp} by an ulp or two.
+     */
+    void siluMul(float[] gate, float[] up, int off, int n);
+
+    /**
+     * Rotary position embedding of one head in the rotate-half convention: element {@code i < half} pairs with element
+     * {@code half + i}, rotated by {@code cos[table + i]}, {@code sin[table + i]}:
+     * {@code (x₁, x₂) ← (x₁·cos − x₂·sin, x₂·cos + x₁·sin)}. Exact: both are rounded products and one rounded sum.
+     */
+    void rope(float[] x, int off, int half, float[] cos, float[] sin, int table);
+
+    /**
      * Rows {@code [r0, r1)} of a matrix-vector product with a stored weight matrix, as a linear layer computes it
      * for one token: {@code y[yOff + r] = Σ_c W[r, c] · x[xOff + c]}. {@code w} holds W row-major,
      * {@code rows × cols} elements of F32, F16 or BF16 from byte 0 (a mapped tensor, or a heap segment over a

@@ -198,6 +198,60 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float s = 0;
+        for (int i = 0; i < n; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void scaleMultiply(float[] x, int xOff, float a, float[] w, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = w[i] * (x[xOff + i] * a);
+        }
+    }
+
+    @Override
+    public double expSum(float[] x, int off, int n, float shift) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) {
+            float e = (float) Math.exp(x[i] - shift);
+            x[i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    @Override
+    public void siluMul(float[] gate, float[] up, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            float a = gate[i];
+            gate[i] = a / (1f + (float) Math.exp(-a)) * up[i];
+        }
+    }
+
+    @Override
+    public void rope(float[] x, int off, int half, float[] cos, float[] sin, int table) {
+        for (int i = 0; i < half; i++) {
+            float x1 = x[off + i];
+            float x2 = x[off + half + i];
+            float co = cos[table + i];
+            float si = sin[table + i];
+            x[off + i] = x1 * co - x2 * si;
+            x[off + half + i] = x2 * co + x1 * si;
+        }
+    }
+
+    @Override
     public void matVec(MemorySegment w, DType type, int cols, float[] x, int xOff, float[] y, int yOff, int r0,
             int r1) {
         checkMatrixType(type);

@@ -191,6 +191,113 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("vectorKernels")
+    void forwardPassKernelsMatchTheReference(Kernels k) {
+        Random r = new Random(5);
+        for (int n : SIZES) {
+            int aOff = 3;
+            int bOff = 7;
+            float[] a = random(r, n + aOff);
+            float[] b = random(r, n + bOff + 2);
+            double magnitude = 1;
+            for (int i = 0; i < n; i++) {
+                magnitude += Math.abs((double) a[aOff + i] * b[bOff + i]);
+            }
+            // a float sum of n products is off by at most n ulps of Σ|a·b| (Higham's γ_n), in any order
+            double bound = 0x1p-24 * (n + 1) * magnitude;
+            assertEquals(REF.dot(a, aOff, b, bOff, n), k.dot(a, aOff, b, bOff, n), 2 * bound,
+                    k.name() + " dot n=" + n);
+            double exact = 0;
+            for (int i = 0; i < n; i++) {
+                exact += (double) a[aOff + i] * b[bOff + i];
+            }
+            assertEquals(exact, k.dot(a, aOff, b, bOff, n), bound, k.name() + " dot vs double, n=" + n);
+
+            float[] e = b.clone();
+            float[] v = b.clone();
+            REF.axpy(-0.7f, a, aOff, e, bOff, n);
+            k.axpy(-0.7f, a, aOff, v, bOff, n);
+            assertClose(e, v, 1e-6);
+            e = b.clone();
+            v = b.clone();
+            REF.axpy(1f, a, aOff, e, bOff, n);
+            k.axpy(1f, a, aOff, v, bOff, n);
+            assertArrayEquals(e, v, k.name() + " axpy with alpha 1 is an exact add, n=" + n);
+
+            float[] w = random(r, n);
+            e = new float[n + 4];
+            v = new float[n + 4];
+            REF.scaleMultiply(a, aOff, 0.37f, w, e, 4, n);
+            k.scaleMultiply(a, aOff, 0.37f, w, v, 4, n);
+            assertArrayEquals(e, v, k.name() + " scaleMultiply n=" + n);
+
+            // softmax numerators: scores below their maximum, down to where exp underflows
+            float[] scores = new float[n + 2];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = (float) (r.nextGaussian() * 20);
+            }
+            if (n > 5) {
+                scores[3] = -200f;
+                scores[4] = Float.NEGATIVE_INFINITY;
+            }
+            float[] se = scores.clone();
+            float[] sv = scores.clone();
+            double sumE = REF.expSum(se, 2, n, 30f);
+            double sumV = k.expSum(sv, 2, n, 30f);
+            assertClose(se, sv, 1e-6);
+            // positive terms: a float sum is off by at most n ulps of itself, each term by an ulp or two
+            double sumBound = 0x1p-24 * (n + 4) * Math.max(1, sumE);
+            assertEquals(sumE, sumV, sumBound, k.name() + " expSum n=" + n);
+            double expected = 0;
+            for (int i = 2; i < n + 2; i++) {
+                expected += StrictMath.exp((double) scores[i] - 30);
+            }
+            assertEquals(expected, sumV, sumBound, k.name() + " expSum vs StrictMath, n=" + n);
+
+            // SwiGLU over gates from -100 (silu → -0) to 100 (silu → the gate)
+            float[] gate = random(r, n + 1);
+            for (int i = 0; i < gate.length; i++) {
+                gate[i] *= 8;
+            }
+            if (n > 8) {
+                gate[5] = -100f;
+                gate[6] = 100f;
+                gate[7] = 0f;
+            }
+            float[] up = random(r, n + 1);
+            float[] ge = gate.clone();
+            float[] gv = gate.clone();
+            REF.siluMul(ge, up, 1, n);
+            k.siluMul(gv, up, 1, n);
+            assertClose(ge, gv, 1e-6);
+            for (int i = 1; i < n + 1; i++) {
+                double silu = gate[i] / (1 + StrictMath.exp(-(double) gate[i])) * up[i];
+                assertEquals(silu, gv[i], 1e-6 * Math.max(1, Math.abs(silu)), k.name() + " siluMul element " + i);
+            }
+
+            // RoPE of a head of 2 × half elements at some position of the tables
+            int half = n / 2;
+            float[] cos = new float[half + 9];
+            float[] sin = new float[half + 9];
+            for (int i = 0; i < cos.length; i++) {
+                double angle = r.nextDouble() * 2 * Math.PI;
+                cos[i] = (float) Math.cos(angle);
+                sin[i] = (float) Math.sin(angle);
+            }
+            float[] head = random(r, 2 * half + 5);
+            float[] he = head.clone();
+            float[] hv = head.clone();
+            REF.rope(he, 5, half, cos, sin, 9);
+            k.rope(hv, 5, half, cos, sin, 9);
+            assertArrayEquals(he, hv, k.name() + " rope half=" + half);
+            for (int i = 0; i < half; i++) {
+                assertEquals(head[5 + i] * cos[9 + i] - head[5 + half + i] * sin[9 + i], hv[5 + i]);
+                assertEquals(head[5 + half + i] * cos[9 + i] + head[5 + i] * sin[9 + i], hv[5 + half + i]);
+            }
+        }
+    }
+
     @Test
     void signOfASumFollowsMergekit() {
         float[][] xs = {{1f, -3f, 0f, 2f}, {-2f, 1f, 0f, -1f}, {0.5f, 1f, 0f, -1f}};

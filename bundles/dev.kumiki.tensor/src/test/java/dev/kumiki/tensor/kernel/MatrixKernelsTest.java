@@ -366,6 +366,12 @@ class MatrixKernelsTest {
         @Override public void agreement(float[] x, float[] s, float[] m, int off, int n) { throw new AssertionError(); }
         @Override public void bernoulli(long s, long f, float d, float[] m, int off, int n) { throw new AssertionError(); }
         @Override public void aboveMagnitude(float[] x, int b, float[] k, int off, int n) { throw new AssertionError(); }
+        @Override public float dot(float[] a, int ao, float[] b, int bo, int n) { throw new AssertionError(); }
+        @Override public void axpy(float a, float[] x, int xo, float[] y, int yo, int n) { throw new AssertionError(); }
+        @Override public void scaleMultiply(float[] x, int xo, float a, float[] w, float[] o, int oo, int n) { throw new AssertionError(); }
+        @Override public double expSum(float[] x, int off, int n, float s) { throw new AssertionError(); }
+        @Override public void siluMul(float[] g, float[] u, int off, int n) { throw new AssertionError(); }
+        @Override public void rope(float[] x, int off, int h, float[] c, float[] s, int t) { throw new AssertionError(); }
         // @formatter:on
     }
 

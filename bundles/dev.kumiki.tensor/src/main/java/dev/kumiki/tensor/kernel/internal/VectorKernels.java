@@ -304,6 +304,36 @@ public final class VectorKernels {
         }
 
         @Override
+        public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+            return VectorElementwise.dot(a, aOff, b, bOff, n);
+        }
+
+        @Override
+        public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+            VectorElementwise.axpy(alpha, x, xOff, y, yOff, n);
+        }
+
+        @Override
+        public void scaleMultiply(float[] x, int xOff, float a, float[] w, float[] out, int outOff, int n) {
+            VectorElementwise.scaleMultiply(x, xOff, a, w, out, outOff, n);
+        }
+
+        @Override
+        public double expSum(float[] x, int off, int n, float shift) {
+            return VectorElementwise.expSum(x, off, n, shift);
+        }
+
+        @Override
+        public void siluMul(float[] gate, float[] up, int off, int n) {
+            VectorElementwise.siluMul(gate, up, off, n);
+        }
+
+        @Override
+        public void rope(float[] x, int off, int half, float[] cos, float[] sin, int table) {
+            VectorElementwise.rope(x, off, half, cos, sin, table);
+        }
+
+        @Override
         public void matVec(MemorySegment w, DType type, int cols, float[] x, int xOff, float[] y, int yOff, int r0,
                 int r1) {
             VectorMatrix.matVec(w, type, cols, x, xOff, y, yOff, r0, r1);
