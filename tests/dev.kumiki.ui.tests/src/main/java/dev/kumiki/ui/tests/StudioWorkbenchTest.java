@@ -940,8 +940,9 @@ class StudioWorkbenchTest {
             assertEquals(0.40 + 0.02 * 8 - 0.04 * k, front.get(k)[1], 1e-12);
         }
         String note = ui(results::evolutionNote);
-        assertTrue(note.startsWith("This search was cancelled after generation 8: its checkpoint is kept, and Run "
-                + "resumes it from there."), note);
+        assertTrue(note.startsWith("This search was cancelled after generation 8: Run continues it with generation 9. "
+                + "The search saves a checkpoint after every generation: Cancel Run (or closing the Studio) keeps "
+                + "it, and Run continues the search from the last generation completed"), note);
         assertTrue(ui(() -> results.trainingPoints("evolve", "best/mgsm_ja")).isEmpty(),
                 "the Training tab keeps to losses");
         ui(() -> {

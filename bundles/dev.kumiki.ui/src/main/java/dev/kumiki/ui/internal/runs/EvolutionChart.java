@@ -148,8 +148,7 @@ final class EvolutionChart {
         data = copy(series);
         empty = emptyNote;
         status = data.isEmpty() ? "" : switch (runStatus) {
-            case "cancelled", "interrupted", "failed" -> "This search was " + runStatus + " after generation "
-                    + lastGeneration(data) + ": its checkpoint is kept, and Run resumes it from there. ";
+            case "cancelled", "interrupted", "failed" -> stopped(runStatus, lastGeneration(data));
             case "running" -> "This search is running (generation " + lastGeneration(data) + "). ";
             default -> "";
         };
@@ -186,8 +185,7 @@ final class EvolutionChart {
                 case RunEvent.Finished f -> {
                     live = false;
                     status = data.isEmpty() ? "" : switch (f.status()) {
-                        case "cancelled", "failed" -> "This search was " + f.status() + " after generation "
-                                + lastGeneration(data) + ": its checkpoint is kept, and Run resumes it from there. ";
+                        case "cancelled", "failed" -> stopped(f.status(), lastGeneration(data));
                         default -> "";
                     };
                 }
@@ -198,6 +196,12 @@ final class EvolutionChart {
         }
         scheduleRedraw();
         return first;
+    }
+
+    /** What the line says first about a search that stopped early after {@code generation}. */
+    static String stopped(String status, long generation) {
+        return "This search was " + status + " after generation " + generation + ": Run continues it with generation "
+                + (generation + 1) + ". ";
     }
 
     /** Whether there is anything to draw. */
@@ -482,9 +486,12 @@ final class EvolutionChart {
             return;
         }
         gridY(gc, bottomValue, topValue, step, left, right, top, bottom);
+        // every generation while there is room for its number, else round steps
         long span = lastGeneration - firstGeneration;
-        long tick = Math.max(1, (long) TrainingChart.niceStep(span / 5.0));
-        for (long g = firstGeneration; g <= lastGeneration; g += tick) {
+        int room = Math.max(2, Math.min(10, (right - left) / Math.max(24, 2 * gc.textExtent(Long.toString(
+                lastGeneration)).x)));
+        long tick = Math.max(1, (long) TrainingChart.niceStep(span / (double) room));
+        for (long g = (firstGeneration + tick - 1) / tick * tick; g <= lastGeneration; g += tick) {
             int x = xOf(g, firstGeneration, lastGeneration, left, right);
             gc.setForeground(axis);
             gc.drawLine(x, bottom, x, bottom + 3);
@@ -560,7 +567,7 @@ final class EvolutionChart {
             xHi = yHi = 1;
         }
         List<double[]> latest = fronts.lastEntry().getValue();
-        gc.drawString("Pareto front of generation " + fronts.lastKey() + ": " + latest.size() + " candidate"
+        gc.drawString("Pareto front after generation " + fronts.lastKey() + ": " + latest.size() + " candidate"
                 + (latest.size() == 1 ? "" : "s") + " no other beats on both objectives (earlier fronts in grey)",
                 panel.x + 10, panel.y + 4, true);
         int top = panel.y + 4 + lineHeight + 10;
@@ -658,8 +665,17 @@ final class EvolutionChart {
         int y = 4 + lineHeight + 6;
         String group = null;
         int colour = -1;
+        int drawn = 0;
         for (Parameter p : parameters) {
             String g = (nodes ? p.node() + " · " : "") + (p.model().isEmpty() ? "path" : p.model());
+            // a data-flow genome has hundreds of coordinates: as many bars as fit, the table has them all
+            if (y + 2 * row + (g.equals(group) ? 0 : row) > area.height && drawn < parameters.size() - 1) {
+                gc.setForeground(axis);
+                gc.drawString("… and " + (parameters.size() - drawn) + " more in the table above", 16, y, true);
+                y += row;
+                break;
+            }
+            drawn++;
             if (!g.equals(group)) {
                 group = g;
                 colour++;
