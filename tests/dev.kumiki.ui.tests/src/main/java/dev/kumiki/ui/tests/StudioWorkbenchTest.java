@@ -46,6 +46,7 @@ import org.eclipse.ui.ide.IDE;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.kumiki.tensor.hardware.HardwareProfile;
@@ -860,8 +861,10 @@ class StudioWorkbenchTest {
      * here the way the engine writes it: run.json and the EvolveMerge node's metrics.jsonl): opening the pipeline
      * shows the Evolution tab with the best and mean fitness per generation and objective, the best candidate's
      * parameters per model and layer group, the latest Pareto front, and a line saying that Run resumes the search.
+     * Tagged so that it can run alone ({@code -Dgroups=evolution}): Tycho's surefire ignores a method in {@code -Dtest}.
      */
     @Test
+    @Tag("evolution")
     void anEvolutionShowsItsGenerationsBestCandidateAndParetoFront() throws Exception {
         IProject project = project("evolution");
         Path dir = project.getLocation().toPath();
