@@ -42,8 +42,9 @@ import dev.kumiki.engine.RunRecords;
  * <li>{@code param/NAME}: each decoded parameter of the best candidate so far, named as the search space names it
  * ({@code MODEL/PARAMETER/LAYERS}, e.g. {@code ja/weight/layers 0-3}; a data-flow path's names such as
  * {@code scale[5]} have no model);</li>
- * <li>{@code pareto/OBJECTIVE}: the generation's non-dominated candidates, one record per candidate and objective;
- * the k-th record of each objective in a generation belong to the same candidate.</li>
+ * <li>{@code pareto/OBJECTIVE}: the candidates no other beats on every objective, among all evaluated up to the
+ * generation, one record per candidate and objective; the k-th records of each objective in a generation belong to
+ * the same candidate.</li>
  * </ul>
  */
 final class EvolutionChart {
