@@ -7,7 +7,10 @@ It reads a model folder itself (config.json, safetensors parsed by hand: 8-byte 
 header, raw little-endian bytes; one file or shards listed by model.safetensors.index.json) and prints JSON:
   {"logits": [[...] per position], "generated": [greedy tokens]}
 
-Usage: llama_reference.py MODEL_DIR --tokens 1,2,3 [--compute float32|bfloat16] [--generate N]
+Usage: llama_reference.py MODEL_DIR --tokens 1,2,3 [--compute float32|bfloat16] [--generate N] [--scales S0,S1,...]
+
+--scales multiplies the hidden state by S_i before layer i (one number per layer): the data-flow merge's scales of the
+hidden state passed from one layer to the next (Sakana AI's evolutionary merging), to check Kumiki's layer paths.
 
 --compute bfloat16 runs every matrix product and activation in bfloat16 (what transformers does with
 torch_dtype=bfloat16); float32 upcasts the stored weights exactly and computes in float32.
@@ -66,8 +69,9 @@ def read_model(folder):
 
 
 class Model:
-    def __init__(self, config, tensors, compute):
+    def __init__(self, config, tensors, compute, scales=None):
         self.c = config
+        self.scales = scales
         self.arch = config["architectures"][0]
         self.dtype = torch.bfloat16 if compute == "bfloat16" else torch.float32
         self.w = {k: v.to(self.dtype) for k, (v, _) in tensors.items()}
@@ -140,6 +144,8 @@ class Model:
         group = self.heads // self.kv_heads
         for i in range(self.layers):
             p = f"model.layers.{i}."
+            if self.scales is not None:
+                x = x * self.scales[i]
             h = self.rms_norm(x, self.w[p + "input_layernorm.weight"])
             q = self.linear(h, p + "self_attn.q_proj", qkv_bias).view(T, self.heads, self.head_dim)
             k = self.linear(h, p + "self_attn.k_proj", qkv_bias).view(T, self.kv_heads, self.head_dim)
@@ -171,10 +177,16 @@ def main():
     ap.add_argument("--tokens", required=True)
     ap.add_argument("--compute", default="float32", choices=["float32", "bfloat16"])
     ap.add_argument("--generate", type=int, default=0)
+    ap.add_argument("--scales", default=None)
     args = ap.parse_args()
     torch.set_num_threads(1)
     config, tensors = read_model(args.model)
-    model = Model(config, tensors, args.compute)
+    scales = None
+    if args.scales:
+        scales = [float(v) for v in args.scales.split(",")]
+        if len(scales) != config["num_hidden_layers"]:
+            raise SystemExit(f"--scales gives {len(scales)} numbers, the model has {config['num_hidden_layers']} layers")
+    model = Model(config, tensors, args.compute, scales)
     tokens = [int(t) for t in args.tokens.split(",")]
     with torch.no_grad():
         logits = model.forward(tokens)

@@ -32,6 +32,8 @@ public final class Session {
     private final Transformer model;
     private final DecoderConfig c;
     private final int batch;
+    /** A layer path's scales of the hidden state before each layer; null for an ordinary model. */
+    private final float[] scales;
     private int length;
     private int capacity;
     private float[][] keys;
@@ -53,6 +55,7 @@ public final class Session {
         this.model = model;
         this.c = model.config();
         this.batch = Math.min(model.options().prefillBatch(), c.maxPositions());
+        this.scales = model.scales();
         this.keys = new float[c.layers()][0];
         this.values = new float[c.layers()][0];
     }
@@ -162,6 +165,9 @@ public final class Session {
             model.embed(tokens[from + t], x, t * h);
         }
         for (int l = 0; l < c.layers(); l++) {
+            if (scales != null && scales[l] != 1f) {
+                scale(x, n * h, scales[l]);
+            }
             layer(l, n);
         }
         length += n;
@@ -324,6 +330,12 @@ public final class Session {
         for (int i = 0; i < n; i++) {
             float a = g[i];
             g[i] = a / (1f + (float) Math.exp(-a)) * u[i];
+        }
+    }
+
+    private static void scale(float[] a, int n, float s) {
+        for (int i = 0; i < n; i++) {
+            a[i] *= s;
         }
     }
 

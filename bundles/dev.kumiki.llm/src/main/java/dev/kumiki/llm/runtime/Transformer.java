@@ -51,6 +51,12 @@ public final class Transformer implements AutoCloseable {
     private final Linear lmHead;
     private final float[] finalNorm;
     private final Layer[] layers;
+    /** A path's scale of the hidden state before each layer, or null when every scale is 1 (every other model). */
+    private final float[] scales;
+    /** The weights the layers read: this model's own, or a path's models' (shared, not owned). */
+    private final List<Weights> sources;
+    /** Whether closing this model closes {@link #weights} (a path borrows its models' weights). */
+    private final boolean ownsWeights;
     private final double[] inverseFrequencies;
     private float[] cos = new float[0];
     private float[] sin = new float[0];
@@ -82,6 +88,27 @@ public final class Transformer implements AutoCloseable {
                     linear(t.get(p + "mlp.down_proj.weight"), null));
         }
         this.ops = MatrixOps.of(options.kernels(), options.threads());
+        this.scales = null;
+        this.sources = List.of(weights);
+        this.ownsWeights = true;
+    }
+
+    /** A path: the first model's embeddings, final norm and head, the layers of the path's steps. */
+    private Transformer(String name, DecoderConfig config, Transformer first, Layer[] layers, float[] scales,
+            List<Weights> sources, RuntimeOptions options) {
+        this.name = name;
+        this.config = config;
+        this.weights = first.weights;
+        this.options = options;
+        this.inverseFrequencies = config.inverseFrequencies();
+        this.embedding = first.embedding;
+        this.finalNorm = first.finalNorm;
+        this.lmHead = first.lmHead;
+        this.layers = layers;
+        this.scales = scales;
+        this.sources = sources;
+        this.ownsWeights = false;
+        this.ops = MatrixOps.of(options.kernels(), options.threads());
     }
 
     /**
@@ -110,6 +137,72 @@ public final class Transformer implements AutoCloseable {
      */
     public static Transformer of(TensorSource source, RuntimeOptions options) throws IOException {
         return build(Weights.compute(source, options.kernels()), options);
+    }
+
+    /**
+     * {@link #path(List, LayerPath, RuntimeOptions)} with the first model's options (its kernels and threads; the path
+     * has a thread pool of its own).
+     */
+    public static Transformer path(List<Transformer> models, LayerPath path) {
+        return path(models, path, models.isEmpty() ? RuntimeOptions.defaults() : models.get(0).options());
+    }
+
+    /**
+     * A model whose layers are the layers {@code path} names, taken from {@code models} (shared, not copied: mapped
+     * or in memory as they are), with the embeddings, final norm and output head of the first model, as in Sakana AI's
+     * data-flow merging. Its {@code num_hidden_layers} is the path's length and its KV cache has one entry per step;
+     * before each step's layer the hidden state is multiplied by the step's scale (a scale of exactly 1 costs nothing).
+     * Its other settings (context length, RoPE, special tokens) are the first model's.
+     * <p>
+     * The models must stay open while the path is used; closing the path closes only its own thread pool, so that
+     * many paths can share the models of one search.
+     *
+     * @throws IllegalArgumentException naming the model and the config key when a model's layers cannot run on the
+     *         first model's hidden state (hidden_size, num_attention_heads, num_key_value_heads, head_dim,
+     *         intermediate_size, rms_norm_eps, rope_theta, rope_scaling, the attention's biases and q/k norms differ),
+     *         when {@code path} refers to another number of models, or a step names a layer its model does not have
+     */
+    public static Transformer path(List<Transformer> models, LayerPath path, RuntimeOptions options) {
+        if (models.size() != path.models()) {
+            throw new IllegalArgumentException("the path runs through " + path.models() + " model"
+                    + (path.models() == 1 ? "" : "s") + " but " + models.size() + " were given");
+        }
+        Transformer first = models.get(0);
+        DecoderConfig f = first.config();
+        for (Transformer m : models.subList(1, models.size())) {
+            LayerPath.requireCompatible(first.name(), f, m.name(), m.config());
+        }
+        List<LayerPath.Step> steps = path.steps();
+        Layer[] layers = new Layer[steps.size()];
+        float[] scales = path.scaled() ? new float[steps.size()] : null;
+        for (int i = 0; i < layers.length; i++) {
+            LayerPath.Step s = steps.get(i);
+            Transformer m = models.get(s.model());
+            if (s.layer() >= m.config().layers()) {
+                throw new IllegalArgumentException("step " + i + " of the path takes layer " + s.layer() + " of "
+                        + m.name() + ", which has " + m.config().layers() + " layers (num_hidden_layers; indices 0 to "
+                        + (m.config().layers() - 1) + ")");
+            }
+            layers[i] = m.layers[s.layer()];
+            if (scales != null) {
+                scales[i] = (float) s.scale();
+            }
+        }
+        DecoderConfig config = new DecoderConfig(f.architecture(), f.hiddenSize(), f.intermediateSize(),
+                steps.size(), f.heads(), f.kvHeads(), f.headDim(), f.rmsNormEps(), f.ropeTheta(), f.ropeScaling(),
+                f.maxPositions(), f.vocabSize(), f.tiedEmbeddings(), f.attentionBias(), f.outputBias(), f.qkNorm(),
+                f.bosTokenId(), f.eosTokenIds());
+        List<Weights> sources = new ArrayList<>();
+        for (Transformer m : models) {
+            for (Weights w : m.sources) {
+                if (!sources.contains(w)) {
+                    sources.add(w);
+                }
+            }
+        }
+        String names = String.join(", ", models.stream().map(Transformer::name).distinct().toList());
+        return new Transformer("path through " + names + " (" + steps.size() + " layers)", config, first, layers,
+                scales, List.copyOf(sources), options);
     }
 
     private static Transformer build(Weights weights, RuntimeOptions options) throws IOException {
@@ -250,7 +343,9 @@ public final class Transformer implements AutoCloseable {
 
     /** See {@link Weights#requireUnchanged()}. */
     void requireWeightsUnchanged() {
-        weights.requireUnchanged();
+        for (Weights w : sources) {
+            w.requireUnchanged();
+        }
     }
 
     /** See {@link Weights#faulted(InternalError)}. */
@@ -264,6 +359,11 @@ public final class Transformer implements AutoCloseable {
 
     Layer layer(int i) {
         return layers[i];
+    }
+
+    /** The scale of the hidden state before each layer (a path's), or null when there is none. */
+    float[] scales() {
+        return scales;
     }
 
     Linear lmHead() {
@@ -310,11 +410,16 @@ public final class Transformer implements AutoCloseable {
         return sin;
     }
 
-    /** Releases the thread pool and the weights (the mapping of a folder, or the computed tensors). */
+    /**
+     * Releases the thread pool and the weights (the mapping of a folder, or the computed tensors); a
+     * {@linkplain #path path} releases its pool only, its models stay open.
+     */
     @Override
     public void close() {
         ops.close();
-        weights.close();
+        if (ownsWeights) {
+            weights.close();
+        }
     }
 
     @Override

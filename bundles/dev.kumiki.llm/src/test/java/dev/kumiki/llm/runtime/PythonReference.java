@@ -28,13 +28,25 @@ final class PythonReference {
     }
 
     static Result run(Path model, int[] tokens, String compute, int generate) throws IOException, InterruptedException {
+        return run(model, tokens, compute, generate, null);
+    }
+
+    /** As {@link #run(Path, int[], String, int)}, the hidden state multiplied by {@code scales[i]} before layer i. */
+    static Result run(Path model, int[] tokens, String compute, int generate, double[] scales)
+            throws IOException, InterruptedException {
         assertTrue(Files.isExecutable(PYTHON), "the reference needs Debian's python3 with python3-torch "
                 + "(./run-tests installs it)");
         Path out = Files.createTempFile(model.getParent(), "reference", ".json");
         Path log = Files.createTempFile(model.getParent(), "reference", ".log");
-        Process p = new ProcessBuilder(PYTHON.toString(), SCRIPT.toString(), model.toString(), "--tokens",
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(PYTHON.toString(),
+                SCRIPT.toString(), model.toString(), "--tokens",
                 Arrays.stream(tokens).mapToObj(Integer::toString).collect(Collectors.joining(",")), "--compute",
-                compute, "--generate", Integer.toString(generate))
+                compute, "--generate", Integer.toString(generate)));
+        if (scales != null) {
+            command.add("--scales");
+            command.add(Arrays.stream(scales).mapToObj(Double::toString).collect(Collectors.joining(",")));
+        }
+        Process p = new ProcessBuilder(command)
                 .redirectOutput(out.toFile()).redirectError(log.toFile()).start();
         // output into files, so that waiting has a real deadline
         if (!p.waitFor(300, TimeUnit.SECONDS)) {

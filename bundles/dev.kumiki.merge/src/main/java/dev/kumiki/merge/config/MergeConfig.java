@@ -144,6 +144,59 @@ public record MergeConfig(Optional<Path> file, MergeMethod method, Optional<Stri
                 chatTemplate, where, folders, text);
     }
 
+    /**
+     * Whether {@code other} describes the same merge: the same method, models (compared by the folders their
+     * references name, so a recipe read from YAML equals one built in code), layer ranges, parameter values, types,
+     * tokenizer source and chat template. Where things are given ({@link Location}s, the file, the text) is ignored.
+     */
+    public boolean sameRecipe(MergeConfig other) {
+        return method.name().equals(other.method.name())
+                && baseModel.map(this::folder).equals(other.baseModel.map(other::folder))
+                && models.size() == other.models.size() && slices.size() == other.slices.size()
+                && java.util.stream.IntStream.range(0, models.size()).allMatch(i -> {
+                    InputModel a = models.get(i);
+                    InputModel b = other.models.get(i);
+                    return folder(a.model()).equals(other.folder(b.model()))
+                            && values(a.parameters()).equals(values(b.parameters()));
+                })
+                && java.util.stream.IntStream.range(0, slices.size()).allMatch(i -> sameSlice(slices.get(i),
+                        other, other.slices.get(i)))
+                && values(parameters).equals(values(other.parameters)) && dtype.equals(other.dtype)
+                && outDtype.equals(other.outDtype) && chatTemplate.equals(other.chatTemplate)
+                && tokenizerSource.map(this::tokenizer).equals(other.tokenizerSource.map(other::tokenizer));
+    }
+
+    private boolean sameSlice(OutputSlice a, MergeConfig other, OutputSlice b) {
+        if (a.sources().size() != b.sources().size()
+                || !a.baseModel().map(this::folder).equals(b.baseModel().map(other::folder))
+                || !values(a.parameters()).equals(values(b.parameters()))) {
+            return false;
+        }
+        for (int i = 0; i < a.sources().size(); i++) {
+            InputSlice x = a.sources().get(i);
+            InputSlice y = b.sources().get(i);
+            if (!folder(x.model()).equals(other.folder(y.model())) || x.from() != y.from() || x.to() != y.to()
+                    || !values(x.parameters()).equals(values(y.parameters()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Path folder(String model) {
+        return dev.kumiki.merge.MergePlanner.resolve(this, model).toAbsolutePath().normalize();
+    }
+
+    private Object tokenizer(String source) {
+        return source.equals("base") || source.equals("union") ? source : folder(source);
+    }
+
+    private static Map<String, ParameterValue> values(Map<String, ParameterSetting> settings) {
+        Map<String, ParameterValue> map = new java.util.HashMap<>();
+        settings.forEach((k, v) -> map.put(k, v.value()));
+        return map;
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -1,0 +1,406 @@
+package dev.kumiki.evolve.space;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
+import dev.kumiki.eval.report.AtomicFiles;
+import dev.kumiki.llm.runtime.LayerPath;
+import dev.kumiki.tensor.io.YamlInput;
+
+/**
+ * A layer path written down: Kumiki's YAML for a data-flow merge (the data-flow and hybrid spaces' best recipe), read
+ * back by {@code kumiki merge} and the runtime. The hidden state runs through the steps in order; the first model
+ * supplies the embeddings, the final norm and the output head.
+ * {@snippet lang=yaml :
+ * # Kumiki layer path (data-flow merge): ...
+ * kind: layer-path
+ * models:
+ *   - name: ja
+ *     folder: models/ja           # relative to this file's folder, or absolute
+ *   - name: math
+ *     folder: /models/math
+ * steps:                          # in order; scale multiplies the hidden state before the layer (default 1)
+ *   - {model: ja, layer: 0}
+ *   - {model: math, layer: 2, scale: 0.875}
+ *   - {model: ja, layer: 1}
+ * }
+ * A model is either a {@code folder} (a Hugging Face model folder) or a {@code merge}: the mergekit YAML of a merge
+ * computed in memory (the hybrid space's parameter-space result), held as text.
+ *
+ * @param models the models the steps name, at least one, names unique; the first supplies embeddings and head
+ * @param steps  at least one
+ */
+public record PathRecipe(List<Model> models, List<Step> steps) {
+
+    /** The value of the top-level {@code kind} key that marks a layer-path file. */
+    public static final String KIND = "layer-path";
+
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.\\-]*");
+
+    /**
+     * A model of a path.
+     *
+     * @param name   how the steps name it
+     * @param folder its Hugging Face folder, or empty for a merge computed in memory
+     * @param merge  the mergekit YAML of a merge computed in memory, or empty for a folder
+     */
+    public record Model(String name, Optional<Path> folder, Optional<String> merge) {
+        public Model {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(folder, "folder");
+            Objects.requireNonNull(merge, "merge");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("a path's model needs a name");
+            }
+            if (folder.isPresent() == merge.isPresent()) {
+                throw new IllegalArgumentException("model '" + name + "' of a path needs either a folder or a merge"
+                        + " recipe, " + (folder.isPresent() ? "found both" : "found neither"));
+            }
+        }
+
+        /** A model in a folder. */
+        public static Model folder(String name, Path folder) {
+            return new Model(name, Optional.of(folder), Optional.empty());
+        }
+
+        /** A merge computed in memory from its mergekit YAML. */
+        public static Model merge(String name, String mergekitYaml) {
+            return new Model(name, Optional.empty(), Optional.of(mergekitYaml));
+        }
+    }
+
+    /**
+     * One step.
+     *
+     * @param model the model's name
+     * @param layer the layer's index in that model
+     * @param scale what the hidden state is multiplied by before the layer
+     */
+    public record Step(String model, int layer, double scale) {
+        public Step {
+            Objects.requireNonNull(model, "model");
+            if (layer < 0) {
+                throw new IllegalArgumentException("step through model '" + model + "': layer must be >= 0, found "
+                        + layer);
+            }
+            if (!Double.isFinite(scale)) {
+                throw new IllegalArgumentException("step through layer " + layer + " of '" + model + "': scale must "
+                        + "be a finite number, found " + scale);
+            }
+        }
+    }
+
+    public PathRecipe {
+        models = List.copyOf(models);
+        steps = List.copyOf(steps);
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("a layer path needs at least one model");
+        }
+        if (steps.isEmpty()) {
+            throw new IllegalArgumentException("a layer path needs at least one step");
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (Model m : models) {
+            if (!names.add(m.name())) {
+                throw new IllegalArgumentException("model name '" + m.name() + "' is used twice; each model of a "
+                        + "path needs its own name");
+            }
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            if (!names.contains(steps.get(i).model())) {
+                throw new IllegalArgumentException("step " + (i + 1) + " names model '" + steps.get(i).model()
+                        + "', which is not among the models (" + String.join(", ", names) + ")");
+            }
+        }
+    }
+
+    /** The recipe of {@code path} through {@code models} (indices of the path's steps into that list). */
+    public static PathRecipe of(List<Model> models, LayerPath path) {
+        if (models.size() != path.models()) {
+            throw new IllegalArgumentException("the path runs through " + path.models() + " models, "
+                    + models.size() + " were named");
+        }
+        List<Step> steps = new ArrayList<>();
+        for (LayerPath.Step s : path.steps()) {
+            steps.add(new Step(models.get(s.model()).name(), s.layer(), s.scale()));
+        }
+        return new PathRecipe(models, steps);
+    }
+
+    /** The path with model indices into {@link #models()}, for {@code Transformer.path}. */
+    public LayerPath toLayerPath() {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < models.size(); i++) {
+            index.put(models.get(i).name(), i);
+        }
+        List<LayerPath.Step> s = new ArrayList<>();
+        for (Step step : steps) {
+            s.add(new LayerPath.Step(index.get(step.model()), step.layer(), step.scale()));
+        }
+        return new LayerPath(models.size(), s);
+    }
+
+    /** The documented YAML: canonical (the same recipe always gives the same text), a comment first. */
+    public String toYaml() {
+        StringBuilder y = new StringBuilder();
+        y.append("# Kumiki layer path (data-flow merge, see docs/evolution.md): the hidden state runs through the steps")
+                .append(" in order;\n# the first model supplies the embeddings, the final norm and the output head.")
+                .append(" scale multiplies the\n# hidden state before the step's layer (1 when absent).")
+                .append(" Run it with `kumiki merge` or the runtime.\n");
+        y.append("kind: ").append(KIND).append('\n');
+        y.append("models:\n");
+        for (Model m : models) {
+            y.append("  - name: ").append(scalar(m.name())).append('\n');
+            if (m.folder().isPresent()) {
+                y.append("    folder: ").append(quoted(m.folder().get().toString())).append('\n');
+            } else {
+                y.append("    merge: |\n");
+                for (String line : m.merge().get().strip().split("\n", -1)) {
+                    y.append(line.isEmpty() ? "" : "      " + line.stripTrailing()).append('\n');
+                }
+            }
+        }
+        y.append("steps:\n");
+        for (Step s : steps) {
+            y.append("  - {model: ").append(scalar(s.model())).append(", layer: ").append(s.layer());
+            if (s.scale() != 1) {
+                y.append(", scale: ").append(number(s.scale()));
+            }
+            y.append("}\n");
+        }
+        return y.toString();
+    }
+
+    /** Writes {@link #toYaml()} to {@code file} atomically (a temporary name, then a rename). */
+    public void write(Path file) throws IOException {
+        AtomicFiles.writeString(file, toYaml());
+    }
+
+    /** A number as written: no exponent, no trailing zeros. */
+    static String number(double v) {
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
+    private static String scalar(String s) {
+        return PLAIN.matcher(s).matches() && !List.of("true", "false", "null", "yes", "no", "on", "off", "y", "n")
+                .contains(s.toLowerCase(java.util.Locale.ROOT)) ? s : quoted(s);
+    }
+
+    private static String quoted(String s) {
+        // a JSON string is a YAML double-quoted scalar
+        return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
+    }
+
+    /** A layer-path file that cannot be used: the message names the file, the line and what to change. */
+    public static final class InvalidPathRecipeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        InvalidPathRecipeException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Whether {@code file} is a layer-path file (a YAML mapping whose {@code kind} is {@value #KIND}), as opposed to a
+     * mergekit recipe; false for anything that cannot be read.
+     */
+    public static boolean isPathRecipe(Path file) {
+        try {
+            Node root = YamlInput.compose(YamlInput.readFile(file, "recipe"), null, YamlInput.Wording.WITH_HINTS);
+            if (root instanceof MappingNode map) {
+                for (NodeTuple t : map.getValue()) {
+                    if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("kind")) {
+                        return t.getValueNode() instanceof ScalarNode v && v.getValue().equals(KIND);
+                    }
+                }
+            }
+            return false;
+        } catch (IOException | YamlInput.Refused | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads a layer-path file; relative folders are resolved against the file's folder.
+     *
+     * @throws InvalidPathRecipeException naming {@code FILE:LINE:COLUMN}, the key, what was expected and found
+     * @throws IOException when the file cannot be read
+     */
+    public static PathRecipe read(Path file) throws IOException {
+        String text = YamlInput.readFile(file, "layer-path file");
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(text, dir, file.toString());
+    }
+
+    /**
+     * Reads layer-path YAML.
+     *
+     * @param dir    where relative folders are resolved from
+     * @param source the text's origin for messages (a file name)
+     * @throws InvalidPathRecipeException naming {@code source:LINE:COLUMN}, the key, what was expected and found
+     */
+    public static PathRecipe parse(String text, Path dir, String source) throws InvalidPathRecipeException {
+        Node root;
+        try {
+            root = YamlInput.compose(text, null, YamlInput.Wording.WITH_HINTS);
+        } catch (YamlInput.Refused e) {
+            throw new InvalidPathRecipeException(e.at(source) + ": " + e.getMessage());
+        }
+        return new Parser(source, dir).recipe(root);
+    }
+
+    /** Walks the node graph, every problem reported at its line. */
+    private record Parser(String source, Path dir) {
+
+        InvalidPathRecipeException error(Node at, String problem) {
+            String where = at == null ? source : source + ":" + (at.getStartMark().getLine() + 1) + ":"
+                    + (at.getStartMark().getColumn() + 1);
+            return new InvalidPathRecipeException(where + ": " + problem);
+        }
+
+        Map<String, Node> mapping(Node n, String what, List<String> known) throws InvalidPathRecipeException {
+            if (!(n instanceof MappingNode map)) {
+                throw error(n, what + " must be a mapping (key: value lines), found " + describe(n));
+            }
+            Map<String, Node> out = new java.util.LinkedHashMap<>();
+            for (NodeTuple t : map.getValue()) {
+                if (!(t.getKeyNode() instanceof ScalarNode k)) {
+                    throw error(t.getKeyNode(), "keys of " + what + " must be plain words");
+                }
+                if (!known.contains(k.getValue())) {
+                    throw error(k, what + " has no key '" + k.getValue() + "'"
+                            + dev.kumiki.tensor.io.Names.nearest(k.getValue(), known)
+                                    .map(s -> " (did you mean '" + s + "'?)").orElse("")
+                            + "; its keys are " + String.join(", ", known));
+                }
+                out.put(k.getValue(), t.getValueNode());
+            }
+            return out;
+        }
+
+        Node required(Map<String, Node> map, String key, Node parent, String what) throws InvalidPathRecipeException {
+            Node n = map.get(key);
+            if (n == null) {
+                throw error(parent, what + " has no '" + key + "'");
+            }
+            return n;
+        }
+
+        String text(Node n, String what) throws InvalidPathRecipeException {
+            if (!(n instanceof ScalarNode s) || s.getValue().isBlank()) {
+                throw error(n, what + " must be a non-empty text, found " + describe(n));
+            }
+            return s.getValue();
+        }
+
+        static String describe(Node n) {
+            if (n instanceof ScalarNode s) {
+                return "'" + s.getValue() + "'";
+            }
+            return n instanceof SequenceNode ? "a list" : n instanceof MappingNode ? "a mapping" : "nothing";
+        }
+
+        PathRecipe recipe(Node root) throws InvalidPathRecipeException {
+            if (root == null) {
+                throw error(null, "is empty; a layer path has kind: " + KIND + ", models and steps");
+            }
+            Map<String, Node> top = mapping(root, "a layer-path file", List.of("kind", "models", "steps"));
+            Node kind = top.get("kind");
+            if (kind == null) {
+                throw error(root, "has no 'kind: " + KIND + "'; is this a mergekit recipe rather than a layer path?");
+            }
+            if (!(kind instanceof ScalarNode k) || !k.getValue().equals(KIND)) {
+                throw error(kind, "kind must be '" + KIND + "', found " + describe(kind));
+            }
+            Node modelsNode = required(top, "models", root, "a layer-path file");
+            if (!(modelsNode instanceof SequenceNode modelList) || modelList.getValue().isEmpty()) {
+                throw error(modelsNode, "models must be a list of at least one {name, folder} entry, found "
+                        + describe(modelsNode));
+            }
+            List<Model> models = new ArrayList<>();
+            Map<String, Node> seen = new java.util.LinkedHashMap<>();
+            for (Node m : modelList.getValue()) {
+                Map<String, Node> e = mapping(m, "a model entry", List.of("name", "folder", "merge"));
+                String name = text(required(e, "name", m, "a model entry"), "name");
+                if (seen.containsKey(name)) {
+                    throw error(e.get("name"), "model name '" + name + "' is used twice (first at line "
+                            + (seen.get(name).getStartMark().getLine() + 1) + "); each model needs its own name");
+                }
+                seen.put(name, e.get("name"));
+                Node folder = e.get("folder");
+                Node merge = e.get("merge");
+                if ((folder == null) == (merge == null)) {
+                    throw error(m, "model '" + name + "' needs either 'folder' (a model folder) or 'merge' (a "
+                            + "mergekit recipe computed in memory), " + (folder == null ? "found neither" : "found both"));
+                }
+                if (folder != null) {
+                    Path p = Path.of(text(folder, "folder of model '" + name + "'"));
+                    models.add(Model.folder(name, dir == null || p.isAbsolute() ? p : dir.resolve(p).normalize()));
+                } else {
+                    models.add(Model.merge(name, text(merge, "merge of model '" + name + "'")));
+                }
+            }
+            Node stepsNode = required(top, "steps", root, "a layer-path file");
+            if (!(stepsNode instanceof SequenceNode stepList) || stepList.getValue().isEmpty()) {
+                throw error(stepsNode, "steps must be a list of at least one {model, layer, scale} entry, found "
+                        + describe(stepsNode));
+            }
+            List<Step> steps = new ArrayList<>();
+            for (Node s : stepList.getValue()) {
+                Map<String, Node> e = mapping(s, "a step", List.of("model", "layer", "scale"));
+                Node modelNode = required(e, "model", s, "a step");
+                String model = text(modelNode, "model of a step");
+                if (!seen.containsKey(model)) {
+                    throw error(modelNode, "step names model '" + model + "', which is not among the models ("
+                            + String.join(", ", seen.keySet()) + ")"
+                            + dev.kumiki.tensor.io.Names.nearest(model, seen.keySet())
+                                    .map(n -> "; did you mean '" + n + "'?").orElse(""));
+                }
+                Node layerNode = required(e, "layer", s, "a step");
+                int layer;
+                try {
+                    layer = Integer.parseInt(text(layerNode, "layer"));
+                } catch (NumberFormatException x) {
+                    layer = -1;
+                }
+                if (layer < 0) {
+                    throw error(layerNode, "layer must be a whole number >= 0 (the layer's index in model '" + model
+                            + "'), found " + describe(layerNode));
+                }
+                double scale = 1;
+                Node scaleNode = e.get("scale");
+                if (scaleNode != null) {
+                    try {
+                        scale = Double.parseDouble(text(scaleNode, "scale"));
+                    } catch (NumberFormatException x) {
+                        scale = Double.NaN;
+                    }
+                    if (!Double.isFinite(scale)) {
+                        throw error(scaleNode, "scale must be a number (what the hidden state is multiplied by "
+                                + "before the layer), found " + describe(scaleNode));
+                    }
+                }
+                steps.add(new Step(model, layer, scale));
+            }
+            return new PathRecipe(models, steps);
+        }
+    }
+}

@@ -1,0 +1,326 @@
+package dev.kumiki.evolve;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kumiki.llm.runtime.RuntimeOptions;
+import dev.kumiki.llm.tokenizer.PretrainedTokenizer;
+import dev.kumiki.tensor.io.SyntheticModel;
+import dev.kumiki.tensor.kernel.Kernels;
+
+/** The search loop on a cheap space: cache, checkpoints, resume, cancel, Pareto front, refusals. */
+class SearchTest {
+    static final RuntimeOptions RUNTIME = new RuntimeOptions(Kernels.scalar(), 1, 8);
+    static final double[] TARGET = {0.3, 0.7};
+
+    @TempDir
+    static Path shared;
+    static Path model;
+    static PretrainedTokenizer tokenizer;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void model() throws IOException {
+        model = tinyModel(shared.resolve("model"));
+        tokenizer = PretrainedTokenizer.load(model);
+    }
+
+    @AfterAll
+    static void closeTokenizer() {
+        tokenizer.close();
+    }
+
+    static Path tinyModel(Path where) throws IOException {
+        return SyntheticModel.llama().layers(1).hidden(16).intermediate(24).vocab(300).contextLength(64)
+                .byteLevelTokenizer().write(where);
+    }
+
+    static GridSpace space(int dims) {
+        return new GridSpace(dims, 0.1, model, tokenizer);
+    }
+
+    static Search.Builder definition(PointFitness fitness, long seed, Path folder) {
+        return Search.builder(space(2), new SeededOptimizer(2, fitness.objectives().size(), 6, seed, 0.2), fitness)
+                .generations(6).seed(seed).folder(folder).runtimeOptions(RUNTIME);
+    }
+
+    @Test
+    void cacheSkipsRepeatsAndCountsHits() throws IOException {
+        PointFitness fitness = new PointFitness(0, TARGET);
+        SearchResult r;
+        try (Search s = definition(fitness, 7, null).build()) {
+            r = s.run();
+        }
+        GenerationReport last = r.last().orElseThrow();
+        assertEquals(6, r.history().size());
+        assertEquals(6 * 6, last.totalEvaluations() + last.totalCacheHits(), "every candidate is evaluated or hit");
+        assertTrue(last.totalCacheHits() > 0, "a 0.1 grid repeats keys: " + last.totalCacheHits());
+        assertEquals(fitness.evaluations.get(), last.totalEvaluations(), "hits never reach the fitness");
+        int sum = 0;
+        for (GenerationReport g : r.history()) {
+            assertEquals(6, g.candidates());
+            assertEquals(6, g.evaluations() + g.cacheHits());
+            sum += g.evaluations();
+            assertTrue(g.evaluationSeconds() >= 0 && g.overheadSeconds() > 0);
+            assertTrue(g.best()[0] <= r.best().fitness(0));
+            assertTrue(g.mean()[0] <= g.best()[0]);
+        }
+        assertEquals(sum, last.totalEvaluations());
+        // the best is the true optimum of what was evaluated: its fitness is recomputed from its parameters
+        double[] x = {r.best().parameters().get("x0"), r.best().parameters().get("x1")};
+        assertEquals(PointFitness.of(x, TARGET), r.best().fitness(0), 1e-15);
+        assertEquals(r.best().fitness(0) - 1, r.testFitness()[0], 1e-15, "scored by test() on the held-out split");
+        assertEquals(SearchResult.Stop.GENERATIONS, r.stop());
+        assertEquals(List.of(), r.paretoFront(), "one objective has no front");
+    }
+
+    @Test
+    void checkpointHoldsTheSearchAndNothingHalfWritten() throws IOException {
+        Path folder = dir.resolve("search");
+        SearchResult r;
+        try (Search s = definition(new PointFitness(0, TARGET), 3, folder).build()) {
+            r = s.run();
+        }
+        SearchCheckpoint c = SearchCheckpoint.read(folder).orElseThrow();
+        assertEquals(6, c.generation());
+        assertEquals(3, c.seed());
+        assertEquals("test-es", c.optimizerName());
+        assertEquals(6, c.optimizerState().get("generation").asInt());
+        assertEquals(6, c.told().size());
+        assertEquals(r.last().orElseThrow().totalEvaluations(), c.cache().size());
+        assertEquals(r.best(), c.best());
+        assertEquals(r.history(), c.history(), "the history round-trips through JSON exactly");
+        assertTrue(c.cache().containsKey(r.best().key()));
+        assertArrayEquals(r.best().fitness(), c.cache().get(r.best().key()));
+        JsonNode fp = c.fingerprint();
+        assertEquals("ps", fp.get("space").asText());
+        assertEquals(2, fp.get("dimensions").asInt());
+        assertEquals("[\"x0\",\"x1\"]", fp.get("coordinates").toString());
+        assertEquals("test-es", fp.get("optimizer").asText());
+        assertEquals(3, fp.get("seed").asLong());
+        // history.jsonl: one line per generation, the same reports
+        List<String> lines = Files.readAllLines(folder.resolve("history.jsonl"));
+        assertEquals(6, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        for (int g = 0; g < 6; g++) {
+            assertEquals(r.history().get(g), SearchCheckpoint.report(json.readTree(lines.get(g))));
+        }
+        assertEquals(r.best().recipe(), Files.readString(folder.resolve("best.yml")));
+        try (Stream<Path> files = Files.list(folder)) {
+            assertEquals(List.of(".kumiki-search-lock", "best.yml", "checkpoint.json", "history.jsonl"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary file is left");
+        }
+        // a new search refuses a folder holding a checkpoint
+        var e = assertThrows(EvolutionException.class, () -> definition(new PointFitness(0, TARGET), 3, folder)
+                .build());
+        assertTrue(e.getMessage().contains("already holds the checkpoint of a search; resume it"), e.getMessage());
+    }
+
+    @Test
+    void checkpointIsReplacedAtomically() throws IOException {
+        // every checkpoint read while a search runs is whole and at the generation just reported
+        Path folder = dir.resolve("atomic");
+        List<Integer> seen = new ArrayList<>();
+        try (Search s = definition(new PointFitness(0, TARGET), 5, folder).listener(rep -> {
+            try {
+                seen.add(SearchCheckpoint.read(folder).orElseThrow().generation() - rep.generation());
+            } catch (IOException ex) {
+                throw new AssertionError(ex);
+            }
+        }).build()) {
+            s.run();
+        }
+        assertEquals(List.of(0, 0, 0, 0, 0, 0), seen);
+    }
+
+    @Test
+    void resumeEqualsUninterrupted() throws IOException {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        SearchResult whole;
+        try (Search s = definition(new PointFitness(0, TARGET), 11, a).build()) {
+            whole = s.run();
+        }
+        try (Search s = definition(new PointFitness(0, TARGET), 11, b).build()) {
+            assertEquals(3, s.stream().limit(3).count());
+        }
+        assertEquals(3, SearchCheckpoint.read(b).orElseThrow().generation());
+        for (boolean replay : new boolean[] {true, false}) {
+            Path c = dir.resolve("c" + replay);
+            copy(b, c);
+            Search.Builder def = definition(new PointFitness(0, TARGET), 11, null);
+            if (!replay) {
+                def.optimizerRestore(SeededOptimizer::restore);
+            }
+            SearchResult resumed;
+            try (Search s = Search.resume(c, def)) {
+                assertEquals(3, s.generation());
+                resumed = s.run();
+            }
+            assertEquals(whole.best(), resumed.best());
+            assertArrayEquals(whole.testFitness(), resumed.testFitness());
+            assertEquals(6, resumed.history().size());
+            for (int g = 0; g < 6; g++) {
+                GenerationReport x = whole.history().get(g);
+                GenerationReport y = resumed.history().get(g);
+                assertArrayEquals(x.best(), y.best());
+                assertArrayEquals(x.mean(), y.mean());
+                assertEquals(x.bestSoFar(), y.bestSoFar());
+                assertEquals(x.evaluations(), y.evaluations());
+                assertEquals(x.cacheHits(), y.cacheHits());
+            }
+            SearchCheckpoint ca = SearchCheckpoint.read(a).orElseThrow();
+            SearchCheckpoint cc = SearchCheckpoint.read(c).orElseThrow();
+            assertEquals(ca.optimizerState(), cc.optimizerState());
+            assertEquals(ca.cache().keySet(), cc.cache().keySet());
+            assertEquals(6, Files.readAllLines(c.resolve("history.jsonl")).size());
+        }
+    }
+
+    static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path p : files.toList()) {
+                Files.copy(p, to.resolve(p.getFileName()));
+            }
+        }
+    }
+
+    @Test
+    void aCheckpointOfAnotherSearchIsRefusedSayingWhatDiffers() throws IOException {
+        Path folder = dir.resolve("s");
+        try (Search s = definition(new PointFitness(0, TARGET), 1, folder).build()) {
+            s.stream().limit(2).forEach(r -> { });
+        }
+        var e = assertThrows(EvolutionException.class, () -> Search.resume(folder,
+                definition(new PointFitness(0, TARGET), 2, null)));
+        assertTrue(e.getMessage().startsWith("cannot resume the search in " + folder + ": its checkpoint was "
+                + "written by a search defined otherwise: "), e.getMessage());
+        assertTrue(e.getMessage().contains("seed is 1 there and 2 here"), e.getMessage());
+        PointFitness f = new PointFitness(0, TARGET);
+        var e2 = assertThrows(EvolutionException.class, () -> Search.resume(folder, Search.builder(space(3),
+                new SeededOptimizer(3, 1, 6, 1, 0.2), f).seed(1).runtimeOptions(RUNTIME)));
+        assertTrue(e2.getMessage().contains("dimensions is 2 there and 3 here"), e2.getMessage());
+        assertTrue(e2.getMessage().contains("coordinates is [\"x0\",\"x1\"] there and [\"x0\",\"x1\",\"x2\"] here"),
+                e2.getMessage());
+        var e3 = assertThrows(EvolutionException.class, () -> Search.resume(dir.resolve("empty"),
+                definition(new PointFitness(0, TARGET), 1, null)));
+        assertTrue(e3.getMessage().contains("holds no search checkpoint"), e3.getMessage());
+        assertEquals(0, f.evaluations.get(), "refused before any candidate ran");
+    }
+
+    @Test
+    void cancelKeepsTheLastCheckpoint() throws IOException {
+        Path folder = dir.resolve("cancel");
+        AtomicInteger calls = new AtomicInteger();
+        PointFitness fitness = new PointFitness(0, TARGET);
+        SearchResult r;
+        // raised during generation 3: checked before each candidate (it is not in the cache's way)
+        try (Search s = definition(fitness, 9, folder).cancelled(() -> calls.incrementAndGet() > 10).build()) {
+            r = s.run();
+        }
+        assertEquals(SearchResult.Stop.CANCELLED, r.stop());
+        int done = r.history().size();
+        assertTrue(done >= 1 && done < 6, "stopped inside the search: " + done);
+        assertEquals(done, SearchCheckpoint.read(folder).orElseThrow().generation());
+        assertEquals(0, r.testFitness().length, "a cancelled search is not tested");
+        // and it resumes to the uninterrupted result
+        SearchResult resumed;
+        try (Search s = Search.resume(folder, definition(new PointFitness(0, TARGET), 9, null))) {
+            resumed = s.run();
+        }
+        SearchResult whole;
+        try (Search s = definition(new PointFitness(0, TARGET), 9, dir.resolve("whole")).build()) {
+            whole = s.run();
+        }
+        assertEquals(whole.best(), resumed.best());
+    }
+
+    @Test
+    void aFolderInUseIsRefused() throws IOException {
+        Path folder = dir.resolve("busy");
+        try (SearchCheckpoint.Lock held = SearchCheckpoint.Lock.take(folder);
+                Search s = definition(new PointFitness(0, TARGET), 1, folder).build()) {
+            var e = assertThrows(EvolutionException.class, s::run);
+            assertTrue(e.getMessage().startsWith("the search folder " + folder + " is in use by another search (pid "
+                    + ProcessHandle.current().pid() + ")"), e.getMessage());
+        }
+    }
+
+    @Test
+    void badDefinitionsAreRefusedBeforeAnyCandidate() {
+        PointFitness f = new PointFitness(0, TARGET);
+        var e = assertThrows(EvolutionException.class, () -> Search.builder(space(2),
+                new SeededOptimizer(3, 1, 4, 1, 0.2), f).build());
+        assertEquals("the test-es optimiser searches 3 coordinates but the ps space has 2 (x0, x1)", e.getMessage());
+        e = assertThrows(EvolutionException.class, () -> Search.builder(space(2),
+                new SeededOptimizer(2, 2, 4, 1, 0.2), f).build());
+        assertEquals("the test-es optimiser maximises 2 objectives but the fitness has 1 (sphere)", e.getMessage());
+        e = assertThrows(EvolutionException.class, () -> Search.builder(space(0),
+                new SeededOptimizer(0, 1, 4, 1, 0.2), f).build());
+        assertEquals("the ps search space has no coordinates to search (its bounds leave nothing free)",
+                e.getMessage());
+        e = assertThrows(EvolutionException.class, () -> Search.builder(space(2),
+                new SeededOptimizer(2, 1, 4, 1, 0.2), f).generations(0));
+        assertEquals("a search needs at least 1 generation, not 0", e.getMessage());
+        assertEquals(0, f.evaluations.get());
+    }
+
+    @Test
+    void multiObjectiveKeepsTheParetoFrontOfEverythingEvaluated() throws IOException {
+        Path folder = dir.resolve("pareto");
+        PointFitness fitness = new PointFitness(0, new double[] {0.2, 0.2}, new double[] {0.8, 0.9});
+        SearchResult r;
+        try (Search s = Search.builder(space(2), new SeededOptimizer(2, 2, 8, 4, 0.3), fitness).generations(5)
+                .seed(4).folder(folder).runtimeOptions(RUNTIME).threads(2).build()) {
+            r = s.run();
+        }
+        // by brute force over the cache: the candidates no other evaluated candidate dominates
+        Map<String, double[]> cache = SearchCheckpoint.read(folder).orElseThrow().cache();
+        List<String> expected = new ArrayList<>();
+        for (var a : cache.entrySet()) {
+            boolean dominated = false;
+            for (var b : cache.values()) {
+                dominated |= ScoredCandidate.dominates(b, a.getValue());
+            }
+            if (!dominated) {
+                expected.add(a.getKey());
+            }
+        }
+        List<String> front = r.paretoFront().stream().map(ScoredCandidate::key).sorted().toList();
+        assertEquals(expected.stream().sorted().toList(), front);
+        assertTrue(front.size() >= 2, "two conflicting objectives have a front: " + front);
+        for (ScoredCandidate c : r.paretoFront()) {
+            assertArrayEquals(cache.get(c.key()), c.fitness());
+        }
+        double bestSum = r.paretoFront().stream().mapToDouble(c -> c.fitness(0) + c.fitness(1)).max().orElseThrow();
+        assertEquals(bestSum, r.best().fitness(0) + r.best().fitness(1));
+        assertEquals(r.paretoFront(), r.last().orElseThrow().paretoFront());
+        assertNotNull(r.testFitness());
+        assertEquals(2, r.testFitness().length);
+        assertFalse(r.history().isEmpty());
+    }
+}
