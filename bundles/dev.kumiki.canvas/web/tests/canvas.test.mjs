@@ -194,10 +194,18 @@ test('edit, connect, refuse, undo, set, run and save on the canvas', { timeout: 
     // search the palette and filter it by port type
     await page.getByLabel('Search nodes').fill('export');
     assert.deepEqual(await page.locator('.pitem b').allTextContents(), ['ExportMergekitYaml']);
+    // EvolveMerge with its ports: models and base in; the best model, its recipe, the history and the Pareto front out
+    await page.getByLabel('Search nodes').fill('evolve');
+    assert.deepEqual(await page.locator('.pitem b').allTextContents(), ['EvolveMerge']);
+    assert.equal(await page.locator('[data-testid="palette-EvolveMerge"] small').textContent(),
+      'model, model → model, file, file, file');
+    await page.screenshot({ path: `${shots}/canvas-palette-evolve.png` });
     await page.getByLabel('Search nodes').fill('');
     await page.getByLabel('Port type').selectOption('file');
-    // the kinds with a file port: ExportMergekitYaml's recipe, Train's folder, ApplyAdapter's adapter
-    assert.deepEqual(await page.locator('.pitem b').allTextContents(), ['ExportMergekitYaml', 'Train', 'ApplyAdapter']);
+    // the kinds with a file port: ExportMergekitYaml's recipe, EvolveMerge's recipe, history and Pareto front,
+    // Train's folder, ApplyAdapter's adapter
+    assert.deepEqual(await page.locator('.pitem b').allTextContents(),
+      ['ExportMergekitYaml', 'EvolveMerge', 'Train', 'ApplyAdapter']);
     await page.getByLabel('Port type').selectOption('');
 
     // save: the dirty marker goes

@@ -9,6 +9,7 @@ import dev.kumiki.cli.internal.BenchCommand;
 import dev.kumiki.cli.internal.BuildInfo;
 import dev.kumiki.cli.internal.DemoCommand;
 import dev.kumiki.cli.internal.EvalCommand;
+import dev.kumiki.cli.internal.EvolveCommand;
 import dev.kumiki.cli.internal.GenerateCommand;
 import dev.kumiki.cli.internal.LogitsCommand;
 import dev.kumiki.cli.internal.TasksCommand;
@@ -42,7 +43,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {RunCommand.class, ValidateCommand.class, NodesCommand.class, RunsCommand.class,
                 ServeCommand.class, DemoCommand.class, MergeCommand.class, EvalCommand.class, GenerateCommand.class,
                 TasksCommand.class, LogitsCommand.class, MakeModelCommand.class, TrainCommand.class,
-                ApplyAdapterCommand.class,
+                ApplyAdapterCommand.class, EvolveCommand.class,
                 BackendsCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start the graphical workbench with: kumiki studio",
                 "Exit codes: 0 ok, 1 failed, 2 invalid input or usage."})

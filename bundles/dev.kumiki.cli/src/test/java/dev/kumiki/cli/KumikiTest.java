@@ -27,7 +27,8 @@ class KumikiTest {
         Cli.Result r = kumiki("--help");
         assertEquals(0, r.code());
         assertTrue(r.out().startsWith("Usage: kumiki [-hV] [COMMAND]"), r.out());
-        for (String command : new String[] {"merge", "make-model", "backends", "bench", "version", "help"}) {
+        for (String command : new String[] {"merge", "make-model", "train", "evolve", "backends", "bench", "version",
+            "help"}) {
             assertTrue(r.out().contains("\n  " + command + " "), command + " in\n" + r.out());
         }
         // picocli pads the names to the longest command's (apply-adapter): match the description, not the spaces

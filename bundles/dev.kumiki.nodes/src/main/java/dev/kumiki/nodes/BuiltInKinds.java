@@ -13,6 +13,7 @@ public final class BuiltInKinds implements NodeKindProvider {
     @Override
     public List<NodeKind<?>> kinds() {
         return List.of(new LoadModelKind(), new MergeKind(), new SaveModelKind(), new ExportMergekitYamlKind(),
-                new EvaluateKind(), new GenerateKind(), new DatasetKind(), new TrainKind(), new ApplyAdapterKind());
+                new EvaluateKind(), new GenerateKind(), new DatasetKind(), new TrainKind(), new ApplyAdapterKind(),
+                new EvolveMergeKind());
     }
 }

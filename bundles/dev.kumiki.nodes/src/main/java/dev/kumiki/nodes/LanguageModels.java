@@ -95,6 +95,9 @@ public final class LanguageModels {
                 throw e;
             }
         }
+        if (handle instanceof EvolvedModel e) {
+            return e.language(options);
+        }
         throw new IOException("a " + handle.getClass().getSimpleName() + " cannot be run: Kumiki runs a model folder, "
                 + "a merge or a model with an adapter applied");
     }

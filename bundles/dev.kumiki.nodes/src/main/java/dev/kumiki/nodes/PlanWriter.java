@@ -57,7 +57,6 @@ final class PlanWriter {
 
     static ModelHandle.SaveSummary write(MergeRecipe recipe, Path out, long shardBytes, Optional<DType> dtype,
             long seed, ExecuteContext context) throws IOException {
-        long start = System.nanoTime();
         MergePlan plan;
         try {
             // the plan made at configure time, written in the type the SaveModel asks for
@@ -65,6 +64,13 @@ final class PlanWriter {
         } catch (ConfigException e) {
             throw new IOException(e.problem(), e);
         }
+        return write(plan, out, shardBytes, seed, context);
+    }
+
+    /** Writes {@code plan} (already in the type to write), streaming, with the node's progress and cancellation. */
+    static ModelHandle.SaveSummary write(MergePlan plan, Path out, long shardBytes, long seed, ExecuteContext context)
+            throws IOException {
+        long start = System.nanoTime();
         try (MergePlan.Inputs inputs = plan.open()) {
             Kernels k = kernels(context);
             context.log(plan.method().name() + " of " + plan.folders().size() + " model(s): " + plan.tensors().size()

@@ -5,7 +5,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchMergeCommand.class,
-        BenchGenerateCommand.class, BenchTrainCommand.class},
+        BenchGenerateCommand.class, BenchTrainCommand.class, BenchEvolveCommand.class},
         description = "Benchmarks that print ratios against baselines measured in the same run.")
 public final class BenchCommand implements Runnable {
     @Spec

@@ -46,6 +46,7 @@ import org.eclipse.ui.ide.IDE;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.kumiki.tensor.hardware.HardwareProfile;
@@ -853,6 +854,112 @@ class StudioWorkbenchTest {
         assertEquals(List.of("cached"), ui(results::rows).stream().filter(r -> r.get(0).equals("train"))
                 .map(r -> r.get(2)).toList());
         assertEquals(loss, ui(() -> results.trainingPoints("train", "loss")));
+    }
+
+    /**
+     * A multi-objective evolutionary merge cancelled after eight generations, as its run record keeps it (written
+     * here the way the engine writes it: run.json and the EvolveMerge node's metrics.jsonl): opening the pipeline
+     * shows the Evolution tab with the best and mean fitness per generation and objective, the best candidate's
+     * parameters per model and layer group, the latest Pareto front, and a line saying that Run resumes the search.
+     * Tagged so that it can run alone ({@code -Dgroups=evolution}): Tycho's surefire ignores a method in {@code -Dtest}.
+     */
+    @Test
+    @Tag("evolution")
+    void anEvolutionShowsItsGenerationsBestCandidateAndParetoFront() throws Exception {
+        IProject project = project("evolution");
+        Path dir = project.getLocation().toPath();
+        Path record = dir.resolve(".kumiki/runs/20261201-170000-000");
+        Files.createDirectories(record.resolve("nodes/evolve"));
+        Files.writeString(record.resolve("run.json"), """
+                {"status": "cancelled", "seconds": 312.5, "nodes": {
+                  "ja": {"kind": "LoadModel", "status": "done", "seconds": 0.1, "outputs": {"model": "models/ja"}},
+                  "math": {"kind": "LoadModel", "status": "done", "seconds": 0.1, "outputs": {"model": "models/math"}},
+                  "evolve": {"kind": "EvolveMerge", "status": "cancelled", "seconds": 312.2,
+                    "messages": ["generation 8: best mgsm_ja 0.3800, ja_fluency 0.6100"]}}}
+                """);
+        // eight generations of two objectives; the fronts trade one objective for the other
+        StringBuilder metrics = new StringBuilder();
+        Map<String, List<Double>> expectedBest = new LinkedHashMap<>();
+        String[] objectives = {"mgsm_ja", "ja_fluency"};
+        for (int g = 1; g <= 8; g++) {
+            for (int o = 0; o < 2; o++) {
+                double best = o == 0 ? 0.10 + 0.035 * g : 0.45 + 0.02 * g;
+                double mean = best - 0.08 + 0.004 * g;
+                expectedBest.computeIfAbsent(objectives[o], k -> new ArrayList<>()).add(best);
+                metrics.append(point("best/" + objectives[o], g, best)).append(point("mean/" + objectives[o], g, mean));
+            }
+            for (int k = 0; k < 4; k++) {
+                metrics.append(point("pareto/mgsm_ja", g, 0.05 + 0.03 * g + 0.05 * k));
+            }
+            for (int k = 0; k < 4; k++) {
+                metrics.append(point("pareto/ja_fluency", g, 0.40 + 0.02 * g - 0.04 * k));
+            }
+            for (String model : new String[] {"ja", "math"}) {
+                for (String layers : new String[] {"layers 0-1", "layers 2-3"}) {
+                    double weight = model.equals("ja") ? 0.3 + 0.01 * g : 0.7 - 0.02 * g + (layers.endsWith("3")
+                            ? 0.1 : 0);
+                    metrics.append(point("param/" + model + "/weight/" + layers, g, weight))
+                            .append(point("param/" + model + "/density/" + layers, g, 0.5 + 0.03 * g));
+                }
+            }
+        }
+        Files.writeString(record.resolve("nodes/evolve/" + dev.kumiki.engine.RunRecords.METRICS), metrics);
+        IFile file = pipeline(project, """
+                kumiki: 1
+                nodes:
+                  ja: {kind: LoadModel, path: models/ja}
+                  math: {kind: LoadModel, path: models/math}
+                """);
+        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
+        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
+        awaitCanvas(editor, 2);
+        awaitRun(results, "cancelled");
+
+        assertTrue(ui(results::showsEvolution), "a run that searched and scored nothing opens on its Evolution tab");
+        for (String objective : objectives) {
+            List<dev.kumiki.engine.RunRecords.Point> best = ui(() -> results.evolutionPoints("evolve", "best/"
+                    + objective));
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), best.stream()
+                    .map(dev.kumiki.engine.RunRecords.Point::step).toList(), objective);
+            assertEquals(expectedBest.get(objective), best.stream().map(dev.kumiki.engine.RunRecords.Point::value)
+                    .toList(), objective);
+            assertEquals(8, ui(() -> results.evolutionPoints("evolve", "mean/" + objective)).size(), objective);
+        }
+        // the best candidate as of generation 8, per model and layer group, in the order the search reported them
+        assertEquals(List.of(
+                List.of("evolve", "ja", "weight", "layers 0-1", "0.3800"),
+                List.of("evolve", "ja", "density", "layers 0-1", "0.7400"),
+                List.of("evolve", "ja", "weight", "layers 2-3", "0.3800"),
+                List.of("evolve", "ja", "density", "layers 2-3", "0.7400"),
+                List.of("evolve", "math", "weight", "layers 0-1", "0.5400"),
+                List.of("evolve", "math", "density", "layers 0-1", "0.7400"),
+                List.of("evolve", "math", "weight", "layers 2-3", "0.6400"),
+                List.of("evolve", "math", "density", "layers 2-3", "0.7400")), ui(results::evolutionParameters));
+        // the front of generation 8 only: its k-th mgsm_ja with its k-th ja_fluency
+        List<double[]> front = ui(() -> results.paretoFront("evolve"));
+        assertEquals(4, front.size());
+        for (int k = 0; k < 4; k++) {
+            assertEquals(0.05 + 0.03 * 8 + 0.05 * k, front.get(k)[0], 1e-12);
+            assertEquals(0.40 + 0.02 * 8 - 0.04 * k, front.get(k)[1], 1e-12);
+        }
+        String note = ui(results::evolutionNote);
+        assertTrue(note.startsWith("This search was cancelled after generation 8: Run continues it with generation 9. "
+                + "The search saves a checkpoint after every generation: Cancel Run (or closing the Studio) keeps "
+                + "it, and Run continues the search from the last generation completed"), note);
+        assertTrue(ui(() -> results.trainingPoints("evolve", "best/mgsm_ja")).isEmpty(),
+                "the Training tab keeps to losses");
+        ui(() -> {
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
+            settle();
+            screenshot("studio-evolution.png");
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_RESTORED);
+            return null;
+        });
+    }
+
+    /** One line of a node's metrics.jsonl. */
+    private static String point(String metric, long step, double value) {
+        return "{\"metric\": \"" + metric + "\", \"step\": " + step + ", \"value\": " + value + "}\n";
     }
 
     /** Waits until the Results view shows a run of the active pipeline with {@code status}. */

@@ -52,7 +52,8 @@ import dev.kumiki.ui.internal.prefs.StudioPreferences;
  * What a run produced. Scores: every Evaluate node's scores as a table (model, task, metric, value ± standard error)
  * and a bar chart per task with the models side by side; the HTML report of all of them opens from here. Nodes: each
  * node's state, time and output, the selected node's text (a Generate node's generation, else its messages), and a
- * chart of where the time went. While a run of the active pipeline goes on, a line above says how far it is (items
+ * chart of where the time went. Training: the Train nodes' loss curves. Evolution: the EvolveMerge nodes' fitness per
+ * generation, best candidate and Pareto front. While a run of the active pipeline goes on, a line above says how far it is (items
  * done of all, tokens/s, as the node reports them) with a button that cancels it. Shows the run selected in Run
  * History, else the latest run of the active pipeline.
  */
@@ -80,6 +81,8 @@ public final class ResultsView extends ViewPart {
     private List<Scored> scored = List.of();
     private TrainingChart training;
     private CTabItem trainingTab;
+    private EvolutionChart evolution;
+    private CTabItem evolutionTab;
     private ActivePipeline active;
     private CanvasSession followed;
     /** The latest live event not yet shown: events come faster than the screen needs them. */
@@ -184,6 +187,12 @@ public final class ResultsView extends ViewPart {
         trainingTab.setToolTipText("Training and validation loss per step of the run's Train nodes, live while one "
                 + "runs");
         trainingTab.setControl(training.control());
+        evolution = new EvolutionChart(tabs);
+        evolutionTab = new CTabItem(tabs, SWT.NONE);
+        evolutionTab.setText("Evolution");
+        evolutionTab.setToolTipText("The EvolveMerge nodes' searches, live while one runs: best and mean fitness per "
+                + "generation, the best candidate's parameters, and the Pareto front of a multi-objective search");
+        evolutionTab.setControl(evolution.control());
         tabs.setSelection(nodesTab);
 
         getSite().getWorkbenchWindow().getSelectionService().addSelectionListener(selectionListener);
@@ -243,9 +252,15 @@ public final class ResultsView extends ViewPart {
         showText();
         report.setEnabled(!scored.isEmpty());
         tabs.setSelection(scored.isEmpty() ? nodesTab : scoresTab);
-        training.show(run == null ? Map.of() : run.metrics(), run == null ? "" : "This run trained nothing: its "
+        Map<String, Map<String, List<dev.kumiki.engine.RunRecords.Point>>> metrics = run == null ? Map.of()
+                : run.metrics();
+        training.show(metrics, run == null ? "" : "This run trained nothing: its "
                 + "training and validation losses show here when it has a Train node that ran.");
-        if (scored.isEmpty() && training.hasData()) {
+        evolution.show(metrics, run == null ? "" : run.status(), run == null ? "" : "This run searched nothing: "
+                + "its generations show here when it has an EvolveMerge node that ran.");
+        if (scored.isEmpty() && evolution.hasData()) {
+            tabs.setSelection(evolutionTab);
+        } else if (scored.isEmpty() && training.hasData()) {
             tabs.setSelection(trainingTab);
         }
         chart.redraw();
@@ -342,6 +357,14 @@ public final class ResultsView extends ViewPart {
             Display.getDefault().asyncExec(() -> {
                 if (!tabs.isDisposed()) {
                     tabs.setSelection(trainingTab);
+                }
+            });
+        }
+        if (evolution.event(event)) {
+            // the first generation of a search: the same
+            Display.getDefault().asyncExec(() -> {
+                if (!tabs.isDisposed()) {
+                    tabs.setSelection(evolutionTab);
                 }
             });
         }
@@ -688,6 +711,36 @@ public final class ResultsView extends ViewPart {
     /** Shows the Training tab (for tests and screenshots). */
     public void showTraining() {
         tabs.setSelection(trainingTab);
+    }
+
+    /** Whether the Evolution tab is the one shown (for tests). */
+    public boolean showsEvolution() {
+        return tabs.getSelection() == evolutionTab;
+    }
+
+    /** Shows the Evolution tab (for tests and screenshots). */
+    public void showEvolution() {
+        tabs.setSelection(evolutionTab);
+    }
+
+    /** The points of the evolution tab's series {@code series} of node {@code node} (for tests). */
+    public List<dev.kumiki.engine.RunRecords.Point> evolutionPoints(String node, String series) {
+        return evolution.points(node, series);
+    }
+
+    /** The rows of the evolution tab's parameter table: node, model, parameter, layers, value (for tests). */
+    public List<List<String>> evolutionParameters() {
+        return evolution.parameterRows();
+    }
+
+    /** The latest Pareto front of node {@code node} as (first objective, second objective) pairs (for tests). */
+    public List<double[]> paretoFront(String node) {
+        return evolution.front(node);
+    }
+
+    /** What the evolution tab's line above its charts says (for tests). */
+    public String evolutionNote() {
+        return evolution.note();
     }
 
     /** Shows the Scores tab (for tests and screenshots). */

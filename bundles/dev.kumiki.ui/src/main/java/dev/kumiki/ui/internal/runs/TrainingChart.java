@@ -189,7 +189,7 @@ final class TrainingChart {
         // from a round number below the lowest loss to one above the highest: the curve fills the panel, with as
         // many grid lines as there is room for their labels
         int plotTop = panel.y + 4 + 2 * (lineHeight + 2) + 8;
-        int plotBottom = panel.y + panel.height - lineHeight - 10;
+        int plotBottom = panel.y + panel.height - 2 * lineHeight - 12;
         int lines = Math.max(1, Math.min(4, (plotBottom - plotTop) / (lineHeight + 4)));
         double span = Math.max(1e-6, hi - lo);
         double step = niceStep(span / lines);
@@ -225,17 +225,19 @@ final class TrainingChart {
             gc.drawString(label, lx + 20, ly, true);
             lx += 20 + gc.textExtent(label).x + 18;
         }
-        gc.setForeground(axis);
-        gc.drawString("against the optimizer step", lx, ly, true);
-
         String widest = label(topValue, step);
-        int left = panel.x + 14 + Math.max(gc.textExtent(widest).x, gc.textExtent(label(bottomValue, step)).x);
+        int left = panel.x + 14 + Axes.yTitleWidth(gc) + Math.max(gc.textExtent(widest).x,
+                gc.textExtent(label(bottomValue, step)).x);
         int right = panel.x + panel.width - 16;
         int top = ly + lineHeight + 8;
-        int bottom = panel.y + panel.height - lineHeight - 10;
+        // under the plot: the step numbers, then the axis' title
+        int bottom = panel.y + panel.height - 2 * lineHeight - 12;
         if (bottom - top < 20 || right - left < 20) {
             return;
         }
+        gc.setForeground(axis);
+        Axes.xTitle(gc, "optimizer step", left, right, bottom + 4 + lineHeight + 2);
+        Axes.yTitle(gc, "loss", panel.x + 6, top, bottom);
         for (double v = bottomValue; v <= topValue + step / 2; v += step) {
             int y = yOf(v, bottomValue, topValue, top, bottom);
             gc.setForeground(v == bottomValue ? axis : grid);

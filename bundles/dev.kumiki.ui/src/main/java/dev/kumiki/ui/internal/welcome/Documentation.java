@@ -35,6 +35,8 @@ public final class Documentation {
             new Document("evaluation.md", "Evaluation", "task files, metrics and their definitions, reports"),
             new Document("runtime.md", "Runtime", "running models: architectures, kernels, generation"),
             new Document("training.md", "Training", "from scratch, full fine-tuning, LoRA, PEFT adapters, checkpoints"),
+            new Document("evolution.md", "Evolutionary merging", "searching merge recipes and layer paths: spaces, "
+                    + "optimisers, fitness, checkpoints, resume"),
             new Document("node-sdk.md", "Node SDK", "adding node kinds of your own"),
             new Document("benchmarks.md", "Benchmarks", "how fast merges and generation run, and how it is measured"),
             new Document("architecture.md", "Architecture", "how Kumiki is built"));

@@ -1,0 +1,142 @@
+package dev.kumiki.nodes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.kumiki.engine.Configuration;
+import dev.kumiki.engine.Diagnostic;
+import dev.kumiki.engine.Engine;
+import dev.kumiki.engine.Execution;
+import dev.kumiki.engine.NodeKinds;
+import dev.kumiki.engine.RunListener;
+import dev.kumiki.engine.RunOptions;
+import dev.kumiki.engine.RunRecords;
+import dev.kumiki.model.yaml.PipelineYaml;
+import dev.kumiki.tensor.io.SyntheticModel;
+
+/**
+ * EvolveMerge in a pipeline: the mistakes that would fail the first candidate (an unknown task, empty bounds, a method
+ * without its base, models whose shapes cannot be merged) are reported on the node and its setting when the pipeline
+ * is configured; a tiny search runs, reports its series per generation, writes its recipe and history, and a rerun
+ * resumes from the node's search folder instead of starting again.
+ */
+class EvolveMergeNodeTest {
+    static final NodeKinds KINDS = NodeKinds.discover();
+    static final Engine ENGINE = new Engine(KINDS);
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void models() throws IOException {
+        for (int v = 0; v < 3; v++) {
+            SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).variant(v).contextLength(128)
+                    .byteLevelTokenizer().write(dir.resolve("models/" + List.of("base", "ja", "math").get(v)));
+        }
+        SyntheticModel.llama().layers(2).hidden(16).intermediate(48).vocab(320).contextLength(128)
+                .byteLevelTokenizer().write(dir.resolve("models/narrow"));
+    }
+
+    static final String MODELS = """
+            kumiki: 1
+            nodes:
+              base: {kind: LoadModel, path: models/base}
+              ja: {kind: LoadModel, path: models/ja}
+              math: {kind: LoadModel, path: models/math}
+              narrow: {kind: LoadModel, path: models/narrow}
+            """;
+    static final String CONNECTED = "connections: [ja.model -> evolve.models, math.model -> evolve.models, "
+            + "base.model -> evolve.base]\n";
+
+    static Configuration configure(String text) {
+        PipelineYaml.Result r = KINDS.yaml().read(text, "p.kumiki");
+        assertEquals(List.of(), r.errors());
+        return ENGINE.configure(r.pipeline(), dir);
+    }
+
+    static List<String> diagnostics(String evolve, String connections) {
+        return configure(MODELS + "  evolve: " + evolve + "\n" + connections).diagnostics().stream()
+                .map(Diagnostic::toString).toList();
+    }
+
+    @Test
+    void aCompleteSearchConfiguresWithItsOutputsInTheNodesFolder() {
+        Configuration c = configure(MODELS + "  evolve: {kind: EvolveMerge, tasks: [counters_ja]}\n" + CONNECTED);
+        assertEquals(List.of(), c.diagnostics());
+        FileValue recipe = (FileValue) c.spec("evolve", "recipe").orElseThrow();
+        assertTrue(recipe.path().startsWith(dir.resolve(".kumiki/evolve/evolve")), recipe.path().toString());
+        assertEquals("best.yml", recipe.path().getFileName().toString());
+        ModelSpec model = (ModelSpec) c.spec("evolve", "model").orElseThrow();
+        assertEquals(((ModelSpec) c.spec("ja", "model").orElseThrow()).tensors(), model.tensors());
+    }
+
+    @Test
+    void mistakesAreReportedOnTheirSettingBeforeAnythingRuns() {
+        List<String> unknown = diagnostics("{kind: EvolveMerge, tasks: [counters_jp]}", CONNECTED);
+        assertEquals(1, unknown.size(), unknown.toString());
+        assertTrue(unknown.get(0).startsWith("error: node 'evolve', tasks: there is no task 'counters_jp' (did you "
+                + "mean 'counters_ja'?)"), unknown.get(0));
+        assertEquals(List.of("error: node 'evolve', bounds: bounds of density [0.9, 0.2] are empty: the minimum is "
+                + "above the maximum; swap them"), diagnostics("{kind: EvolveMerge, tasks: [counters_ja], bounds: "
+                        + "[{parameter: density, min: 0.9, max: 0.2}]}", CONNECTED));
+        assertEquals(List.of("error: node 'evolve', bounds: bounds are given for 'densty', which is not searched "
+                + "(did you mean 'density'?); the parameters searched are weight, density"), diagnostics(
+                        "{kind: EvolveMerge, tasks: [counters_ja], bounds: [{parameter: densty, min: 0, max: 1}]}",
+                        CONNECTED));
+        assertEquals(List.of("error: node 'evolve', base: method ties works on differences from a base model: "
+                + "connect one to 'base'"), diagnostics("{kind: EvolveMerge, tasks: [counters_ja]}",
+                        "connections: [ja.model -> evolve.models, math.model -> evolve.models]\n"));
+        assertEquals(List.of("error: node 'evolve', tasks: nsga2 searches a Pareto front of two objectives or more, "
+                + "one per task, and one task is given; add a task, or use cma-es or ga"), diagnostics(
+                        "{kind: EvolveMerge, tasks: [counters_ja], optimizer: nsga2}", CONNECTED));
+        List<String> shapes = diagnostics("{kind: EvolveMerge, tasks: [counters_ja]}", "connections: [ja.model -> "
+                + "evolve.models, narrow.model -> evolve.models, base.model -> evolve.base]\n");
+        assertEquals(1, shapes.size(), shapes.toString());
+        assertTrue(shapes.get(0).startsWith("error: node 'evolve', models: the models cannot be merged: "),
+                shapes.get(0));
+    }
+
+    @Test
+    void aTinySearchReportsEachGenerationAndARerunResumesIt() throws IOException {
+        String text = MODELS + "  evolve: {kind: EvolveMerge, tasks: [counters_ja], generations: 2, population: 4, "
+                + "subsample: 2, layer_groups: 1}\n" + CONNECTED;
+        Configuration c = configure(text);
+        assertEquals(List.of(), c.diagnostics());
+        Execution.Result r = ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(false), RunListener.NONE)
+                .run();
+        assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
+        Map<String, List<RunRecords.Point>> series = RunRecords.metrics(r.recordDir(), "evolve");
+        assertEquals(List.of(1L, 2L), series.get(EvolveMergeKind.BEST).stream().map(RunRecords.Point::step)
+                .toList());
+        assertEquals(2, series.get(EvolveMergeKind.MEAN).size());
+        // ties over two models: a weight and a density each, named MODEL/PARAMETER
+        assertTrue(series.keySet().stream().anyMatch(k -> k.startsWith("param/ja/weight")), series.keySet()
+                .toString());
+        assertTrue(series.keySet().stream().anyMatch(k -> k.startsWith("param/math/density")), series.keySet()
+                .toString());
+        for (RunRecords.Point p : series.get(EvolveMergeKind.BEST)) {
+            assertTrue(p.value() >= 0 && p.value() <= 1, "accuracy " + p.value());
+        }
+        FileValue recipe = (FileValue) r.values().get("evolve").get("recipe");
+        assertTrue(Files.readString(recipe.path()).contains("merge_method: ties"), Files.readString(recipe.path()));
+        FileValue history = (FileValue) r.values().get("evolve").get("history");
+        assertEquals(2, Files.readAllLines(history.path()).stream().filter(l -> !l.isBlank()).count());
+
+        // the same search again: resumed from its checkpoint, every generation already done, so it only reports
+        Execution.Result again = ENGINE.execute(configure(text), RunOptions.defaults(dir).withUseCache(false),
+                RunListener.NONE).run();
+        assertEquals(Execution.Status.SUCCEEDED, again.status(), again.nodes().toString());
+        assertEquals(series.get(EvolveMergeKind.BEST), RunRecords.metrics(again.recordDir(), "evolve")
+                .get(EvolveMergeKind.BEST));
+    }
+}
