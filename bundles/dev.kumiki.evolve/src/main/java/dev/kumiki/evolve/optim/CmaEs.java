@@ -28,6 +28,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * the sample that was actually evaluated (the repaired one), so the mean is a convex combination of points in the
  * cube and never leaves it, and what the fitness saw is what the distribution learns from.
  *
+ * <p>Collapse: when the distribution can no longer move a genome at double precision (σ·√λ_max(C) below 1e-13),
+ * when C's condition number exceeds 1e14, or when rounding made anything non-finite, the distribution restarts from
+ * its current mean with σ₀, C = I and empty paths (pycma and Optuna stop or restart on the same signs; the population
+ * is not grown), so that a long search keeps exploring instead of proposing the same genome. {@link #restarts()}
+ * counts them.
+ *
  * <p>Randomness comes only from (seed, generation): generation g draws from a {@link Well19937c} seeded with a mix of
  * both, so an optimiser restored from {@link #state()} proposes bit-identical genomes.
  */
@@ -52,7 +58,9 @@ public final class CmaEs implements Optimizer {
     private final double chiN;
     private final int eigenGap;
 
+    private final double sigma0;
     private int generation;
+    private int restarts;
     private double sigma;
     private double[] mean;
     private double[] pc;
@@ -110,6 +118,7 @@ public final class CmaEs implements Optimizer {
         this.chiN = Math.sqrt(n) * (1 - 1.0 / (4 * n) + 1.0 / (21.0 * n * n));
         this.eigenGap = Math.max(1, (int) Math.floor(1 / (10 * n * (c1 + cMu))));
 
+        this.sigma0 = sigma;
         this.sigma = sigma;
         if (initial == null) {
             this.mean = new double[n];
@@ -121,6 +130,11 @@ public final class CmaEs implements Optimizer {
             }
             this.mean = clip(initial);
         }
+        reset();
+    }
+
+    private void reset() {
+        this.sigma = sigma0;
         this.pc = new double[n];
         this.ps = new double[n];
         this.c = identity(n);
@@ -162,6 +176,11 @@ public final class CmaEs implements Optimizer {
     /** The current step size σ. */
     public double sigma() {
         return sigma;
+    }
+
+    /** How often the distribution collapsed and was restarted from its mean. */
+    public int restarts() {
+        return restarts;
     }
 
     /** The current mean of the search distribution (a copy; always inside the unit cube). */
@@ -313,6 +332,29 @@ public final class CmaEs implements Optimizer {
             decompose();
             eigenGeneration = generation + 1;
         }
+        if (collapsed()) {
+            reset();
+            eigenGeneration = generation + 1;
+            restarts++;
+        }
+    }
+
+    private boolean collapsed() {
+        double maxD = 0;
+        double minD = Double.POSITIVE_INFINITY;
+        for (double v : d) {
+            maxD = Math.max(maxD, v);
+            minD = Math.min(minD, v);
+        }
+        boolean finite = Double.isFinite(sigma) && sigma > 0 && Double.isFinite(maxD);
+        for (int i = 0; finite && i < n; i++) {
+            finite = Double.isFinite(mean[i]) && Double.isFinite(ps[i]) && Double.isFinite(pc[i]);
+            for (int j = 0; finite && j < n; j++) {
+                finite = Double.isFinite(c[i][j]);
+            }
+        }
+        // D holds square roots of eigenvalues: a condition number of 1e14 is a ratio of 1e7 here
+        return !finite || sigma * maxD < 1e-13 || maxD > 1e7 * minD;
     }
 
     private void decompose() {
@@ -335,6 +377,8 @@ public final class CmaEs implements Optimizer {
         s.put("population", lambda);
         s.put("seed", seed);
         s.put("generation", generation);
+        s.set("sigma0", StateJson.number(sigma0));
+        s.put("restarts", restarts);
         s.set("sigma", StateJson.number(sigma));
         s.set("mean", StateJson.array(mean));
         s.set("pc", StateJson.array(pc));
@@ -350,8 +394,10 @@ public final class CmaEs implements Optimizer {
     static CmaEs restore(JsonNode s) {
         int n = StateJson.intOf(s, "dimensions");
         CmaEs o = new CmaEs(n, StateJson.intOf(s, "population"), StateJson.longOf(s, "seed"), null,
-                StateJson.doubleOf(s, "sigma"));
+                StateJson.doubleOf(s, "sigma0"));
         o.generation = StateJson.intOf(s, "generation");
+        o.restarts = StateJson.intOf(s, "restarts");
+        o.sigma = StateJson.doubleOf(s, "sigma");
         o.mean = StateJson.arrayOf(s, "mean", n);
         o.pc = StateJson.arrayOf(s, "pc", n);
         o.ps = StateJson.arrayOf(s, "ps", n);

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jenetics.Alterer;
 import io.jenetics.DoubleGene;
 import io.jenetics.EliteSelector;
-import io.jenetics.GaussianMutator;
 import io.jenetics.IntermediateCrossover;
 import io.jenetics.Optimize;
 import io.jenetics.Phenotype;
@@ -17,7 +16,9 @@ import io.jenetics.util.ISeq;
 /**
  * A single-objective genetic algorithm on Jenetics' operators, with ask/tell. Each generation, parents are chosen by
  * 3-tournaments ({@link TournamentSelector}), recombined by {@link IntermediateCrossover} (probability 0.6, p = 0.25)
- * and mutated by {@link GaussianMutator} (each gene with probability max(0.1, 1/n)); the next population is selected
+ * and mutated by a Jenetics {@code Mutator} with Gaussian steps of 0.1 around the gene (each gene with probability
+ * max(0.1, 1/n); Jenetics 9's {@code GaussianMutator} redraws genes around the middle of their range instead, which
+ * never refines a good genome); the next population is selected
  * from parents and offspring together by {@link EliteSelector}: the best {@code max(1, population / 10)} always
  * survive, the rest are chosen by 3-tournaments.
  */
@@ -41,7 +42,7 @@ public final class GeneticAlgorithm extends JeneticsOptimizer<Double> {
     public GeneticAlgorithm(int dimensions, int population, long seed, double[] initial) {
         super(NAME, dimensions, population == 0 ? DEFAULT_POPULATION : population, seed, 1, initial);
         this.alterer = Alterer.of(new IntermediateCrossover<DoubleGene, Double>(0.6, 0.25),
-                new GaussianMutator<DoubleGene, Double>(Math.max(0.1, 1.0 / dimensions)));
+                new CreepMutator<Double>(Math.max(0.1, 1.0 / dimensions), 0.1));
     }
 
     @Override

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.jenetics.Alterer;
 import io.jenetics.DoubleGene;
-import io.jenetics.GaussianMutator;
 import io.jenetics.IntermediateCrossover;
 import io.jenetics.Optimize;
 import io.jenetics.Phenotype;
@@ -24,7 +23,7 @@ import io.jenetics.util.ISeq;
  * Multi-objective search with NSGA-II (Deb et al. 2002) on Jenetics' operators, with ask/tell; every objective is
  * maximised. Parents are chosen by binary tournaments on the crowded comparison (lower non-domination rank, then larger
  * crowding distance, from Jenetics' {@link Pareto}), recombined by {@link IntermediateCrossover} and mutated by
- * {@link GaussianMutator}; the next population is the best {@code population} of parents and offspring by Jenetics'
+ * Gaussian steps of 0.1 around the gene (a Jenetics {@code Mutator}, as in {@link GeneticAlgorithm}); the next population is the best {@code population} of parents and offspring by Jenetics'
  * {@link NSGA2Selector} (rank, then crowding distance). {@link #front()} is the current Pareto front.
  */
 public final class Nsga2 extends JeneticsOptimizer<Vec<double[]>> {
@@ -52,7 +51,7 @@ public final class Nsga2 extends JeneticsOptimizer<Vec<double[]>> {
                     + "; use 'cma-es' or 'ga' for a single objective");
         }
         this.alterer = Alterer.of(new IntermediateCrossover<DoubleGene, Vec<double[]>>(0.6, 0.25),
-                new GaussianMutator<DoubleGene, Vec<double[]>>(Math.max(0.1, 1.0 / dimensions)));
+                new CreepMutator<Vec<double[]>>(Math.max(0.1, 1.0 / dimensions), 0.1));
     }
 
     @Override
@@ -107,7 +106,8 @@ public final class Nsga2 extends JeneticsOptimizer<Vec<double[]>> {
             }
             double[] d = Pareto.crowdingDistance(members.stream().map(vecs::get).collect(ISeq.toISeq()));
             for (int k = 0; k < members.size(); k++) {
-                result[members.get(k)] = d[k];
+                // a front of failed evaluations (−∞) has no finite distances: NaN would win every tournament
+                result[members.get(k)] = Double.isNaN(d[k]) ? 0 : d[k];
             }
         }
         return result;
