@@ -33,6 +33,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kumiki.evolve.fitness.Fitness;
 import dev.kumiki.evolve.fitness.TaskFitness;
 import dev.kumiki.evolve.optim.Optimizer;
+import dev.kumiki.evolve.optim.Optimizers;
 import dev.kumiki.evolve.space.Candidate;
 import dev.kumiki.evolve.space.SearchSpace;
 import dev.kumiki.llm.runtime.RuntimeOptions;
@@ -160,6 +161,12 @@ public final class Search implements AutoCloseable {
         }
         if (b.restorer != null) {
             optimizer = b.restorer.apply(c.optimizerState());
+        } else if (Optimizers.NAMES.contains(optimizer.name())) {
+            try {
+                optimizer = Optimizers.restore(c.optimizerState(), optimizer.name(), optimizer.dimensions());
+            } catch (IllegalArgumentException e) {
+                throw new EvolutionException("cannot resume the search in " + folder + ": " + e.getMessage(), e);
+            }
         } else {
             replay(c);
         }
@@ -626,8 +633,9 @@ public final class Search implements AutoCloseable {
         }
 
         /**
-         * How a resume rebuilds the optimiser from its checkpointed {@link Optimizer#state()} (e.g.
-         * {@code Optimizers::restore}). Unset, a resume replays the recorded generations into the fresh optimiser.
+         * How a resume rebuilds the optimiser from its checkpointed {@link Optimizer#state()}. Unset, Kumiki's own
+         * optimisers are restored by {@link Optimizers#restore(ObjectNode, String, int)}, and any other is brought
+         * to the checkpoint by replaying the recorded generations into the fresh optimiser given to the builder.
          */
         public Builder optimizerRestore(Function<ObjectNode, Optimizer> restore) {
             restorer = restore;

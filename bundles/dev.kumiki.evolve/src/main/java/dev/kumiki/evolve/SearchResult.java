@@ -6,9 +6,11 @@ import java.util.Optional;
 /**
  * How a search ended.
  *
- * @param best        the best candidate found (see {@link GenerationReport#bestSoFar()})
+ * @param best        the best candidate found (see {@link GenerationReport#bestSoFar()}); null when no generation
+ *                    completed
  * @param objectives  the objectives' names
- * @param testFitness the best candidate's fitness on the held-out test split (never seen by the search), per objective
+ * @param testFitness the best candidate's fitness on the held-out test split (never seen by the search), per
+ *                    objective; empty when the search was cancelled or has no best
  * @param history     one report per generation, from the first (a resumed search includes the generations before it
  *                    was interrupted, as read from its checkpoint)
  * @param paretoFront the non-dominated set of everything evaluated (multi-objective; empty for one objective)

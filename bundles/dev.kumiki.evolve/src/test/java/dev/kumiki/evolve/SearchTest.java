@@ -200,6 +200,37 @@ class SearchTest {
         }
     }
 
+    @Test
+    void kumikisOptimisersResumeFromTheirStateToTheUninterruptedResult() throws IOException {
+        for (String name : List.of("cma-es", "nsga2")) {
+            int k = name.equals("nsga2") ? 2 : 1;
+            double[][] targets = k == 1 ? new double[][] {TARGET} : new double[][] {TARGET, {0.9, 0.1}};
+            java.util.function.Supplier<Search.Builder> def = () -> Search.builder(space(2),
+                    dev.kumiki.evolve.optim.Optimizers.of(name, 2, 6, 13, k), new PointFitness(0, targets))
+                    .generations(5).seed(13).runtimeOptions(RUNTIME);
+            SearchResult whole;
+            try (Search s = def.get().folder(dir.resolve(name + "-whole")).build()) {
+                whole = s.run();
+            }
+            Path cut = dir.resolve(name + "-cut");
+            try (Search s = def.get().folder(cut).build()) {
+                assertEquals(2, s.stream().limit(2).count());
+            }
+            SearchResult resumed;
+            try (Search s = Search.resume(cut, def.get())) {
+                assertEquals(2, s.generation());
+                resumed = s.run();
+            }
+            assertEquals(whole.best(), resumed.best(), name);
+            assertEquals(whole.paretoFront(), resumed.paretoFront(), name);
+            for (int g = 0; g < 5; g++) {
+                assertArrayEquals(whole.history().get(g).mean(), resumed.history().get(g).mean(), name + " " + g);
+            }
+            assertEquals(SearchCheckpoint.read(dir.resolve(name + "-whole")).orElseThrow().optimizerState(),
+                    SearchCheckpoint.read(cut).orElseThrow().optimizerState(), name);
+        }
+    }
+
     static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {
@@ -257,6 +288,20 @@ class SearchTest {
             whole = s.run();
         }
         assertEquals(whole.best(), resumed.best());
+    }
+
+    @Test
+    void aTimeLimitStopsBeforeAGenerationAndTheBestIsStillTested() throws IOException {
+        SearchResult r;
+        try (Search s = definition(new PointFitness(30, TARGET), 2, dir.resolve("timed")).generations(50)
+                .timeLimit(java.time.Duration.ofMillis(1)).build()) {
+            r = s.run();
+        }
+        assertEquals(SearchResult.Stop.TIME_LIMIT, r.stop());
+        assertTrue(r.history().size() <= 1, "checked before each generation: " + r.history().size());
+        if (r.best() != null) {
+            assertEquals(r.best().fitness(0) - 1, r.testFitness()[0], 1e-15);
+        }
     }
 
     @Test

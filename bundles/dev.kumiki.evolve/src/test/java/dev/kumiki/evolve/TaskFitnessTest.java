@@ -286,5 +286,12 @@ class TaskFitnessTest {
                     1e-12, "the held-out score");
         }
         assertEquals(r.best().recipe(), Files.readString(dir.resolve("search/best.yml")));
+        double inside = r.history().stream().mapToDouble(GenerationReport::evaluationSeconds).sum();
+        double outside = r.history().stream().mapToDouble(GenerationReport::overheadSeconds).sum();
+        assertTrue(inside > 0 && outside > 0);
+        // a figure to quote, not to assert (timings depend on the machine's load)
+        System.out.printf(java.util.Locale.ROOT, "TaskFitnessTest search: %d evaluations, %.3f s evaluating, %.3f s "
+                + "outside evaluation (ratio %.3f)%n", r.last().orElseThrow().totalEvaluations(), inside, outside,
+                outside / inside);
     }
 }

@@ -17,6 +17,7 @@ import dev.kumiki.eval.EvaluationException;
 import dev.kumiki.eval.EvaluationResults;
 import dev.kumiki.eval.MetricResult;
 import dev.kumiki.eval.task.Dataset;
+import dev.kumiki.eval.task.DatasetReader;
 import dev.kumiki.eval.task.Doc;
 import dev.kumiki.eval.task.FilterPipeline;
 import dev.kumiki.eval.task.MetricSpec;
@@ -325,24 +326,36 @@ public final class TaskFitness implements Fitness {
                         throw new EvolutionException("fitness: " + e.getMessage(), e);
                     }
                 }
-                Dataset data = task.dataset();
+                Dataset loaded = task.dataset();
+                // the reader reads only the splits a task evaluates: the search and test splits are read here
+                java.util.Set<String> available = new java.util.LinkedHashSet<>(loaded.names());
+                available.addAll(loaded.files().keySet());
                 String search = searchSplit != null ? searchSplit : c.trainingSplit();
                 String test = testSplit != null ? testSplit : c.evalSplit();
                 if (search == null) {
                     throw new EvolutionException("fitness: task " + name + " (" + c.where("task") + ") has no "
                             + "training split to search on; set the search split to one of its splits ("
-                            + String.join(", ", data.names()) + ")");
+                            + String.join(", ", available) + ")");
                 }
+                Map<String, List<Doc>> splits = new LinkedHashMap<>(loaded.splits());
                 for (String[] s : new String[][] {{search, "search"}, {test, "test"}}) {
-                    List<Doc> docs = data.split(s[0]);
+                    List<Doc> docs = splits.get(s[0]);
+                    if (docs == null && loaded.files().containsKey(s[0])) {
+                        try {
+                            docs = DatasetReader.readFile(loaded.files().get(s[0]));
+                        } catch (TaskException e) {
+                            throw new EvolutionException("fitness: task " + name + ": " + e.getMessage(), e);
+                        }
+                        splits.put(s[0], docs);
+                    }
                     if (docs == null || docs.isEmpty()) {
                         throw new EvolutionException("fitness: task " + name + " (" + c.where("task") + ") has "
                                 + (docs == null ? "no split '" + s[0] + "'" : "no documents in its split '" + s[0]
                                         + "'") + " for the " + s[1] + " split; its splits are "
-                                + String.join(", ", data.names().stream().filter(n -> !data.split(n).isEmpty())
-                                        .toList()));
+                                + String.join(", ", available));
                     }
                 }
+                Dataset data = new Dataset(splits, loaded.files());
                 if (search.equals(test)) {
                     throw new EvolutionException("fitness: task " + name + ": the search split and the test split "
                             + "are both '" + search + "'; the test split must be held out from the search (give two "
