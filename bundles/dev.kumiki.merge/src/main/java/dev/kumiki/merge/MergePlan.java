@@ -84,6 +84,15 @@ public record MergePlan(MergeConfig config, MergeMethod method, List<PlannedTens
     }
 
     /**
+     * The config.json a run writes beside the merged weights (that of {@link #baseForFiles()} with the output's layer
+     * count, vocabulary rows and dtype), from the mapped {@code models} of a run: for consumers that build the merged
+     * model in memory instead of writing it. Empty when that model has no config.json.
+     */
+    public Optional<com.fasterxml.jackson.databind.node.ObjectNode> outputConfig(Map<String, ModelFolder> models) {
+        return ModelFiles.outputConfig(this, models.get(baseForFiles));
+    }
+
+    /**
      * Maps the input models for a run. The folders are checked against the plan: every planned input tensor must
      * still be there with the planned type (a model replaced since planning is reported, not merged).
      *

@@ -53,25 +53,9 @@ final class ModelFiles {
             throws IOException {
         MergeConfig config = plan.config();
         ModelFolder files = models.get(plan.baseForFiles());
-        Optional<DType> outType = config.outDtype().or(config::dtype).map(DType::ofUserName);
-        if (files.config().isPresent()) {
-            ObjectNode json = files.config().get().json().deepCopy();
-            plan.outputLayers().ifPresent(n -> {
-                if (json.has("num_hidden_layers")) {
-                    json.put("num_hidden_layers", n);
-                }
-            });
-            // the rows the merged embedding has: a tokenizer_source vocabulary, or mergekit's common rows
-            plan.tensors().stream().filter(t -> t.output().contains("embed_tokens") && t.shape().rank() == 2)
-                    .findFirst().filter(t -> json.has("vocab_size") || plan.tokenizer().isPresent())
-                    .ifPresent(t -> json.put("vocab_size", t.shape().dim(0)));
-            outType.ifPresent(t -> json.put("torch_dtype", switch (t) {
-                case BF16 -> "bfloat16";
-                case F16 -> "float16";
-                case F64 -> "float64";
-                default -> "float32";
-            }));
-            Merger.writeAtomically(out.resolve(ModelFolder.CONFIG), JSON.writeValueAsString(json) + "\n");
+        Optional<ObjectNode> outConfig = outputConfig(plan, files);
+        if (outConfig.isPresent()) {
+            Merger.writeAtomically(out.resolve(ModelFolder.CONFIG), JSON.writeValueAsString(outConfig.get()) + "\n");
         }
         ModelFolder tokenizer = models.get(tokenizerSource(plan));
         for (String name : TOKENIZER_FILES) {
@@ -97,6 +81,35 @@ final class ModelFiles {
             Merger.writeAtomically(out.resolve("mergekit_config.yml"), config.text());
         }
         Merger.writeAtomically(out.resolve("README.md"), modelCard(plan, models, warnings));
+    }
+
+    /**
+     * The config.json of the merged model: that of {@code files} (the model the output's files come from) with the
+     * output's layer count, vocabulary rows and dtype; empty when {@code files} has none.
+     */
+    static Optional<ObjectNode> outputConfig(MergePlan plan, ModelFolder files) {
+        if (files.config().isEmpty()) {
+            return Optional.empty();
+        }
+        MergeConfig config = plan.config();
+        Optional<DType> outType = config.outDtype().or(config::dtype).map(DType::ofUserName);
+        ObjectNode json = files.config().get().json().deepCopy();
+        plan.outputLayers().ifPresent(n -> {
+            if (json.has("num_hidden_layers")) {
+                json.put("num_hidden_layers", n);
+            }
+        });
+        // the rows the merged embedding has: a tokenizer_source vocabulary, or mergekit's common rows
+        plan.tensors().stream().filter(t -> t.output().contains("embed_tokens") && t.shape().rank() == 2)
+                .findFirst().filter(t -> json.has("vocab_size") || plan.tokenizer().isPresent())
+                .ifPresent(t -> json.put("vocab_size", t.shape().dim(0)));
+        outType.ifPresent(t -> json.put("torch_dtype", switch (t) {
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            case F64 -> "float64";
+            default -> "float32";
+        }));
+        return Optional.of(json);
     }
 
     /** A literal Jinja template, "chatml", or "auto" (the template most input models share). */

@@ -25,7 +25,6 @@ import dev.kumiki.merge.PlannedTensor;
 import dev.kumiki.merge.config.ConfigException;
 import dev.kumiki.merge.config.MergeConfig;
 import dev.kumiki.merge.config.MergeConfigWriter;
-import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.io.ModelFolder;
 
@@ -77,6 +76,17 @@ public final class MergeCandidate implements Candidate {
      */
     @Override
     public TransformerLanguageModel open(RuntimeOptions options) throws IOException {
+        return TransformerLanguageModel.of(Transformer.of(source(options), options), space.tokenizer());
+    }
+
+    /**
+     * The merged model's tensors, computed in memory when read (ahead, on {@code options.threads()} workers), and its
+     * config.json: for runtimes that build on the merge (e.g. a layer path through it and another model). The caller
+     * closes it; the models stay mapped by the space.
+     *
+     * @throws IOException when the recipe cannot be merged; the message says why
+     */
+    public TensorSource source(RuntimeOptions options) throws IOException {
         Map<String, ModelFolder> models = space.opened();
         MergePlan plan;
         try {
@@ -86,9 +96,7 @@ public final class MergeCandidate implements Candidate {
         }
         Merger merger = Merger.builder(plan, models).kernels(options.kernels()).threads(1).seed(space.seed())
                 .build();
-        Transformer model = Transformer.of(new Source(plan, merger, models, Math.max(1, options.threads())),
-                options);
-        return TransformerLanguageModel.of(model, space.tokenizer());
+        return new Source(plan, merger, models, Math.max(1, options.threads()));
     }
 
     @Override
@@ -110,23 +118,9 @@ public final class MergeCandidate implements Candidate {
         Source(MergePlan plan, Merger merger, Map<String, ModelFolder> models, int threads) throws IOException {
             MergeConfig c = plan.config();
             this.name = c.method().name() + " of " + String.join(", ", c.referencedModels());
-            ModelFolder files = models.get(plan.baseForFiles());
-            this.config = files.config().orElseThrow(() -> new IOException("model '" + plan.baseForFiles()
-                    + "' has no config.json")).json().deepCopy();
-            plan.outputLayers().ifPresent(n -> {
-                if (config.has("num_hidden_layers")) {
-                    config.put("num_hidden_layers", n);
-                }
-            });
-            plan.tensors().stream().filter(t -> t.output().contains("embed_tokens") && t.shape().rank() == 2)
-                    .findFirst().filter(t -> config.has("vocab_size") || plan.tokenizer().isPresent())
-                    .ifPresent(t -> config.put("vocab_size", t.shape().dim(0)));
-            c.outDtype().or(c::dtype).map(DType::ofUserName).ifPresent(t -> config.put("torch_dtype", switch (t) {
-                case BF16 -> "bfloat16";
-                case F16 -> "float16";
-                case F64 -> "float64";
-                default -> "float32";
-            }));
+            this.config = plan.outputConfig(models).orElseThrow(() -> new IOException("model '"
+                    + plan.baseForFiles() + "' (" + plan.folders().get(plan.baseForFiles()) + ") has no config.json; "
+                    + "the runtime needs one to know the architecture"));
             List<TensorInfo> infos = new ArrayList<>();
             for (PlannedTensor t : plan.tensors()) {
                 infos.add(new TensorInfo(t.output(), t.type(), t.shape()));

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,7 +41,9 @@ import dev.kumiki.tensor.io.Names;
  * Defaults, following mergekit-evolve: the searched parameters are {@code weight} and {@code density} where the method
  * has them (else its other number parameters, e.g. slerp's {@code t}); {@code weight} in [0, 1], or [-1, 1] when
  * negative weights are allowed; {@code density} in [0.1, 1] (a density of 0 drops every change, and TIES refuses a
- * density that keeps no element of a tensor); other parameters in the method's own range, else [0, 1];
+ * density that keeps no element of a tensor), for della in (epsilon, 1 - epsilon) (its keep probabilities
+ * density ± epsilon must stay inside (0, 1)); della's {@code epsilon} in [0, 0.3]; other
+ * parameters in the method's own range, else [0, 1];
  * {@code normalize} true for linear, ties and dare_ties and false otherwise (mergekit-evolve's rule).
  * <p>
  * Every mistake is found by {@link Builder#build()}, before any candidate runs, with an {@link IllegalArgumentException}
@@ -56,6 +57,8 @@ import dev.kumiki.tensor.io.Names;
 public final class ParameterSpace implements SearchSpace, AutoCloseable {
     /** Significant digits of decoded values, in keys, recipes and the merged models alike. */
     public static final int DIGITS = 4;
+    /** della's epsilon when searched: up to twice mergekit's default 0.15, leaving density (0.31, 0.69). */
+    private static final double[] EPSILON_BOUNDS = {0, 0.3};
     private static final Set<String> NORMALIZED_BY_DEFAULT = Set.of("linear", "ties", "dare_ties");
 
     /** One coordinate of the genome: a parameter of a model (or of the method) in a layer group. */
@@ -77,6 +80,7 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
     private final Map<String, ModelFolder> opened;
     private final PretrainedTokenizer tokenizer;
     private final Map<String, double[]> bounds;
+    private final boolean negativeWeights;
 
     private ParameterSpace(Builder b, MergeMethod method, List<String> searched, Map<String, double[]> bounds,
             int layers, boolean normalize, Map<String, ModelFolder> opened, PretrainedTokenizer tokenizer) {
@@ -85,6 +89,7 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         this.method = method;
         this.searched = List.copyOf(searched);
         this.bounds = bounds;
+        this.negativeWeights = b.negativeWeights;
         this.layers = layers;
         this.normalize = normalize;
         this.fixed = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.fixed));
@@ -457,10 +462,10 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
             }
             Map<String, double[]> ranges = new LinkedHashMap<>();
             for (String p : params) {
-                double[] r = bounds.containsKey(p) ? bounds.get(p) : defaultBounds(defs.get(p));
+                double[] r = bounds.containsKey(p) ? bounds.get(p) : defaultBounds(defs.get(p), defs);
                 if (!Double.isFinite(r[0]) || !Double.isFinite(r[1]) || r[0] >= r[1]) {
                     throw new IllegalArgumentException("the bounds of '" + p + "' are empty: " + range(r)
-                            + " (lower must be below upper); give e.g. " + range(defaultBounds(defs.get(p))));
+                            + " (lower must be below upper); give e.g. " + range(defaultBounds(defs.get(p), defs)));
                 }
                 if (p.equals("weight") && r[0] < 0 && !negativeWeights) {
                     throw new IllegalArgumentException("the bounds of 'weight' " + range(r) + " include negative "
@@ -474,6 +479,16 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
                             + ParameterValue.of(d.max().orElse(Double.POSITIVE_INFINITY)) + "]; keep them inside it");
                 }
                 ranges.put(p, r);
+            }
+            if (defs.containsKey("epsilon") && ranges.containsKey("density")) {
+                double eps = epsilon(defs);
+                double[] d = ranges.get("density");
+                if (d[0] - eps <= 0 || d[1] + eps >= 1) {
+                    throw new IllegalArgumentException(m.name() + " needs 0 < density - epsilon and density + epsilon "
+                            + "< 1; the density bounds " + range(d) + " with epsilon up to " + ParameterValue.of(eps)
+                            + " leave that range; keep the density bounds inside (" + ParameterValue.of(eps) + ", "
+                            + ParameterValue.of(ParameterSpace.round(1 - eps, 0, 1)) + ")");
+                }
             }
             tokenizerSource.ifPresent(t -> {
                 if (!t.equals("base") && !models.containsKey(t) && base.map(e -> !e.getKey().equals(t)).orElse(true)) {
@@ -572,14 +587,33 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
             return list;
         }
 
-        private double[] defaultBounds(ParameterDef d) {
+        private double[] defaultBounds(ParameterDef d, Map<String, ParameterDef> defs) {
             if (d.name().equals("weight")) {
                 return negativeWeights ? new double[] {-1, 1} : new double[] {0, 1};
+            }
+            if (d.name().equals("density") && defs.containsKey("epsilon")) {
+                // della keeps with probability density ± epsilon, which must stay inside (0, 1)
+                double eps = epsilon(defs);
+                return new double[] {round(eps + 0.01, 0, 1), round(1 - eps - 0.01, 0, 1)};
             }
             if (d.name().equals("density")) {
                 return new double[] {0.1, 1};
             }
+            if (d.name().equals("epsilon")) {
+                return EPSILON_BOUNDS.clone();
+            }
             return new double[] {d.min().orElse(0), d.max().orElse(1)};
+        }
+
+        /** The largest epsilon a della recipe of this space can have: searched, fixed or the default. */
+        private double epsilon(Map<String, ParameterDef> defs) {
+            if (search != null && search.contains("epsilon")) {
+                return bounds.containsKey("epsilon") ? bounds.get("epsilon")[1] : EPSILON_BOUNDS[1];
+            }
+            if (fixed.get("epsilon") instanceof ParameterValue.Number n) {
+                return n.value();
+            }
+            return (Double) defs.get("epsilon").defaultValue().orElse(0.15);
         }
 
         private static void known(MergeMethod m, Map<String, ParameterDef> defs, String p, String what) {
@@ -605,10 +639,26 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         }
     }
 
+    /**
+     * Every setting of the space on one line, folders included: equal texts mean equal spaces, so a checkpoint can
+     * refuse to resume under a different one.
+     */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "ps: %s of %s%s, %d layer group(s), %d dimensions", method.name(),
-                String.join(", ", models.keySet()), base.map(e -> " on " + e.getKey()).orElse(""),
-                groupStarts.length - 1, genes.size());
+        StringBuilder b = new StringBuilder("ps: ").append(method.name());
+        base.ifPresent(e -> b.append("; base ").append(e.getKey()).append('=').append(e.getValue()));
+        b.append("; models ");
+        models.forEach((k, v) -> b.append(k).append('=').append(v).append(", "));
+        b.setLength(b.length() - 2);
+        b.append("; search");
+        searched.forEach(p -> b.append(' ').append(p).append(' ').append(range(bounds.get(p))));
+        b.append("; layer groups");
+        layerGroups().forEach(g -> b.append(' ').append(g[0]).append('-').append(g[1] - 1));
+        b.append("; normalize ").append(normalize);
+        b.append("; negative weights ").append(negativeWeights);
+        fixed.forEach((k, v) -> b.append("; ").append(k).append(' ').append(v));
+        dtype.ifPresent(d -> b.append("; dtype ").append(d));
+        tokenizerSource.ifPresent(t -> b.append("; tokenizer_source ").append(t));
+        return b.append("; seed ").append(seed).toString();
     }
 }

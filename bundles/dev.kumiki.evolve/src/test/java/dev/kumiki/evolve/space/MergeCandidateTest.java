@@ -89,6 +89,30 @@ class MergeCandidateTest {
     }
 
     @Test
+    void candidatesOpenedAtOnceFromOneSpaceEqualThoseOpenedOneByOne() throws Exception {
+        try (ParameterSpace s = models("ties", 2).build()) {
+            MergeCandidate[] candidates = {s.decode(new double[] {0.1, 0.9, 0.8, 0.4}),
+                    s.decode(new double[] {0.7, 0.3, 0.2, 0.6}), s.decode(new double[] {0.5, 0.5, 0.5, 0.5})};
+            float[][][] alone = new float[candidates.length][][];
+            for (int i = 0; i < candidates.length; i++) {
+                alone[i] = inMemory(candidates[i]);
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+            try {
+                java.util.List<java.util.concurrent.Future<float[][]>> together = new java.util.ArrayList<>();
+                for (MergeCandidate c : candidates) {
+                    together.add(pool.submit(() -> inMemory(c)));
+                }
+                for (int i = 0; i < candidates.length; i++) {
+                    assertSameLogits(alone[i], together.get(i).get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void taskArithmeticWithNegativeWeightsInFloat32EqualsDisk() throws Exception {
         try (ParameterSpace s = models("task_arithmetic", 2).allowNegativeWeights(true).dtype("float32").build()) {
             MergeCandidate c = s.decode(new double[] {0.2, 0.95});
@@ -110,34 +134,41 @@ class MergeCandidateTest {
         }
         try (ParameterSpace s = ParameterSpace.builder().method("dare_ties").base("base", dir.resolve("wbase"))
                 .model("ja", dir.resolve("wja")).model("math", dir.resolve("wmath")).layerGroups(2).build()) {
-            java.util.SplittableRandom random = new java.util.SplittableRandom(3);
-            int[] tokens = random.ints(64, 2, 300).toArray();
-            long decode = 0;
-            long merge = 0;
-            long evaluate = 0;
-            int n = 10;
-            for (int i = 0; i < n + 2; i++) {
-                double[] g = random.doubles(s.dimensions()).toArray();
-                long t0 = System.nanoTime();
-                MergeCandidate c = s.decode(g);
-                long t1 = System.nanoTime();
-                try (TransformerLanguageModel model = c.open(OPTIONS)) {
-                    long t2 = System.nanoTime();
-                    float[][] logits = model.transformer().logits(tokens);
-                    long t3 = System.nanoTime();
-                    assertEquals(300, logits[63].length);
-                    if (i >= 2) { // the first candidates warm the JIT
-                        decode += t1 - t0;
-                        merge += t2 - t1;
-                        evaluate += t3 - t2;
+            for (RuntimeOptions options : new RuntimeOptions[] {OPTIONS, RuntimeOptions.defaults().withThreads(2)}) {
+                java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+                int[] tokens = random.ints(64, 2, 300).toArray();
+                long decode = 0;
+                long plan = 0;
+                long merge = 0;
+                long evaluate = 0;
+                int n = 10;
+                for (int i = 0; i < n + 2; i++) {
+                    double[] g = random.doubles(s.dimensions()).toArray();
+                    long t0 = System.nanoTime();
+                    MergeCandidate c = s.decode(g);
+                    long t1 = System.nanoTime();
+                    MergePlanner.plan(c.config(), s.opened());
+                    long tp = System.nanoTime();
+                    try (TransformerLanguageModel model = c.open(options)) {
+                        long t2 = System.nanoTime();
+                        float[][] logits = model.transformer().logits(tokens);
+                        long t3 = System.nanoTime();
+                        assertEquals(300, logits[63].length);
+                        if (i >= 2) { // the first candidates warm the JIT
+                            decode += t1 - t0;
+                            plan += tp - t1;
+                            merge += t2 - tp;
+                            evaluate += t3 - t2;
+                        }
                     }
                 }
+                String load = Files.readString(Path.of("/proc/loadavg")).trim();
+                System.out.printf(Locale.ROOT, "MergeCandidateTest overhead (%d candidates of dare_ties, 2 layer "
+                        + "groups, 3 models of 4 layers, hidden 128, %s kernels, %d threads): decode %.3f ms, plan "
+                        + "%.3f ms, plan + merge in memory %.3f ms, forward pass over 64 tokens %.3f ms; load average "
+                        + "%s%n", n, options.kernels().getClass().getSimpleName(), options.threads(), decode / 1e6 / n,
+                        plan / 1e6 / n, (plan + merge) / 1e6 / n, evaluate / 1e6 / n, load);
             }
-            String load = Files.readString(Path.of("/proc/loadavg")).trim();
-            System.out.printf(Locale.ROOT, "MergeCandidateTest overhead (%d candidates of dare_ties, 2 layer groups, "
-                    + "3 models of 4 layers, hidden 128): decode %.3f ms, merge in memory %.3f ms, forward pass over "
-                    + "64 tokens %.3f ms; load average %s%n", n, decode / 1e6 / n, merge / 1e6 / n,
-                    evaluate / 1e6 / n, load);
         }
     }
 }

@@ -92,6 +92,17 @@ class ParameterSpaceErrorsTest {
     }
 
     @Test
+    void dellaDensityBoundsThatEpsilonPushesOutOfTheUnitInterval() {
+        assertEquals("della needs 0 < density - epsilon and density + epsilon < 1; the density bounds [0.1, 0.8] with "
+                + "epsilon up to 0.15 leave that range; keep the density bounds inside (0.15, 0.85)",
+                refused(ties().method("della").bounds("density", 0.1, 0.8)));
+        assertEquals("della needs 0 < density - epsilon and density + epsilon < 1; the density bounds [0.3, 0.6] with "
+                + "epsilon up to 0.4 leave that range; keep the density bounds inside (0.4, 0.6)",
+                refused(ties().method("della").bounds("density", 0.3, 0.6).fixed("epsilon",
+                        dev.kumiki.merge.config.ParameterValue.of(0.4))));
+    }
+
+    @Test
     void densityOfTaskArithmetic() {
         assertEquals("task_arithmetic keeps whole task vectors and ignores density; search weight only, or use ties, "
                 + "dare_ties or dare_linear to search density", refused(ties().method("task_arithmetic")

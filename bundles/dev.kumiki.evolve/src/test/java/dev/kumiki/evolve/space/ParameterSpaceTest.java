@@ -101,6 +101,9 @@ class ParameterSpaceTest {
     @Test
     void dareTiesWithLayerGroups() throws Exception {
         ParameterSpace s = build(space("dare_ties").layerGroups(2).bounds("weight", 0.5, 1.5).seed(7));
+        assertEquals("ps: dare_ties; base base=" + dir.resolve("base") + "; models ja=" + dir.resolve("ja") + ", math="
+                + dir.resolve("math") + "; search weight [0.5, 1.5] density [0.1, 1]; layer groups 0-1 2-3; normalize "
+                + "true; negative weights false; seed 7", s.toString());
         assertEquals(List.of("ja/weight/layers 0-1", "ja/density/layers 0-1", "math/weight/layers 0-1",
                 "math/density/layers 0-1", "ja/weight/layers 2-3", "ja/density/layers 2-3", "math/weight/layers 2-3",
                 "math/density/layers 2-3"), s.names());
@@ -213,6 +216,27 @@ class ParameterSpaceTest {
                 .model("math", dir.resolve("math")));
         assertTrue(linear.normalize());
         assertEquals(List.of("ja/weight", "math/weight"), linear.names());
+    }
+
+    @Test
+    void dellaKeepsDensityPlusMinusEpsilonInsideTheUnitInterval() throws Exception {
+        ParameterSpace s = build(space("della"));
+        assertArrayEquals(new double[] {0.16, 0.84}, s.bounds("density"));
+        ParameterSpace searched = build(space("della").search("weight", "density", "epsilon"));
+        assertArrayEquals(new double[] {0, 0.3}, searched.bounds("epsilon"));
+        assertArrayEquals(new double[] {0.31, 0.69}, searched.bounds("density"));
+        assertEquals(List.of("ja/weight", "ja/density", "ja/epsilon", "math/weight", "math/density", "math/epsilon"),
+                searched.names());
+        assertSame(hand("""
+                merge_method: della
+                base_model: base
+                models:
+                  - model: ja
+                    parameters: {weight: 1, density: 0.31, epsilon: 0.15}
+                  - model: math
+                    parameters: {weight: 0, density: 0.69, epsilon: 0.3}
+                parameters: {normalize: false}
+                """), searched.decode(new double[] {1, 0, 0.5, 0, 1, 1}));
     }
 
     @Test
