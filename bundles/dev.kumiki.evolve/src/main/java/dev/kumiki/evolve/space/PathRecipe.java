@@ -23,6 +23,9 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 import dev.kumiki.eval.report.AtomicFiles;
 import dev.kumiki.llm.runtime.LayerPath;
+import dev.kumiki.llm.runtime.RuntimeOptions;
+import dev.kumiki.llm.runtime.Transformer;
+import dev.kumiki.llm.runtime.TransformerLanguageModel;
 import dev.kumiki.tensor.io.YamlInput;
 
 /**
@@ -187,6 +190,35 @@ public record PathRecipe(List<Model> models, List<Step> steps) {
             y.append("}\n");
         }
         return y.toString();
+    }
+
+    /**
+     * Runs the path from its model folders, in memory (nothing is written): the models are opened now and closed with
+     * the returned model; the first model's tokenizer encodes text.
+     *
+     * @throws IOException naming the file when a model cannot be opened, or the model when it is a merge computed in
+     *         memory (a hybrid's path: open it through its {@link HybridSpace})
+     * @throws IllegalArgumentException naming the model and config key when models' layers cannot share a path, or
+     *         the step and model when a step names a layer its model does not have
+     */
+    public TransformerLanguageModel open(RuntimeOptions options) throws IOException {
+        List<PathModels.Source> sources = new ArrayList<>();
+        for (Model m : models) {
+            if (m.folder().isEmpty()) {
+                throw new InvalidPathRecipeException("model '" + m.name() + "' is a merge computed in memory (a "
+                        + "hybrid search's path); save the merge (kumiki merge) and name its folder, or run the "
+                        + "path from the hybrid search");
+            }
+            sources.add(PathModels.Folder.of(m.name(), m.folder().get()));
+        }
+        PathModels shared = new PathModels(sources);
+        try {
+            Transformer path = Transformer.path(shared.transformers(options), toLayerPath(), options, shared);
+            return TransformerLanguageModel.of(path, shared.tokenizer());
+        } catch (IOException | RuntimeException e) {
+            shared.close();
+            throw e;
+        }
     }
 
     /** Writes {@link #toYaml()} to {@code file} atomically (a temporary name, then a rename). */

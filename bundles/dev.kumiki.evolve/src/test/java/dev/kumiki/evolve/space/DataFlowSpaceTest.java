@@ -242,6 +242,22 @@ class DataFlowSpaceTest {
                 // every path shares the first model's tokenizer, loaded once
                 org.junit.jupiter.api.Assertions.assertSame(path.tokenizer(), other.tokenizer());
             }
+            // the best recipe written, read back and run by the runtime: the same logits
+            Path file = tmp.resolve("best/path.yml");
+            c.pathRecipe().write(file);
+            try (TransformerLanguageModel fromSpace = c.open(OPTIONS);
+                    TransformerLanguageModel readBack = PathRecipe.read(file).open(OPTIONS)) {
+                float[][] a = fromSpace.transformer().logits(PROMPT);
+                float[][] b = readBack.transformer().logits(PROMPT);
+                for (int i = 0; i < a.length; i++) {
+                    assertTrue(Arrays.equals(a[i], b[i]), "position " + i);
+                }
+                assertEquals(List.of(4), List.of(readBack.transformer().config().layers()));
+            }
+            PathRecipe tooDeep = new PathRecipe(c.pathRecipe().models(), List.of(new PathRecipe.Step("math", 2, 1)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tooDeep.open(OPTIONS));
+            assertEquals("step 0 of the path takes layer 2 of math, which has 2 layers (num_hidden_layers; indices 0 "
+                    + "to 1)", e.getMessage());
         }
     }
 }

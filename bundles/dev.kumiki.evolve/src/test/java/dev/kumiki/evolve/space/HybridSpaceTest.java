@@ -6,39 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.kumiki.llm.runtime.RuntimeOptions;
-import dev.kumiki.llm.runtime.TensorSource;
 import dev.kumiki.llm.runtime.Transformer;
 import dev.kumiki.llm.runtime.TransformerLanguageModel;
-import dev.kumiki.llm.tokenizer.PretrainedTokenizer;
 import dev.kumiki.merge.MergePlan;
 import dev.kumiki.merge.MergePlanner;
 import dev.kumiki.merge.Merger;
-import dev.kumiki.merge.PlannedTensor;
-import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.tensor.DType;
-import dev.kumiki.tensor.TensorInfo;
-import dev.kumiki.tensor.io.ModelFolder;
 import dev.kumiki.tensor.io.SyntheticModel;
 import dev.kumiki.tensor.kernel.Kernels;
 
 /**
- * The hybrid: a path through a merge computed in memory (a fixed parameter-space result) and another model computes
- * what the same path through the merge saved to disk computes, materialised by passthrough.
+ * The hybrid: a path through a merge computed in memory (a fixed result of the {@link ParameterSpace}) and another
+ * model computes what the same path through the merge saved to disk computes, materialised by passthrough.
  */
 class HybridSpaceTest {
     static final RuntimeOptions OPTIONS = DataFlowSpaceTest.OPTIONS;
@@ -46,67 +34,6 @@ class HybridSpaceTest {
 
     @TempDir
     Path tmp;
-
-    /** A merge recipe run in memory with the merge library, as the parameter space's candidates are. */
-    private record InMemoryMerge(Path recipeFile, Path base) implements Candidate {
-        @Override
-        public String key() {
-            return recipe();
-        }
-
-        @Override
-        public String recipe() {
-            try {
-                return Files.readString(recipeFile);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
-        @Override
-        public Map<String, Double> parameters() {
-            return Map.of();
-        }
-
-        @Override
-        public TransformerLanguageModel open(RuntimeOptions options) throws IOException {
-            Map<String, ModelFolder> folders = new HashMap<>();
-            try {
-                MergePlan plan = MergePlanner.plan(MergeConfigReader.read(recipeFile, w -> { }), folders);
-                Merger merger = Merger.builder(plan, folders).kernels(Kernels.scalar()).build();
-                Map<String, PlannedTensor> byName = new LinkedHashMap<>();
-                plan.tensors().forEach(t -> byName.put(t.output(), t));
-                JsonNode config = new ObjectMapper().readTree(base.resolve("config.json").toFile());
-                Transformer t = Transformer.of(new TensorSource() {
-                    @Override
-                    public String name() {
-                        return "linear merge";
-                    }
-
-                    @Override
-                    public JsonNode config() {
-                        return config;
-                    }
-
-                    @Override
-                    public List<TensorInfo> tensors() {
-                        return plan.tensors().stream().map(p -> new TensorInfo(p.output(), p.type(), p.shape()))
-                                .toList();
-                    }
-
-                    @Override
-                    public float[] read(String name) throws IOException {
-                        return merger.compute(byName.get(name));
-                    }
-                }, options);
-                return TransformerLanguageModel.of(t, PretrainedTokenizer.load(base));
-            } catch (dev.kumiki.merge.config.ConfigException e) {
-                throw new IOException(e.getMessage(), e);
-            } finally {
-                folders.values().forEach(ModelFolder::close);
-            }
-        }
-    }
 
     private Path write(String name, int variant, int hidden) throws IOException {
         return SyntheticModel.llama().layers(2).hidden(hidden).intermediate(24).vocab(40).dtype(DType.F32)
@@ -118,40 +45,33 @@ class HybridSpaceTest {
         Path base = write("base", 0, 16);
         Path ja = write("ja", 1, 16);
         Path math = write("math", 2, 16);
-        Path recipe = Files.writeString(tmp.resolve("linear.yml"), """
-                models:
-                  - model: %s
-                    parameters: {weight: 0.7}
-                  - model: %s
-                    parameters: {weight: 0.3}
-                merge_method: linear
-                dtype: float32
-                """.formatted(ja, base));
-        InMemoryMerge ps = new InMemoryMerge(recipe, base);
+        ParameterSpace psSpace = ParameterSpace.builder().method("ties").base("base", base).model("ja", ja)
+                .model("math", math).dtype("float32").build();
+        // a fixed result of the parameter space: TIES with decoded weights and densities
+        double[] best = {0.3, 0.8, 0.7, 0.5};
+        MergeCandidate ps = psSpace.decode(best);
         DataFlowSpace.Settings settings = new DataFlowSpace.Settings(2, 0.5, 1.5, 0, DataFlowSpace.ScaleMode.NONE);
-        try (HybridSpace hybrid = HybridSpace.of("merge", ps, List.of(PathRecipe.Model.folder("math", math)),
-                settings, OPTIONS)) {
+        try (psSpace; HybridSpace hybrid = HybridSpace.of(psSpace, best, List.of(PathRecipe.Model.folder("math",
+                math)), settings, OPTIONS)) {
             assertEquals("hybrid", hybrid.kind());
             assertEquals(8, hybrid.dimensions());
             assertEquals(List.of("use merge.0 (repeat 1)", "use merge.1 (repeat 1)", "use math.0 (repeat 1)",
                     "use math.1 (repeat 1)"), hybrid.names().subList(0, 4));
             // the merge saved to disk, as a reference
-            Map<String, ModelFolder> folders = new HashMap<>();
             Path saved = tmp.resolve("merged");
-            try {
-                MergePlan plan = MergePlanner.plan(MergeConfigReader.read(recipe, w -> { }), folders);
-                Merger.builder(plan, folders).kernels(Kernels.scalar()).build().run(saved);
-            } finally {
-                folders.values().forEach(ModelFolder::close);
+            MergePlan plan = MergePlanner.plan(ps.config());
+            try (MergePlan.Inputs inputs = plan.open()) {
+                Merger.builder(plan, inputs.models()).kernels(Kernels.scalar()).build().run(saved);
             }
+            assertEquals(ps.key(), hybrid.merge().key());
             PathCandidate initial = hybrid.decode(hybrid.initial());
             // slots 0 merge.0, 3 math.1, 5 merge.1 (repeat 2)
             PathCandidate path = hybrid.decode(new double[] {0.9, 0.2, 0.2, 0.9, 0.2, 0.9, 0.2, 0.2});
             assertEquals(List.of("step 1: merge.0", "step 2: math.1", "step 3: merge.1"),
                     List.copyOf(path.parameters().keySet()));
             // the recipe names the merge by its mergekit YAML
-            assertTrue(path.recipe().contains("  - name: merge\n    merge: |\n      models:\n"), path.recipe());
-            assertTrue(path.recipe().contains("      merge_method: linear\n"), path.recipe());
+            assertTrue(path.recipe().contains("  - name: merge\n    merge: |\n"), path.recipe());
+            assertTrue(path.recipe().contains("      merge_method: ties\n"), path.recipe());
             try (Transformer fromDisk = Transformer.open(saved, OPTIONS);
                     TransformerLanguageModel first = initial.open(OPTIONS)) {
                 float[][] a = first.transformer().logits(PROMPT);
@@ -182,17 +102,15 @@ class HybridSpaceTest {
     void anotherModelOfAnotherShapeIsRefusedBeforeAnyCandidate() throws Exception {
         Path base = write("base", 0, 16);
         Path wide = write("wide", 0, 32);
-        Path recipe = Files.writeString(tmp.resolve("linear.yml"), """
-                models:
-                  - model: %s
-                    parameters: {weight: 1.0}
-                merge_method: linear
-                dtype: float32
-                """.formatted(base));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HybridSpace.of("merge",
-                new InMemoryMerge(recipe, base), List.of(PathRecipe.Model.folder("wide", wide)),
-                DataFlowSpace.Settings.DEFAULTS, OPTIONS));
-        assertEquals("the layers of wide cannot run in a path that starts from merge: its hidden_size is 32, merge's "
-                + "is 16; a path needs models of the same shape (e.g. fine-tunes of one base)", e.getMessage());
+        Path ja = write("ja", 1, 16);
+        try (ParameterSpace psSpace = ParameterSpace.builder().method("task_arithmetic").base("base", base)
+                .model("ja", ja).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HybridSpace.of("merge",
+                    psSpace.decode(psSpace.initial()), List.of(PathRecipe.Model.folder("wide", wide)),
+                    DataFlowSpace.Settings.DEFAULTS, OPTIONS));
+            assertEquals("the layers of wide cannot run in a path that starts from merge: its hidden_size is 32, "
+                    + "merge's is 16; a path needs models of the same shape (e.g. fine-tunes of one base)",
+                    e.getMessage());
+        }
     }
 }

@@ -57,6 +57,8 @@ public final class Transformer implements AutoCloseable {
     private final List<Weights> sources;
     /** Whether closing this model closes {@link #weights} (a path borrows its models' weights). */
     private final boolean ownsWeights;
+    /** What a path releases when it is closed (e.g. the models it was opened with), or null. */
+    private final AutoCloseable onClose;
     private final double[] inverseFrequencies;
     private float[] cos = new float[0];
     private float[] sin = new float[0];
@@ -91,11 +93,12 @@ public final class Transformer implements AutoCloseable {
         this.scales = null;
         this.sources = List.of(weights);
         this.ownsWeights = true;
+        this.onClose = null;
     }
 
     /** A path: the first model's embeddings, final norm and head, the layers of the path's steps. */
     private Transformer(String name, DecoderConfig config, Transformer first, Layer[] layers, float[] scales,
-            List<Weights> sources, RuntimeOptions options) {
+            List<Weights> sources, RuntimeOptions options, AutoCloseable onClose) {
         this.name = name;
         this.config = config;
         this.weights = first.weights;
@@ -108,6 +111,7 @@ public final class Transformer implements AutoCloseable {
         this.scales = scales;
         this.sources = sources;
         this.ownsWeights = false;
+        this.onClose = onClose;
         this.ops = MatrixOps.of(options.kernels(), options.threads());
     }
 
@@ -163,6 +167,15 @@ public final class Transformer implements AutoCloseable {
      *         when {@code path} refers to another number of models, or a step names a layer its model does not have
      */
     public static Transformer path(List<Transformer> models, LayerPath path, RuntimeOptions options) {
+        return path(models, path, options, null);
+    }
+
+    /**
+     * {@link #path(List, LayerPath, RuntimeOptions)} for a path that owns what it runs on: {@code onClose} (e.g. the
+     * models and the tokenizer opened for it alone) is closed after the path's thread pool when the path is closed.
+     */
+    public static Transformer path(List<Transformer> models, LayerPath path, RuntimeOptions options,
+            AutoCloseable onClose) {
         if (models.size() != path.models()) {
             throw new IllegalArgumentException("the path runs through " + path.models() + " model"
                     + (path.models() == 1 ? "" : "s") + " but " + models.size() + " were given");
@@ -202,7 +215,7 @@ public final class Transformer implements AutoCloseable {
         }
         String names = String.join(", ", models.stream().map(Transformer::name).distinct().toList());
         return new Transformer("path through " + names + " (" + steps.size() + " layers)", config, first, layers,
-                scales, List.copyOf(sources), options);
+                scales, List.copyOf(sources), options, onClose);
     }
 
     private static Transformer build(Weights weights, RuntimeOptions options) throws IOException {
@@ -419,6 +432,13 @@ public final class Transformer implements AutoCloseable {
         ops.close();
         if (ownsWeights) {
             weights.close();
+        }
+        if (onClose != null) {
+            try {
+                onClose.close();
+            } catch (Exception e) {
+                // releasing models and tokenizers cannot fail in a way the caller could act on
+            }
         }
     }
 
