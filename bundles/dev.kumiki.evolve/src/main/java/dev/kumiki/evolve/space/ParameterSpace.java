@@ -195,6 +195,12 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         return round(lo + x * (hi - lo), lo, hi);
     }
 
+    /**
+     * The recipe {@code genome} stands for: each coordinate clipped to [0, 1] (NaN taken as 0.5), mapped to its
+     * parameter's bounds and rounded ({@link #round}).
+     *
+     * @throws IllegalArgumentException when the genome's length is not {@link #dimensions()}
+     */
     @Override
     public MergeCandidate decode(double[] genome) {
         if (genome.length != genes.size()) {
@@ -626,16 +632,26 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         }
     }
 
-    /** Plans the recipe of the initial genome from the models' headers: shapes, tensors and layers are checked. */
+    /**
+     * Plans the recipes of the initial genome and of both corners of the bounds from the models' headers: shapes,
+     * tensors and layers are checked, and the method's checks of its parameter values (e.g. a TIES density that keeps
+     * no element of a small tensor) run at the extremes the search can reach.
+     */
     private void check() {
-        MergeCandidate c = decode(initial());
-        try {
-            MergePlanner.plan(c.config(), opened);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException("the models cannot be merged with " + method.name() + ": "
-                    + e.problem());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("the models cannot be read: " + e.getMessage());
+        double[] lowest = new double[dimensions()];
+        double[] highest = new double[dimensions()];
+        java.util.Arrays.fill(highest, 1);
+        String[] where = {"", " at the lower bounds", " at the upper bounds"};
+        double[][] genomes = {initial(), lowest, highest};
+        for (int i = 0; i < genomes.length; i++) {
+            try {
+                MergePlanner.plan(decode(genomes[i]).config(), opened);
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("the models cannot be merged with " + method.name() + where[i]
+                        + ": " + e.problem() + (i == 0 ? "" : "; narrow the bounds"));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("the models cannot be read: " + e.getMessage());
+            }
         }
     }
 

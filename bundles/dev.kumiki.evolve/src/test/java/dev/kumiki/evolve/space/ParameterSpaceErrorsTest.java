@@ -103,6 +103,14 @@ class ParameterSpaceErrorsTest {
     }
 
     @Test
+    void boundsWhoseExtremesTheMethodRefuses() {
+        assertEquals("the models cannot be merged with ties at the lower bounds: ties, tensor "
+                + "model.layers.0.input_layernorm.weight: density 0.01 keeps no element of "
+                + "model.layers.0.input_layernorm.weight (16 elements) for model 1; raise density for this tensor (e.g. "
+                + "with a filter); narrow the bounds", refused(ties().bounds("density", 0.01, 1)));
+    }
+
+    @Test
     void densityOfTaskArithmetic() {
         assertEquals("task_arithmetic keeps whole task vectors and ignores density; search weight only, or use ties, "
                 + "dare_ties or dare_linear to search density", refused(ties().method("task_arithmetic")
