@@ -41,7 +41,9 @@ public final class MergeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "CONFIG.yml", description = "mergekit merge configuration")
+    @Parameters(index = "0", paramLabel = "CONFIG.yml", description = "mergekit merge "
+            + "configuration, or a Kumiki layer path (kind: layer-path, a data-flow search's best recipe), written "
+            + "as a model folder")
     Path config;
 
     @Parameters(index = "1", paramLabel = "OUT_DIR", arity = "0..1",
@@ -75,6 +77,9 @@ public final class MergeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give the output folder (OUT_DIR), or --dry-run to check only");
         }
         long shardBytes = parseSize(shardSize);
+        if (dev.kumiki.evolve.space.PathRecipe.isPathRecipe(config)) {
+            return layerPath(out);
+        }
         Map<String, ModelFolder> models = new HashMap<>();
         try {
             MergeConfig parsed;
@@ -193,6 +198,31 @@ public final class MergeCommand implements Callable<Integer> {
             return s.contains("e") ? s : s.replaceAll("0+$", "").replaceAll("\\.$", "");
         }
         return String.valueOf(v);
+    }
+
+    /**
+     * A layer path (Kumiki's data-flow merge YAML, {@code kind: layer-path}) written as a model folder: see
+     * {@link dev.kumiki.evolve.space.PathRecipe#save}.
+     */
+    private Integer layerPath(PrintWriter out) throws IOException {
+        dev.kumiki.evolve.space.PathRecipe recipe;
+        try {
+            recipe = dev.kumiki.evolve.space.PathRecipe.read(config);
+            recipe.check();
+        } catch (dev.kumiki.evolve.space.PathRecipe.InvalidPathRecipeException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        out.printf(Locale.ROOT, "Layer path: %d steps through %s (embeddings and head of %s).%n",
+                recipe.steps().size(), recipe.models().stream().map(dev.kumiki.evolve.space.PathRecipe.Model::name)
+                        .collect(Collectors.joining(", ")), recipe.models().get(0).name());
+        if (dryRun) {
+            out.println("Dry run: the path and the models agree; nothing was written.");
+            return Kumiki.OK;
+        }
+        long start = System.nanoTime();
+        recipe.save(this.out, Kernels.of(HardwareProfile.detect()));
+        out.printf(Locale.ROOT, "Wrote the path into %s in %.1f s.%n", this.out, (System.nanoTime() - start) / 1e9);
+        return Kumiki.OK;
     }
 
     /** {@code 5GB}, {@code 500MB}, {@code 2GiB}, mergekit's {@code 5B} (billion), or plain bytes. */

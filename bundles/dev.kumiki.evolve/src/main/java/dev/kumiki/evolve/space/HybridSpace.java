@@ -16,6 +16,17 @@ import dev.kumiki.llm.runtime.TransformerLanguageModel;
  * is the path's first model: its embeddings, head and tokenizer serve every path. The genome is the data-flow
  * space's ({@link DataFlowSpace}, same settings); candidates' recipes are layer paths whose first model is the merge's
  * mergekit YAML.
+ * <p>
+ * The parameter space the merge came from must stay open while the hybrid is used: a {@link MergeCandidate}'s model
+ * uses that space's tokenizer. Close the hybrid first, then the parameter space.
+ * {@snippet :
+ * try (ParameterSpace ps = ParameterSpace.builder().method("ties").base("base", base).model("ja", ja)
+ *         .model("math", math).build();
+ *         HybridSpace hybrid = HybridSpace.of(ps, bestPsGenome, List.of(PathRecipe.Model.folder("math", math)),
+ *                 DataFlowSpace.Settings.DEFAULTS, RuntimeOptions.defaults())) {
+ *     PathCandidate c = hybrid.decode(hybrid.initial());   // the merge itself
+ * }
+ * }
  */
 public final class HybridSpace implements SearchSpace, AutoCloseable {
 

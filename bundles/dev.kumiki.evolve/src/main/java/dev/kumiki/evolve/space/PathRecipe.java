@@ -2,6 +2,8 @@ package dev.kumiki.evolve.space;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,7 +28,12 @@ import dev.kumiki.llm.runtime.LayerPath;
 import dev.kumiki.llm.runtime.RuntimeOptions;
 import dev.kumiki.llm.runtime.Transformer;
 import dev.kumiki.llm.runtime.TransformerLanguageModel;
+import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.ModelFolder;
+import dev.kumiki.tensor.io.ModelWriter;
+import dev.kumiki.tensor.io.OutputFolder;
 import dev.kumiki.tensor.io.YamlInput;
+import dev.kumiki.tensor.kernel.Kernels;
 
 /**
  * A layer path written down: Kumiki's YAML for a data-flow merge (the data-flow and hybrid spaces' best recipe), read
@@ -218,6 +225,143 @@ public record PathRecipe(List<Model> models, List<Step> steps) {
         } catch (IOException | RuntimeException e) {
             shared.close();
             throw e;
+        }
+    }
+
+    /**
+     * Checks the recipe against its models' config.json files without reading weights: every model a folder with a
+     * config the runtime runs, layers that can share a path with the first model's, every step's layer present.
+     *
+     * @throws IOException naming the file when a config.json cannot be read or is not a model the runtime runs, or
+     *         the model when it is a merge computed in memory
+     * @throws IllegalArgumentException naming the model and the key, or the step and the layer
+     */
+    public void check() throws IOException {
+        List<PathModels.Source> sources = new ArrayList<>();
+        for (Model m : models) {
+            if (m.folder().isEmpty()) {
+                throw new InvalidPathRecipeException("model '" + m.name() + "' is a merge computed in memory (a "
+                        + "hybrid search's path); save the merge (kumiki merge) and name its folder, or run the "
+                        + "path from the hybrid search");
+            }
+            sources.add(PathModels.Folder.of(m.name(), m.folder().get()));
+        }
+        new PathModels(sources).close(); // checks that the layers can share a path; opens nothing
+        LayerPath path = toLayerPath();
+        for (int i = 0; i < path.length(); i++) {
+            LayerPath.Step st = path.steps().get(i);
+            int layers = sources.get(st.model()).config().layers();
+            if (st.layer() >= layers) {
+                throw new IllegalArgumentException("step " + i + " of the path takes layer " + st.layer() + " of "
+                        + models.get(st.model()).name() + ", which has " + layers + " layers (num_hidden_layers; "
+                        + "indices 0 to " + (layers - 1) + ")");
+            }
+        }
+    }
+
+    /** The file {@link #save} writes the recipe into, beside the model (as mergekit writes mergekit_config.yml). */
+    public static final String SAVED_RECIPE = "layer_path.yml";
+
+    /**
+     * Writes the path as an ordinary model folder that any Llama-family runtime runs: the first model's embeddings,
+     * final norm, head, config.json ({@code num_hidden_layers} the path's length) and tokenizer files, and each step's
+     * layer renumbered. A scale cannot be a weight of the residual stream, but RMSNorm does not see a common factor:
+     * with S the product of the scales up to a step, the step's o_proj (and its bias) and down_proj are divided by S,
+     * which computes the scaled hidden state divided by S, and the final norm removes S. The result equals the path
+     * exactly where every scale is 1, and otherwise up to {@code rms_norm_eps} and the rounding of the divided
+     * weights to their dtype. The folder is written aside and swapped in when complete.
+     *
+     * @throws IOException naming the model or the file when a model cannot be read or the output cannot be written
+     * @throws IllegalArgumentException as {@link #open} for models that cannot share a path or a missing layer, and
+     *         naming the folder when {@code out} cannot receive a model (it must be new, empty or a model Kumiki
+     *         wrote, and none of the inputs)
+     */
+    public void save(Path out, Kernels kernels) throws IOException {
+        check();
+        List<ModelFolder> folders = new ArrayList<>();
+        try {
+            for (Model m : models) {
+                folders.add(ModelFolder.open(m.folder().get()));
+            }
+            LayerPath path = toLayerPath();
+            // output name -> (folder, input name, divisor)
+            record Planned(TensorInfo info, ModelFolder from, String name, double divisor) {
+            }
+            List<Planned> planned = new ArrayList<>();
+            ModelFolder first = folders.get(0);
+            for (String n : first.names()) {
+                if (!n.startsWith("model.layers.") && n.startsWith("model.embed")) {
+                    planned.add(new Planned(first.info(n).orElseThrow(), first, n, 1));
+                }
+            }
+            double cumulative = 1;
+            for (int i = 0; i < path.length(); i++) {
+                LayerPath.Step st = path.steps().get(i);
+                cumulative *= st.scale();
+                ModelFolder f = folders.get(st.model());
+                String prefix = "model.layers." + st.layer() + ".";
+                for (String n : f.names()) {
+                    if (n.startsWith(prefix)) {
+                        String rest = n.substring(prefix.length());
+                        boolean residual = rest.startsWith("self_attn.o_proj.") || rest.startsWith("mlp.down_proj.");
+                        TensorInfo in = f.info(n).orElseThrow();
+                        planned.add(new Planned(new TensorInfo("model.layers." + i + "." + rest, in.dtype(),
+                                in.shape()), f, n, residual ? cumulative : 1));
+                    }
+                }
+            }
+            for (String n : first.names()) {
+                if (!n.startsWith("model.layers.") && !n.startsWith("model.embed")) {
+                    planned.add(new Planned(first.info(n).orElseThrow(), first, n, 1));
+                }
+            }
+            List<Path> inputs = folders.stream().map(ModelFolder::dir).toList();
+            try (OutputFolder output = OutputFolder.begin(out, inputs)) {
+                Path staging = output.staging();
+                try (ModelWriter w = ModelWriter.create(staging, planned.stream().map(Planned::info).toList(),
+                        ModelWriter.DEFAULT_SHARD_BYTES, Map.of("format", "pt"))) {
+                    for (Planned p : planned) {
+                        MemorySegment data = p.from().tensor(p.name()).data();
+                        if (p.divisor() != 1) {
+                            int n = Math.toIntExact(p.info().shape().elements());
+                            float[] v = new float[n];
+                            kernels.load(data, p.info().dtype(), 0, v, 0, n);
+                            float inv = (float) (1 / p.divisor());
+                            for (int k = 0; k < n; k++) {
+                                v[k] *= inv;
+                            }
+                            data = MemorySegment.ofArray(new byte[Math.toIntExact(p.info().byteSize())]);
+                            kernels.store(v, 0, n, data, p.info().dtype(), 0);
+                        }
+                        w.write(p.info().name(), 0, data);
+                    }
+                    w.commit();
+                }
+                com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode)
+                        new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                                first.dir().resolve(ModelFolder.CONFIG).toFile());
+                config.put("num_hidden_layers", path.length());
+                config.remove("layer_types"); // one entry per layer of the first model: no longer true
+                Files.writeString(staging.resolve(ModelFolder.CONFIG), new com.fasterxml.jackson.databind.ObjectMapper()
+                        .writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
+                try (var files = Files.list(first.dir())) {
+                    for (Path file : files.toList()) {
+                        String name = file.getFileName().toString();
+                        boolean weights = name.endsWith(".safetensors") || name.equals(ModelFolder.INDEX)
+                                || name.equals(ModelFolder.CONFIG) || name.startsWith(".");
+                        if (!weights && Files.isRegularFile(file) && (name.startsWith("tokenizer")
+                                || name.equals("special_tokens_map.json") || name.equals("chat_template.jinja")
+                                || name.equals("generation_config.json") || name.endsWith(".model")
+                                || name.equals("vocab.json") || name.equals("merges.txt"))) {
+                            Files.copy(file, staging.resolve(name));
+                        }
+                    }
+                }
+                Files.writeString(staging.resolve(SAVED_RECIPE), toYaml());
+                output.commit();
+            }
+        } finally {
+            folders.forEach(ModelFolder::close);
         }
     }
 

@@ -260,4 +260,53 @@ class DataFlowSpaceTest {
                     + "to 1)", e.getMessage());
         }
     }
+
+    private static double relativeDifference(float[][] a, float[][] b) {
+        double diff = 0;
+        double scale = 0;
+        for (int i = 0; i < b.length; i++) {
+            for (int j = 0; j < b[i].length; j++) {
+                diff = Math.max(diff, Math.abs(a[i][j] - b[i][j]));
+                scale = Math.max(scale, Math.abs(b[i][j]));
+            }
+        }
+        return diff / scale;
+    }
+
+    @Test
+    void aSavedPathIsAModelFolderThatComputesThePath() throws Exception {
+        List<PathRecipe.Model> m = models(tmp, 2);
+        // ends in math: the saved model still has ja's final norm and head, as the path does
+        PathRecipe unit = new PathRecipe(m, List.of(new PathRecipe.Step("ja", 0, 1), new PathRecipe.Step("math", 1, 1),
+                new PathRecipe.Step("ja", 1, 1), new PathRecipe.Step("math", 0, 1)));
+        PathRecipe scaled = new PathRecipe(m, List.of(new PathRecipe.Step("ja", 0, 1),
+                new PathRecipe.Step("math", 1, 0.75), new PathRecipe.Step("ja", 1, 1.3),
+                new PathRecipe.Step("math", 0, 0.6)));
+        unit.save(tmp.resolve("unit"), Kernels.scalar());
+        scaled.save(tmp.resolve("scaled"), Kernels.scalar());
+        assertEquals(unit.toYaml(), Files.readString(tmp.resolve("unit").resolve(PathRecipe.SAVED_RECIPE)));
+        assertTrue(Files.exists(tmp.resolve("unit/tokenizer.json")));
+        try (TransformerLanguageModel savedUnit = TransformerLanguageModel.open(tmp.resolve("unit"), OPTIONS);
+                Transformer savedScaled = Transformer.open(tmp.resolve("scaled"), OPTIONS);
+                TransformerLanguageModel runUnit = unit.open(OPTIONS);
+                TransformerLanguageModel runScaled = scaled.open(OPTIONS)) {
+            assertEquals(4, savedUnit.transformer().config().layers());
+            float[][] a = savedUnit.transformer().logits(PROMPT);
+            float[][] b = runUnit.transformer().logits(PROMPT);
+            for (int i = 0; i < a.length; i++) {
+                assertTrue(Arrays.equals(b[i], a[i]), "scales 1: bit for bit, position " + i);
+            }
+            float[][] c = savedScaled.logits(PROMPT);
+            float[][] d = runScaled.transformer().logits(PROMPT);
+            double rel = relativeDifference(c, d);
+            System.out.printf("saved scaled path against the runtime's: max relative logit difference %.3g%n", rel);
+            // float32 rounding of the divided weights and rms_norm_eps (1e-6) seen at another scale
+            assertTrue(rel < 1e-4, "scaled: relative difference " + rel);
+            assertTrue(relativeDifference(b, d) > 1e-2, "the scales change the logits");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> unit.save(tmp.resolve("ja"),
+                Kernels.scalar()));
+        assertEquals("the output folder " + tmp.resolve("ja") + " is also an input (" + tmp.resolve("ja")
+                + "); write the model to another folder", e.getMessage());
+    }
 }
