@@ -405,7 +405,16 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
             try {
                 MergeConfig.Builder b = MergeConfig.builder().method(MergeMethods.byName(ps.method()).orElseThrow());
                 e.base().ifPresent(m -> b.base(m.name(), m.folder()));
-                e.models().forEach((name, folder) -> b.add(name, folder, Map.of()));
+                // every model with a value each of its parameters takes (what a genome would decode to)
+                Map<String, dev.kumiki.merge.config.ParameterValue> values = new LinkedHashMap<>();
+                for (ParameterDef d : MergeMethods.byName(ps.method()).orElseThrow().modelParameters()) {
+                    if (d.defaultValue().isEmpty()) {
+                        double lo = d.min().orElse(0);
+                        double hi = d.max().orElse(1);
+                        values.put(d.name(), dev.kumiki.merge.config.ParameterValue.of((lo + hi) / 2));
+                    }
+                }
+                e.models().forEach((name, folder) -> b.add(name, folder, values));
                 MergePlanner.plan(b.build());
             } catch (ConfigException x) {
                 c.error("models", "the models cannot be merged: " + x.problem());

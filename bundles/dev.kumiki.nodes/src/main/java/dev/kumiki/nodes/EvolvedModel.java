@@ -93,6 +93,10 @@ public record EvolvedModel(ModelSpec spec, String kind, Path recipe, EvolutionCo
      * Runs the model: the best merge computed in memory, or the best path run through the models by the runtime.
      */
     TransformerLanguageModel language(RuntimeOptions options) throws IOException {
+        if (kind.equals("dfs")) {
+            // the layer-path recipe names its model folders: the runtime runs it, closing them with the model
+            return PathRecipe.read(recipe).open(options);
+        }
         if (!kind.equals("ps")) {
             // the space owns the models a path runs through; it stays open as long as the JVM (a handle cannot know
             // when the last reader is done), as LoadModel's mapped folders do

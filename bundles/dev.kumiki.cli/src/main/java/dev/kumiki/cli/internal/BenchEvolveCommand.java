@@ -85,6 +85,7 @@ public final class BenchEvolveCommand implements Callable<Integer> {
             for (int v = 0; v < 3; v++) {
                 SyntheticModel.llama().layers(layers).hidden(hidden).intermediate(intermediate)
                         .vocab(SyntheticModel.MIN_BYTE_LEVEL_VOCABULARY).byteLevelTokenizer().dtype(DType.F32)
+                        .contextLength(256)
                         .variant(v).write(models.resolve(v == 0 ? "base" : "v" + v));
             }
             Path search = dir.resolve("search");
@@ -92,7 +93,10 @@ public final class BenchEvolveCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(search + " exists from an earlier run; give another --work or "
                         + "delete it");
             }
-            EvolutionConfig config = new EvolutionConfig(Map.of("v1", models.resolve("v1"), "v2", models.resolve("v2")),
+            Map<String, Path> variants = new java.util.LinkedHashMap<>();
+            variants.put("v1", models.resolve("v1"));
+            variants.put("v2", models.resolve("v2"));
+            EvolutionConfig config = new EvolutionConfig(variants,
                     Optional.of(new EvolutionConfig.NamedModel("base", models.resolve("base"))),
                     new EvolutionConfig.Ps("ties", List.of("weight", "density"), 1, Map.of(), Optional.empty(),
                             false), new EvolutionConfig.OptimizerSettings("cma-es", population, 1.0 / 6),
@@ -116,6 +120,9 @@ public final class BenchEvolveCommand implements Callable<Integer> {
                 try (Search s = b.build()) {
                     result = s.run();
                 }
+            } catch (dev.kumiki.evolve.EvolutionException e) {
+                // the generated models or the task were refused: the message says which (exit 2)
+                throw new IllegalArgumentException(e.getMessage(), e);
             }
             long[][] t = timings.stream().filter(x -> x[2] > 0).toArray(long[][]::new);
             if (t.length == 0) {
