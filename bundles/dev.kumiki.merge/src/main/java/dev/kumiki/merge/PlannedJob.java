@@ -157,7 +157,9 @@ final class PlannedJob implements TensorJob {
      */
     private void load(MappedTensor t, long from, float[] buf, int off, int n) {
         if (reads == null) {
-            reads = new MappedReads(kernels, (long) chunk * 8);
+            // no bigger than the tensor needs (at 8 bytes an element, the widest input type): a search merges
+            // thousands of small models in memory, and zeroing a chunk-sized buffer per tensor cost more than merging
+            reads = new MappedReads(kernels, Math.min((long) chunk, elements()) * 8);
         }
         reads.load(t, from, buf, off, n);
     }
@@ -213,7 +215,7 @@ final class PlannedJob implements TensorJob {
     public void write(long from, float[] buf, int n) {
         int bytes = tensor.type().bytes();
         if (scratch == null || scratch.byteSize() < (long) n * bytes) {
-            scratch = Arena.ofAuto().allocate((long) Math.max(n, chunk) * bytes, 64);
+            scratch = Arena.ofAuto().allocate((long) Math.max(n, (int) Math.min(chunk, elements())) * bytes, 64);
         }
         kernels.store(buf, 0, n, scratch, tensor.type(), 0);
         try {

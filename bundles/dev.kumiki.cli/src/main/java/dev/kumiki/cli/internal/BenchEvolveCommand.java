@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
                 + "(ties over the two with the base, CMA-ES) scored on a shipped task, and times each candidate: "
                 + "decoding its genome, merging it in memory, and evaluating it.",
                 "Prints the medians over candidates of each part and of (decode + merge) / evaluation, which issue 12 "
-                        + "wants at most 10 %, the search's own per-generation overhead ratio (asking, telling, "
+                        + "wants at most 10 %%, the search's own per-generation overhead ratio (asking, telling, "
                         + "opening and closing, bookkeeping), and the load average: figures taken on a shared "
                         + "machine are only comparable at a similar load."})
 public final class BenchEvolveCommand implements Callable<Integer> {
