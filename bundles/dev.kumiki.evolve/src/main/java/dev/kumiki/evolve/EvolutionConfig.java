@@ -170,9 +170,16 @@ public record EvolutionConfig(Map<String, Path> models, Optional<NamedModel> bas
      * @param subsample   documents per task and generation (drawn anew each generation); 0 for all
      */
     public record FitnessSettings(List<TaskSpec> tasks, Optional<String> searchSplit, Optional<String> testSplit,
-                                  int subsample) {
+                                  int subsample, Optional<Integer> numFewshot) {
         public FitnessSettings {
             tasks = List.copyOf(tasks);
+            java.util.Objects.requireNonNull(numFewshot, "numFewshot");
+        }
+
+        /** Each task with its own {@code num_fewshot}. */
+        public FitnessSettings(List<TaskSpec> tasks, Optional<String> searchSplit, Optional<String> testSplit,
+                int subsample) {
+            this(tasks, searchSplit, testSplit, subsample, Optional.empty());
         }
     }
 }

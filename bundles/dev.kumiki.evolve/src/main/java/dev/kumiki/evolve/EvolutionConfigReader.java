@@ -100,7 +100,7 @@ public final class EvolutionConfigReader {
     public static final List<String> BUDGET_KEYS = List.of("generations", "time_limit");
     /** The keys of the {@code fitness:} block. */
     public static final List<String> FITNESS_KEYS = List.of("tasks", "metric", "search_split", "test_split",
-            "subsample");
+            "subsample", "num_fewshot");
     /** The keys of a task given as a block in {@code fitness.tasks}. */
     public static final List<String> TASK_KEYS = List.of("name", "weight", "metric");
     /** The spaces. */
@@ -582,7 +582,10 @@ public final class EvolutionConfigReader {
                     + "splits");
         }
         int subsample = integer(m, "subsample", 0, Integer.MAX_VALUE, 0);
-        return new FitnessSettings(tasks, searchSplit, testSplit, subsample);
+        // as lm-eval's --num_fewshot: every task gets that many solved examples instead of its own number
+        Optional<Integer> numFewshot = m.containsKey("num_fewshot")
+                ? Optional.of(integer(m, "num_fewshot", 0, Integer.MAX_VALUE, 0)) : Optional.empty();
+        return new FitnessSettings(tasks, searchSplit, testSplit, subsample, numFewshot);
     }
 
     private static List<String> shipped() {

@@ -245,7 +245,9 @@ public final class EvolutionSetup implements AutoCloseable {
                 file = shipped.get();
             }
             try {
-                TaskConfig c = TaskReader.read(file);
+                TaskConfig read = TaskReader.read(file);
+                TaskConfig c = config.fitness().numFewshot()
+                        .map(k -> read.toBuilder().setNumFewshot(k).build()).orElse(read);
                 String metric = t.metric().orElseGet(() -> c.metricList().get(0).metric());
                 b.addTask(Task.of(c), metric, t.weight());
             } catch (TaskException e) {

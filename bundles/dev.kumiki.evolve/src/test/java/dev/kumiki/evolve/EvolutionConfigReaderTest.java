@@ -94,6 +94,7 @@ class EvolutionConfigReaderTest {
                   search_split: validation
                   test_split: test
                   subsample: 16
+                  num_fewshot: 0
                 seed: 7
                 output: out/evolve
                 """);
@@ -111,6 +112,7 @@ class EvolutionConfigReaderTest {
         assertEquals(Optional.of("validation"), c.fitness().searchSplit());
         assertEquals(Optional.of("test"), c.fitness().testSplit());
         assertEquals(16, c.fitness().subsample());
+        assertEquals(Optional.of(0), c.fitness().numFewshot());
         assertEquals(7, c.seed());
         assertEquals(dir.resolve("runs/out/evolve"), c.output());
     }
@@ -127,6 +129,7 @@ class EvolutionConfigReaderTest {
         assertEquals(Optional.empty(), c.fitness().searchSplit());
         assertEquals(Optional.empty(), c.fitness().testSplit());
         assertEquals(0, c.fitness().subsample());
+        assertEquals(Optional.empty(), c.fitness().numFewshot());
         assertEquals(42, c.seed());
     }
 

@@ -104,6 +104,7 @@ public final class TaskFitness implements Fitness {
             t.put("task", e.name);
             t.put("metric", e.metric + "," + e.filter);
             t.put("weight", e.weight);
+            t.put("num_fewshot", e.search.config().numFewshot());
             t.put("search_split", e.searchSplit);
             t.put("search_documents", e.search.evalDocs().size());
             t.put("test_split", e.testSplit);
