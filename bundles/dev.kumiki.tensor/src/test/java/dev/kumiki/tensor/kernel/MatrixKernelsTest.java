@@ -409,6 +409,56 @@ class MatrixKernelsTest {
     }
 
     @Test
+    void callsFromTwoThreadsAtOnceAndFromInsideABlockGiveTheSameResults() throws Exception {
+        Random r = new Random(29);
+        try (Arena arena = Arena.ofShared(); MatrixOps ops = MatrixOps.of(VEC, 3)) {
+            Matrix w = matrix(r, DType.BF16, 512, 1024, arena, false);
+            float[] x = activations(r, 1024);
+            float[] expected = new float[512];
+            REF.matVec(w.data, DType.BF16, 1024, x, 0, expected, 0, 0, 512);
+            // two callers share the workers: one of them runs on its own thread whenever the other holds them (the
+            // results are compared with the reference's tolerance, not bit for bit: the interpreter's and the
+            // compiled Vector API sum lanes in different orders while the JIT warms up)
+            List<Thread> callers = new ArrayList<>();
+            List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int c = 0; c < 2; c++) {
+                Thread t = new Thread(() -> {
+                    float[] y = new float[512];
+                    for (int i = 0; i < 300; i++) {
+                        java.util.Arrays.fill(y, Float.NaN);
+                        ops.matVec(w.data, DType.BF16, 512, 1024, x, y);
+                        try {
+                            assertMatVec(w, x, 0, expected, y, 0, 0, 512, "call " + i);
+                        } catch (AssertionError e) {
+                            wrong.add(Thread.currentThread().getName() + ": " + e.getMessage());
+                        }
+                    }
+                }, "caller-" + c);
+                callers.add(t);
+                t.start();
+            }
+            for (Thread t : callers) {
+                t.join();
+            }
+            assertEquals(List.of(), wrong.subList(0, Math.min(3, wrong.size())), wrong.size() + " calls were wrong");
+            // a split inside a block runs on the block's thread
+            Set<String> mismatched = ConcurrentHashMap.newKeySet();
+            Set<String> outer = ConcurrentHashMap.newKeySet();
+            ops.split(300, 1, (r0, r1) -> {
+                String mine = Thread.currentThread().getName();
+                outer.add(mine);
+                ops.split(300, 1, (a, b) -> {
+                    if (!Thread.currentThread().getName().equals(mine)) {
+                        mismatched.add(mine + " -> " + Thread.currentThread().getName());
+                    }
+                });
+            });
+            assertEquals(3, outer.size(), "threads of the outer split: " + outer);
+            assertEquals(Set.of(), mismatched, "inner blocks that ran on another thread");
+        }
+    }
+
+    @Test
     void aFailureInAnyBlockReachesTheCallerAfterAllBlocksEnded() {
         try (MatrixOps ops = MatrixOps.of(VEC, 3)) {
             Set<Integer> ended = ConcurrentHashMap.newKeySet();

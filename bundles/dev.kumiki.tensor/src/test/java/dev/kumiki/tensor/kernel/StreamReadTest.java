@@ -48,6 +48,10 @@ class StreamReadTest {
                     read.warmUp();
                     assertEquals(expected, read.sum(), 0.0, threads + " threads, after the warm-up");
                     assertTrue(read.seconds() > 0);
+                    assertTrue(read.bestSeconds(3) > 0);
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> read.bestSeconds(0));
+                    assertEquals("passes must be at least 1, got 0", e.getMessage());
                 }
             }
         }
