@@ -396,7 +396,12 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
         }
         EvolutionConfig e = config.get();
         ModelSpec first = (ModelSpec) inputs.all("models").get(0).value();
-        if (e.space() instanceof EvolutionConfig.Ps || e.space() instanceof EvolutionConfig.Hybrid h
+        // models that a node upstream writes during the run (Train, SaveModel) are checked when the search starts
+        boolean written = e.models().values().stream().allMatch(f -> Files.isRegularFile(f.resolve("config.json")))
+                && e.base().map(m -> Files.isRegularFile(m.folder().resolve("config.json"))).orElse(true);
+        if (!written) {
+            // nothing to plan from yet
+        } else if (e.space() instanceof EvolutionConfig.Ps || e.space() instanceof EvolutionConfig.Hybrid h
                 && h.ps().isPresent()) {
             EvolutionConfig.Ps ps = e.space() instanceof EvolutionConfig.Ps p ? p
                     : ((EvolutionConfig.Hybrid) e.space()).ps().orElseThrow();

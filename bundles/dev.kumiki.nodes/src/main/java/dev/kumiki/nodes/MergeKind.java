@@ -217,8 +217,35 @@ public final class MergeKind implements NodeKind<Merge> {
 
     @Override
     public Map<String, PortSpec> configure(Merge s, Inputs<PortSpec> inputs, ConfigureContext c) {
-        return recipe(s, inputs, c).flatMap(r -> plan(r, specs(inputs), c))
-                .<Map<String, PortSpec>>map(spec -> Map.of("model", spec)).orElse(Map.of());
+        Optional<MergeRecipe> recipe = recipe(s, inputs, c);
+        if (recipe.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, ModelSpec> specs = specs(inputs);
+        Optional<ModelSpec> unwritten = unwritten(specs, recipe.get());
+        if (unwritten.isPresent()) {
+            return Map.of("model", unwritten.get());
+        }
+        return plan(recipe.get(), specs, c).<Map<String, PortSpec>>map(spec -> Map.of("model", spec))
+                .orElse(Map.of());
+    }
+
+    /**
+     * When an input is a folder that a node upstream writes during the run (a Train or a SaveModel that has not run
+     * yet), the recipe cannot be planned from headers now: the output's spec is then the first input's (the models
+     * of a merge share their architecture; the planner checks it when the merge runs) without a plan, and execute
+     * plans it once the folders exist.
+     */
+    static Optional<ModelSpec> unwritten(Map<String, ModelSpec> specs, MergeRecipe recipe) {
+        boolean pending = specs.values().stream().anyMatch(m -> m.folder()
+                .filter(f -> !Files.isRegularFile(f.resolve("config.json"))).isPresent());
+        if (!pending) {
+            return Optional.empty();
+        }
+        ModelSpec first = recipe.base().flatMap(b -> Optional.ofNullable(specs.get(b.getKey())))
+                .orElseGet(() -> specs.get(recipe.models().keySet().iterator().next()));
+        return Optional.of(new ModelSpec(first.config(), first.layers(), first.tensors(), Optional.empty(),
+                Optional.of(recipe)));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.kumiki.nodes;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -88,6 +89,19 @@ class PipelineRunTest {
         return ENGINE.execute(c, RunOptions.defaults(dir).withUseCache(cache), RunListener.NONE).run();
     }
 
+    /** A BF16 tensor's values, decoded here (the upper half of a float's bits). */
+    static float[] bf16(ModelFolder m, String name) throws IOException {
+        var t = m.tensor(name);
+        assertEquals(dev.kumiki.tensor.DType.BF16, t.info().dtype(), name);
+        short[] bits = t.data().toArray(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED
+                .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN));
+        float[] v = new float[bits.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Float.intBitsToFloat((bits[i] & 0xFFFF) << 16);
+        }
+        return v;
+    }
+
     static byte[] tensor(Path model, String name) throws IOException {
         try (ModelFolder m = ModelFolder.open(model)) {
             return m.tensor(name).data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
@@ -137,6 +151,49 @@ class PipelineRunTest {
         assertTrue(Files.readString(dir.resolve("out/stacked.yml")).contains("slices:\n- sources:\n  - model: "),
                 Files.readString(dir.resolve("out/stacked.yml")));
         sameAsTheLibrary(dir.resolve("out/stacked.yml"), dir.resolve("out/stacked"));
+    }
+
+    @Test
+    void aMergeOfAModelWrittenEarlierInTheSameRunIsPlannedWhenItRuns() throws Exception {
+        // 'half' is written by SaveModel during the run: when the pipeline is configured its folder does not exist,
+        // so the second merge is planned when it runs, from the folder written by then
+        String text = """
+                kumiki: 1
+                nodes:
+                  base: {kind: LoadModel, path: models/base}
+                  chat: {kind: LoadModel, path: models/chat}
+                  code: {kind: LoadModel, path: models/code}
+                  first: {kind: Merge, method: linear, models: {chat: {weight: 1}, code: {weight: 1}}}
+                  half: {kind: SaveModel, path: out/written-in-run/half}
+                  again:
+                    kind: Merge
+                    method: task_arithmetic
+                    models: {half: {weight: 0.5}}
+                  save: {kind: SaveModel, path: out/written-in-run/again}
+                  recipe: {kind: ExportMergekitYaml, path: out/written-in-run/again.yml}
+                connections: [chat.model -> first.models, code.model -> first.models, first.model -> half.model,
+                  half.model -> again.models, base.model -> again.base, again.model -> save.model,
+                  again.model -> recipe.model]
+                """;
+        assertFalse(Files.exists(dir.resolve("out/written-in-run/half")));
+        assertEquals(List.of(), diagnostics(text));
+        Execution.Result r = run(text, false);
+        assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
+        sameAsTheLibrary(dir.resolve("out/written-in-run/again.yml"), dir.resolve("out/written-in-run/again"));
+        // base + 0.5 × (half − base), half being the average of chat and code: checked on one tensor
+        String name = "model.layers.0.mlp.down_proj.weight";
+        try (ModelFolder b = ModelFolder.open(dir.resolve("models/base"));
+                ModelFolder h = ModelFolder.open(dir.resolve("out/written-in-run/half"));
+                ModelFolder a = ModelFolder.open(dir.resolve("out/written-in-run/again"))) {
+            float[] vb = bf16(b, name);
+            float[] vh = bf16(h, name);
+            float[] va = bf16(a, name);
+            for (int i = 0; i < va.length; i++) {
+                double expected = vb[i] + 0.5 * (vh[i] - vb[i]);
+                // one bfloat16 rounding of the result
+                assertEquals(expected, va[i], Math.abs(expected) / 128 + 1e-30, name + "[" + i + "]");
+            }
+        }
     }
 
     @Test
