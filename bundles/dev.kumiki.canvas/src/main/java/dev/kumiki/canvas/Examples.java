@@ -39,18 +39,24 @@ public final class Examples {
                     + "continue a sentence"));
 
     /**
-     * The training example: a small model trained from scratch on data Kumiki generates, two fine-tunes of it and
-     * their merge, all evaluated (needs the optional training feature). Its files go into {@code train/}.
+     * The training example: two fine-tunes of a small model that Kumiki trained from scratch on data it generates
+     * (shipped, with the pipeline that makes it) and their merge, all evaluated (needs the optional training feature).
+     * Its files go into {@code train/}.
      */
-    public static final Example TRAINING = new Example("train/train.kumiki", "Train a small model from scratch, "
-            + "fine-tune it on Japanese text and on English arithmetic, merge the two, evaluate all");
+    public static final Example TRAINING = new Example("train/train.kumiki", "Fine-tune a small model trained from "
+            + "scratch on Japanese text and on English arithmetic, merge the two, evaluate all");
 
     /** The merge of the training example's fine-tunes, run after it (Merge reads its inputs' folders). */
     public static final Example TRAINING_MERGE = new Example("train/merge.kumiki", "Merge the two fine-tunes the "
             + "training example wrote onto their base, evaluated beside them");
 
-    /** The files besides the pipelines that the training example reads (the base model's config.json). */
-    public static final List<String> TRAINING_FILES = List.of("train/merge.kumiki", "train/model-config/config.json");
+    /**
+     * The files besides the pipeline that the training example reads: the merge pipeline, the shipped base model that
+     * it fine-tunes, and the pipeline and config.json that make that base again.
+     */
+    public static final List<String> TRAINING_FILES = List.of("train/merge.kumiki", "train/base.kumiki",
+            "train/model-config/config.json", "train/base/config.json", "train/base/model.safetensors",
+            "train/base/tokenizer.json", "train/base/tokenizer_config.json", "train/base/README.md");
 
     /**
      * Writes the training example's pipeline and files into {@code dir} where they are missing (a user's edits are
@@ -65,7 +71,19 @@ public final class Examples {
             Path file = dir.resolve(f);
             if (!Files.exists(file)) {
                 Files.createDirectories(file.getParent());
-                Files.writeString(file, new Example(f, "").text());
+                try (InputStream in = Examples.class.getResourceAsStream("/examples/" + f)) {
+                    if (in == null) {
+                        throw new IllegalStateException("this Kumiki has no copy of the example file " + f);
+                    }
+                    // beside its place, then moved in: an interrupted write leaves no half-written model
+                    Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
+                    try {
+                        Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    } finally {
+                        Files.deleteIfExists(tmp);
+                    }
+                }
                 written.add(file);
             }
         }

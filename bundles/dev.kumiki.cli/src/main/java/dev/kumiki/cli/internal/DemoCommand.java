@@ -90,9 +90,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * The training example: three small models trained (minutes, the first time; then from the cache), their merge,
-     * and every one evaluated, so that the merge shown is one of models that know something. Skipped with the reason
-     * when the training feature is not installed.
+     * The training example: two fine-tunes of the shipped base (a minute and a half, the first time; then from the
+     * cache), their merge, and every one evaluated, so that the merge shown is one of models that know something.
+     * Skipped with the reason when the training feature is not installed.
      */
     private int trained(PrintWriter out, Path examples) throws IOException {
         Path file = examples.resolve(Examples.TRAINING.file());
@@ -106,14 +106,14 @@ public final class DemoCommand implements Callable<Integer> {
         for (Path p : Examples.writeTraining(examples)) {
             out.println("Wrote " + p);
         }
-        out.println("Training a base model from scratch and two fine-tunes (several minutes on two cores the first "
-                + "time; then every node comes from the cache)");
+        out.println("Fine-tuning the shipped base model (trained from scratch by base.kumiki) twice: about a minute "
+                + "and a half on two cores the first time; then every node comes from the cache");
         out.flush();
         Execution.Result r = runQuietly(out, file);
         if (r == null) {
             return Kumiki.USAGE;
         }
-        scores(out, r, "Scores (trained models: base from scratch; ja and math fine-tuned from it)",
+        scores(out, r, "Scores (trained models: base from scratch, shipped; ja and math fine-tuned from it)",
                 "An untrained network guesses uniformly among its 1024 tokens: byte perplexity about 5.9 on ppl_en and "
                         + "3.8 on ppl_ja (examples/train/README.md says how).");
         if (r.status() != Execution.Status.SUCCEEDED) {
@@ -127,8 +127,8 @@ public final class DemoCommand implements Callable<Integer> {
             return Kumiki.USAGE;
         }
         scores(out, m, "Scores (the merge of two fine-tunes that know something, beside them: base + both task "
-                + "vectors)", "Lower perplexity is better; arith_en is zero-shot on problem templates none of the "
-                        + "models was trained on.");
+                + "vectors)", "Lower perplexity is better; arith_en and arith_ja are zero-shot on problems of the "
+                        + "four templates the base never saw (the maths fine-tune saw others like them in English).");
         return m.status() == Execution.Status.SUCCEEDED ? Kumiki.OK : Kumiki.FAILED;
     }
 

@@ -107,10 +107,19 @@ final class ArithmeticProblems {
      * that the tasks' splits do not contain. Ids are {@code <prefix>-<template>-NNNN}.
      */
     static List<Problem> training(int perTemplate, long seed, Set<String> exclude, String prefix) {
+        return training(perTemplate, seed, exclude, prefix, false);
+    }
+
+    /**
+     * {@link #training(int, long, Set, String)}, of the held-out test templates too when {@code allTemplates}: other
+     * problems of the test split's shapes, as a maths fine-tune's data (GSM8K's training split to its test split).
+     */
+    static List<Problem> training(int perTemplate, long seed, Set<String> exclude, String prefix,
+            boolean allTemplates) {
         List<Problem> out = new ArrayList<>();
         for (int t = 0; t < TEMPLATES.size(); t++) {
             Named named = TEMPLATES.get(t);
-            if (TEST_TEMPLATES.contains(named.name())) {
+            if (!allTemplates && TEST_TEMPLATES.contains(named.name())) {
                 continue;
             }
             Random r = new Random(seed * 1_000_033L + t);

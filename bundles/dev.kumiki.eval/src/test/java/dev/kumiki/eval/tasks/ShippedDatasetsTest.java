@@ -35,7 +35,7 @@ class ShippedDatasetsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** SHA-256 over every file (name, NUL, bytes, in name order): the data is the same on every machine. */
-    private static final String DIGEST = "2b38da72922643ececa463b9c544f510b81252f3115b7f9834675be8095336a8";
+    private static final String DIGEST = "ab38f28922dcff1de821c9523dcd2452ce386412b57de47726fa476976cad802";
 
     private static List<JsonNode> lines(byte[] file) throws Exception {
         List<JsonNode> rows = new ArrayList<>();
@@ -113,19 +113,32 @@ class ShippedDatasetsTest {
                 found++;
             }
         }
-        assertEquals(8 * (ShippedDatasets.BASE_PROBLEMS_EN_PER_TEMPLATE + ShippedDatasets.BASE_PROBLEMS_JA_PER_TEMPLATE
-                + ShippedDatasets.SFT_PROBLEMS_PER_TEMPLATE),
-                found);
+        assertEquals(8 * (ShippedDatasets.BASE_PROBLEMS_EN_PER_TEMPLATE + ShippedDatasets.BASE_PROBLEMS_JA_PER_TEMPLATE)
+                + 12 * ShippedDatasets.SFT_PROBLEMS_PER_TEMPLATE, found);
         for (JsonNode row : dataset("corpus_ja")) {
             for (String place : Stories.TEST_PLACES) {
                 assertFalse(row.get("text").asText().contains(place), place + " is a qa_ja test place: " + row);
             }
         }
-        // the word problems come from the training templates: none of the test templates' questions shapes
-        Pattern testShapes = Pattern.compile("in a box and|How many more|children each have|boxes with");
-        for (JsonNode row : dataset("arith_en_sft")) {
-            assertFalse(testShapes.matcher(row.get("prompt").asText()).find(), row.toString());
+        // the corpora's word problems come from the training templates: none has a test template's shape; the maths
+        // fine-tune's data has all twelve templates, the test shapes among them
+        Pattern testShapes = Pattern.compile("in a box and|How many more|children each have|boxes with|箱の中に|"
+                + "より何|人いて|ずつ入った箱");
+        for (String name : List.of("corpus_base", "corpus_ja")) {
+            for (JsonNode row : dataset(name)) {
+                assertFalse(testShapes.matcher(row.get("text").asText()).find(), name + ": " + row);
+            }
         }
+        Map<String, Integer> shapes = new java.util.TreeMap<>();
+        for (JsonNode row : dataset("arith_en_sft")) {
+            Matcher m = testShapes.matcher(row.get("prompt").asText());
+            if (m.find()) {
+                shapes.merge(m.group(), 1, Integer::sum);
+            }
+        }
+        assertEquals(Map.of("in a box and", ShippedDatasets.SFT_PROBLEMS_PER_TEMPLATE, "How many more",
+                ShippedDatasets.SFT_PROBLEMS_PER_TEMPLATE, "children each have", ShippedDatasets.SFT_PROBLEMS_PER_TEMPLATE,
+                "boxes with", ShippedDatasets.SFT_PROBLEMS_PER_TEMPLATE), shapes);
     }
 
     @Test
