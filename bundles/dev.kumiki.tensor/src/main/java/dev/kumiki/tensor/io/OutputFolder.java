@@ -349,21 +349,47 @@ public final class OutputFolder implements AutoCloseable {
     }
 
     /** At JVM shutdown: the staging folder goes (a commit in progress is let finish first). */
-    private void abort() {
+    void abort() {
         synchronized (this) {
             if (state == State.WRITING) {
                 state = State.ABORTED;
-                try {
-                    deleteTree(staging);
-                } catch (IOException e) {
-                    // the next writer of this output deletes it
-                }
+                removeWhileWritten(staging);
             }
         }
         try {
             release();
         } catch (IOException e) {
             // the kernel releases the lock when the process ends
+        }
+    }
+
+    /**
+     * Deletes a staging folder that the writing thread may still be filling: shutdown hooks run beside it, so a file
+     * it adds or renames between the listing and the removal of the folder would keep the folder. The folder is
+     * renamed first (the writer's later paths then fail; the new name is still a staging name, which the next writer
+     * cleans if this fails), and removal is retried a few times, also in case the writer created the folder again.
+     */
+    private static void removeWhileWritten(Path staging) {
+        Path moved = staging.resolveSibling(staging.getFileName() + "-aborted");
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try {
+                deleteTree(moved);
+                if (Files.exists(staging, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(staging, moved, StandardCopyOption.ATOMIC_MOVE);
+                    deleteTree(moved);
+                }
+                if (!Files.exists(staging, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    return;
+                }
+            } catch (IOException e) {
+                // a file appeared meanwhile: try again
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return; // the next writer of this output deletes what is left
+            }
         }
     }
 

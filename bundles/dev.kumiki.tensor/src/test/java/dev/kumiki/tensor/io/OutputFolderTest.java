@@ -144,6 +144,40 @@ class OutputFolderTest {
     }
 
     @Test
+    void theShutdownCleanupRemovesTheStagingWhileTheWriterStillAddsFiles() throws Exception {
+        // shutdown hooks run beside the thread that writes: its new and renamed files must not keep the folder
+        Path out = dir.resolve("m");
+        write(out, "one");
+        for (int round = 0; round < 20; round++) {
+            OutputFolder f = OutputFolder.begin(out, List.of());
+            Path staging = f.staging();
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+            Thread writer = new Thread(() -> {
+                for (int i = 0;; i++) {
+                    try {
+                        Path partial = staging.resolve("shard-" + i + ".partial");
+                        Files.writeString(partial, "x".repeat(64));
+                        Files.move(partial, staging.resolve("shard-" + i));
+                    } catch (IOException e) {
+                        return; // the staging folder is gone: the writer's next path fails
+                    } finally {
+                        started.countDown();
+                    }
+                }
+            });
+            writer.start();
+            started.await();
+            Thread.sleep(round % 5);
+            f.abort();
+            writer.join(10_000);
+            assertFalse(writer.isAlive());
+            f.close();
+            assertEquals(List.of(".m.kumiki-lock", "m"), names(dir), "round " + round);
+            assertEquals("one", Files.readString(out.resolve("weights.txt")));
+        }
+    }
+
+    @Test
     void theNextWriterRepairsASwapCutBetweenItsTwoRenamesAndCleansLeftovers() throws IOException {
         Path out = dir.resolve("m");
         write(out, "old");
