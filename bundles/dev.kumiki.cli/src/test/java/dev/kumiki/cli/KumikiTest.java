@@ -10,8 +10,9 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.kumiki.tensor.hardware.HardwareProfile;
 
 /** The command line as a user meets it: output, messages and exit codes. */
 class KumikiTest {
@@ -55,6 +56,10 @@ class KumikiTest {
         assertTrue(r.out().contains("  Vector API "), r.out());
         // the test JVM runs with --add-modules jdk.incubator.vector (parent pom), so vectors are on
         assertTrue(r.out().contains("  * vector  Java Vector API kernels") || r.out().contains("  * a64fx "), r.out());
+        // what multiplies a BF16 prefill: oneDNN where the CPU has a bf16 dot product (./run-tests installs it)
+        String bf16 = HardwareProfile.detect().cpu().hasFeature("avx512_bf16")
+                ? "oneDNN " : "the vector kernels; oneDNN not used: this CPU has no bfloat16 dot product";
+        assertTrue(r.out().contains("  BF16 prefill  " + bf16), r.out());
     }
 
     @Test

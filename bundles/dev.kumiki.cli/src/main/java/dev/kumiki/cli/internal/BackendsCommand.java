@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kumiki.cli.Kumiki;
 import dev.kumiki.tensor.hardware.Backend;
 import dev.kumiki.tensor.hardware.HardwareProfile;
+import dev.kumiki.tensor.kernel.Kernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -39,6 +40,7 @@ public final class BackendsCommand implements Callable<Integer> {
         TrainingEngineCheck.Outcome engine = training ? TrainingEngineCheck.run() : null;
         if (json) {
             Map<String, Object> map = new LinkedHashMap<>(profile.toMap());
+            map.put("bf16Prefill", Kernels.bf16BatchedProducts(profile));
             if (engine != null) {
                 map.put("training", engine.toMap());
             }
@@ -46,7 +48,8 @@ public final class BackendsCommand implements Callable<Integer> {
             return engine == null || engine.works() ? Kumiki.OK : Kumiki.FAILED;
         }
         out.println("Kumiki " + BuildInfo.version() + " on " + BuildInfo.runtime());
-        Map<String, String> rows = profile.describe();
+        Map<String, String> rows = new LinkedHashMap<>(profile.describe());
+        rows.put("BF16 prefill", Kernels.bf16BatchedProducts(profile));
         int width = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
         rows.forEach((label, value) -> out.printf("  %-" + width + "s  %s%n", label, value));
         out.println();

@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
                         + "position; attention not counted), decode tokens/s and GB/s (the weight matrices a "
                         + "decode step reads ÷ its time), a streaming read of the same bytes on the same threads "
                         + "and the ratio to it, peak RSS of each process, Kumiki ÷ PyTorch ratios and whether both "
-                        + "chose the same greedy tokens. Medians of --runs runs, warm page cache."})
+                        + "chose the same greedy tokens. Medians of --runs runs, warm page cache; Kumiki's after three "
+                        + "untimed prompts (the JIT compiles), PyTorch's from its first."})
 public final class BenchGenerateCommand implements Callable<Integer> {
     private static final Pattern RUN_LINE = Pattern.compile(
             "run=\\d+ prefill_seconds=([0-9.eE+-]+) decode_seconds=([0-9.eE+-]+)");
@@ -336,6 +337,9 @@ public final class BenchGenerateCommand implements Callable<Integer> {
      * GB/s (the median over runs of each run's fastest of five passes), median products-in-prefill s, median
      * products-per-decode-step s}.
      */
+    /** Whole prompts (and 4 decode steps each) run before Kumiki's timed runs. */
+    static final int WARM_UP_PROMPTS = 3;
+
     private Figures kumiki(Path dir, List<String> matrices, int n, Kernels kernels, int[] prompt, double[] rates)
             throws IOException {
         resetPeakRss();
@@ -357,11 +361,14 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 ts.add(f.tensor(name));
             }
             StreamRead read = StreamRead.of(ops, ts.stream().map(MappedTensor::data).toList());
-            // warm-up (compiles the kernels): one prefill batch and a few decode steps, not counted
-            Session warm = t.newSession();
-            float[] l = warm.append(Arrays.copyOf(prompt, Math.min(prompt.length, batch)));
-            for (int i = 0; i < 4; i++) {
-                l = warm.append(Sampler.argmax(l));
+            // warm-up, not counted, as JMH's iterations: the JIT compiles the session's code over a few whole prompts
+            // (after one prefill the second still ran 1.3–1.4× slower than the fifth)
+            for (int w = 0; w < WARM_UP_PROMPTS; w++) {
+                Session warm = t.newSession();
+                float[] l = warm.append(prompt);
+                for (int i = 0; i < 4; i++) {
+                    l = warm.append(Sampler.argmax(l));
+                }
             }
             for (int r = 0; r < runs; r++) {
                 Session s = t.newSession();

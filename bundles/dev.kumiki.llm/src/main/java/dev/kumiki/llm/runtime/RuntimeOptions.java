@@ -26,10 +26,14 @@ public record RuntimeOptions(Kernels kernels, int threads, int prefillBatch) {
         }
     }
 
-    /** The kernels of this machine's backend on every available processor, prefill batches of 64 tokens. */
+    /**
+     * The kernels of this machine's backend on every available processor, prefill batches of 128 tokens (measured
+     * against 64 on a 0.5 B BF16 model: 1.1× the vector kernels' GFLOP/s and more for oneDNN's, for 2.9 MB more of
+     * activation buffers per session at an MLP of 5632).
+     */
     public static RuntimeOptions defaults() {
         HardwareProfile hw = HardwareProfile.detect();
-        return new RuntimeOptions(Kernels.of(hw), Math.max(1, hw.availableProcessors()), 64);
+        return new RuntimeOptions(Kernels.of(hw), Math.max(1, hw.availableProcessors()), 128);
     }
 
     public RuntimeOptions withThreads(int n) {

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.hardware.Backend;
 import dev.kumiki.tensor.hardware.HardwareProfile;
+import dev.kumiki.tensor.kernel.internal.OneDnnKernels;
 import dev.kumiki.tensor.kernel.internal.VectorKernels;
 
 /**
@@ -134,9 +135,36 @@ public interface Kernels {
      * Rows {@code [r0, r1)} of {@code Y = X · Wᵀ} for {@code n} tokens at once (a batched prefill):
      * {@code y[t · rows + r] = Σ_c W[r, c] · x[t · cols + c]} for {@code t < n}. W as in
      * {@link #matVec}; X is row-major {@code n × cols}, Y row-major {@code n × rows}. The vector implementation keeps
-     * packing buffers per calling thread (about 1 KiB × cols at 512 bits: 2 MiB for 2048 columns).
+     * packing buffers per calling thread (about 1 KiB × cols at 512 bits: 2 MiB for 2048 columns). With BF16 weights an
+     * implementation may round X to bf16 first, as PyTorch's bf16 linear layers do (oneDNN's kernels).
      */
     void matMul(MemorySegment w, DType type, int rows, int cols, float[] x, int n, float[] y, int r0, int r1);
+
+    /**
+     * The whole of {@code Y = X · Wᵀ} ({@link #matMul} over all rows) on {@code threads} threads that the implementation
+     * runs itself, for an implementation that multiplies best in one call (oneDNN with its OpenMP threads); returns
+     * {@code false} without doing anything when it does not, and {@link MatrixOps} then splits the rows over its own
+     * threads. The default does not.
+     */
+    default boolean matMulOnOwnThreads(MemorySegment w, DType type, int rows, int cols, float[] x, int n, float[] y,
+            int threads) {
+        return false;
+    }
+
+    /**
+     * Which kernels multiply batches of tokens by BF16 weights (a prefill) on {@code profile}'s machine, and why, in
+     * words for {@code kumiki backends}: oneDNN or the backend's own, with the reason oneDNN is not used.
+     */
+    static String bf16BatchedProducts(HardwareProfile profile) {
+        if (profile.backend() != Backend.VECTOR) {
+            return "the " + profile.backend().id() + " kernels (oneDNN is used with the vector backend only)";
+        }
+        String why = OneDnnKernels.unavailable(profile);
+        return why == null ? "oneDNN " + OneDnnKernels.version() + " (" + OneDnnKernels.LIBRARY + "), bfloat16 dot "
+                + "products; activations rounded to bf16 as in PyTorch (-D" + OneDnnKernels.PROPERTY + "=false: the "
+                + "vector kernels)"
+                : "the vector kernels; oneDNN not used: " + why;
+    }
 
     /** The scalar reference kernels. */
     static Kernels scalar() {
@@ -151,8 +179,13 @@ public interface Kernels {
         };
     }
 
-    /** The kernels of the backend {@code profile} picked. */
+    /**
+     * The kernels of the backend {@code profile} picked; with the {@code vector} backend on a CPU with a bfloat16 dot
+     * product, batched products of BF16 weights go to oneDNN when it is installed (see
+     * {@link OneDnnKernels}: the activations are then rounded to bf16, as PyTorch does).
+     */
     static Kernels of(HardwareProfile profile) {
-        return of(profile.backend());
+        Kernels kernels = of(profile.backend());
+        return profile.backend() == Backend.VECTOR ? OneDnnKernels.wrapIfUseful(kernels, profile) : kernels;
     }
 }
