@@ -233,12 +233,12 @@ public final class Merger {
         if (n > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(t.output() + " has " + n + " elements, more than fit in memory at once");
         }
-        java.lang.foreign.MemorySegment bytes = java.lang.foreign.Arena.ofAuto().allocate(t.outputBytes(), 64);
-        // read, not written: NaN values are shown to the reader (e.g. statistics), not refused
-        mergeOne(t, (name, offset, data) -> java.lang.foreign.MemorySegment.copy(data, 0, bytes, offset,
-                data.byteSize()), false);
         float[] values = new float[(int) n];
-        kernels.load(bytes, t.type(), 0, values, 0, (int) n);
+        int width = t.type().bytes();
+        // read, not written: NaN values are shown to the reader (e.g. statistics), not refused; each piece, already
+        // rounded to the output type, is read back as floats where it belongs
+        mergeOne(t, (name, offset, data) -> kernels.load(data, t.type(), 0, values, (int) (offset / width),
+                (int) (data.byteSize() / width)), false);
         return values;
     }
 
@@ -301,7 +301,8 @@ public final class Merger {
                 && Double.isNaN((Double) t.modelParameters().get(0).get("scale"))) {
             // a plain copy, whatever the dtype, in pieces copied out of the mapping first (MappedReads)
             MemorySegment data = inputs[0].data();
-            MappedReads reads = new MappedReads(kernels, data.byteSize());
+            MappedReads reads = new MappedReads(kernels, JobBuffers.ofThread().reads(Math.min(data.byteSize(),
+                    MappedReads.PIECE)));
             for (long at = 0; at < data.byteSize(); at += MappedReads.PIECE) {
                 long n = Math.min(MappedReads.PIECE, data.byteSize() - at);
                 checked.write(t.output(), at, reads.copy(data, at, n));

@@ -2,7 +2,6 @@ package dev.kumiki.merge;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 
@@ -23,7 +22,6 @@ final class PlannedJob implements TensorJob {
     private final MappedTensor base;
     private final MappedTensor[] inputs;
     private final TensorSink out;
-    private MemorySegment scratch;
     private MappedReads reads;
     private final Kernels kernels;
     private final int chunk;
@@ -157,9 +155,8 @@ final class PlannedJob implements TensorJob {
      */
     private void load(MappedTensor t, long from, float[] buf, int off, int n) {
         if (reads == null) {
-            // no bigger than the tensor needs (at 8 bytes an element, the widest input type): a search merges
-            // thousands of small models in memory, and zeroing a chunk-sized buffer per tensor cost more than merging
-            reads = new MappedReads(kernels, Math.min((long) chunk, elements()) * 8);
+            // the thread's kept buffer, as large as a chunk of the widest input type needs
+            reads = new MappedReads(kernels, JobBuffers.ofThread().reads(Math.min((long) chunk, elements()) * 8));
         }
         reads.load(t, from, buf, off, n);
     }
@@ -214,9 +211,7 @@ final class PlannedJob implements TensorJob {
     @Override
     public void write(long from, float[] buf, int n) {
         int bytes = tensor.type().bytes();
-        if (scratch == null || scratch.byteSize() < (long) n * bytes) {
-            scratch = Arena.ofAuto().allocate((long) Math.max(n, (int) Math.min(chunk, elements())) * bytes, 64);
-        }
+        MemorySegment scratch = JobBuffers.ofThread().scratch((long) Math.max(n, (int) Math.min(chunk, elements())) * bytes);
         kernels.store(buf, 0, n, scratch, tensor.type(), 0);
         try {
             out.write(tensor.output(), from * bytes, scratch.asSlice(0, (long) n * bytes));

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -96,7 +95,7 @@ public final class MergeCandidate implements Candidate {
         }
         Merger merger = Merger.builder(plan, models).kernels(options.kernels()).threads(1).seed(space.seed())
                 .build();
-        return new Source(plan, merger, models, Math.max(1, options.threads()));
+        return new Source(plan, merger, models, space.mergePool(Math.max(1, options.threads())));
     }
 
     @Override
@@ -105,7 +104,7 @@ public final class MergeCandidate implements Candidate {
     }
 
     /**
-     * The merge's tensors, computed ahead on {@code threads} workers in the order the runtime reads them, and the
+     * The merge's tensors, computed ahead on the space's merge threads in the order the runtime reads them, and the
      * config.json a saved copy would have (layers, vocabulary rows and dtype as the merge library writes them).
      */
     private static final class Source implements TensorSource {
@@ -113,9 +112,9 @@ public final class MergeCandidate implements Candidate {
         private final ObjectNode config;
         private final List<TensorInfo> tensors;
         private final Map<String, Future<float[]>> computed = new LinkedHashMap<>();
-        private final ExecutorService pool;
 
-        Source(MergePlan plan, Merger merger, Map<String, ModelFolder> models, int threads) throws IOException {
+        Source(MergePlan plan, Merger merger, Map<String, ModelFolder> models, ExecutorService pool)
+                throws IOException {
             MergeConfig c = plan.config();
             this.name = c.method().name() + " of " + String.join(", ", c.referencedModels());
             this.config = plan.outputConfig(models).orElseThrow(() -> new IOException("model '"
@@ -126,15 +125,9 @@ public final class MergeCandidate implements Candidate {
                 infos.add(new TensorInfo(t.output(), t.type(), t.shape()));
             }
             this.tensors = List.copyOf(infos);
-            this.pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "kumiki-evolve-merge");
-                t.setDaemon(true);
-                return t;
-            });
             for (PlannedTensor t : plan.tensors()) {
                 computed.put(t.output(), pool.submit(() -> merger.compute(t)));
             }
-            pool.shutdown();
         }
 
         @Override
@@ -176,7 +169,8 @@ public final class MergeCandidate implements Candidate {
 
         @Override
         public void close() {
-            pool.shutdownNow();
+            // the pool is the space's: only this merge's tensors not read yet are dropped
+            computed.values().forEach(f -> f.cancel(false));
             computed.clear();
         }
     }

@@ -81,6 +81,9 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
     private final PretrainedTokenizer tokenizer;
     private final Map<String, double[]> bounds;
     private final boolean negativeWeights;
+    /** The threads candidates are merged on, kept from one candidate to the next (with their buffers). */
+    private java.util.concurrent.ExecutorService mergePool;
+    private int mergeThreads;
 
     private ParameterSpace(Builder b, MergeMethod method, List<String> searched, Map<String, double[]> bounds,
             int layers, boolean normalize, Map<String, ModelFolder> opened, PretrainedTokenizer tokenizer) {
@@ -270,9 +273,35 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         return seed;
     }
 
-    /** Unmaps the models and closes the tokenizer; candidates opened before stay usable (they hold their tensors). */
+    /**
+     * The pool candidates' tensors are merged on, {@code threads} daemon threads, the same from one candidate to the
+     * next: a pool per candidate started threads and allocated their merge buffers again each time.
+     */
+    synchronized java.util.concurrent.ExecutorService mergePool(int threads) {
+        if (mergePool == null || mergeThreads != threads) {
+            if (mergePool != null) {
+                mergePool.shutdown(); // its queued tensors still run
+            }
+            mergePool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "kumiki-evolve-merge");
+                t.setDaemon(true);
+                return t;
+            });
+            mergeThreads = threads;
+        }
+        return mergePool;
+    }
+
+    /**
+     * Unmaps the models, closes the tokenizer and stops the merge threads; candidates opened before stay usable (they
+     * hold their tensors).
+     */
     @Override
     public synchronized void close() {
+        if (mergePool != null) {
+            mergePool.shutdownNow();
+            mergePool = null;
+        }
         opened.values().forEach(ModelFolder::close);
         tokenizer.close();
     }

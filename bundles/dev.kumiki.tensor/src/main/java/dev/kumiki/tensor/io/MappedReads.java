@@ -49,6 +49,16 @@ public final class MappedReads {
     }
 
     /**
+     * Copies through {@code buffer} (a native segment the caller keeps, e.g. for the next reader on the same thread:
+     * a fresh buffer per reader is fresh pages to fault in), and through a larger one of its own when a copy needs
+     * more.
+     */
+    public MappedReads(Kernels kernels, MemorySegment buffer) {
+        this(kernels, Math.max(64, buffer.byteSize()));
+        this.buffer = buffer;
+    }
+
+    /**
      * Loads {@code n} elements of {@code t} from element {@code from} on as float32 into {@code dst[off..off+n)},
      * through copies of at most {@link #PIECE} bytes.
      *
