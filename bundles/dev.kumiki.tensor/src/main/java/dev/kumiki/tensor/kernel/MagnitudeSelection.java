@@ -43,7 +43,7 @@ public final class MagnitudeSelection {
             } else if (ks[j] >= length) {
                 result[j] = new Threshold(0, length);
             } else {
-                lanes[j] = new int[4][1 << 15];
+                lanes[j] = new int[lanes(length)][1 << 15];
             }
         }
         for (long at = 0; at < length; at += n0) {
@@ -62,12 +62,7 @@ public final class MagnitudeSelection {
             if (lanes[j] == null) {
                 continue;
             }
-            int[] high = new int[1 << 15];
-            for (int[] lane : lanes[j]) {
-                for (int b = 0; b < high.length; b++) {
-                    high[b] += lane[b];
-                }
-            }
+            int[] high = summed(lanes[j]);
             int bin = high.length - 1;
             while (above[j] + high[bin] < ks[j]) {
                 above[j] += high[bin--];
@@ -161,7 +156,37 @@ public final class MagnitudeSelection {
     }
 
     /** Counts the upper 16 bits of |x| in four interleaved histograms (repeated bins do not stall each other). */
+    /**
+     * Histogram lanes for a tensor of {@code length} elements: four independent counters (adjacent equal elements do
+     * not wait on each other's increment) pay for their zeroing and summing from a few chunks on; a small tensor,
+     * such as one of the many a search merges in memory, counts in one.
+     */
+    private static int lanes(long length) {
+        return length >= 1 << 16 ? 4 : 1;
+    }
+
+    /** The lanes' counts added up (the lane itself when there is one). */
+    private static int[] summed(int[][] lanes) {
+        if (lanes.length == 1) {
+            return lanes[0];
+        }
+        int[] high = new int[1 << 15];
+        for (int[] lane : lanes) {
+            for (int b = 0; b < high.length; b++) {
+                high[b] += lane[b];
+            }
+        }
+        return high;
+    }
+
     private static void histogramHigh(float[] x, int n, int[][] lanes) {
+        if (lanes.length == 1) {
+            int[] h = lanes[0];
+            for (int i = 0; i < n; i++) {
+                h[(Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) >>> 16]++;
+            }
+            return;
+        }
         int[] h0 = lanes[0];
         int[] h1 = lanes[1];
         int[] h2 = lanes[2];
@@ -191,18 +216,13 @@ public final class MagnitudeSelection {
             return new Threshold(0, length); // everything: magnitude >= +0 with all zeros kept
         }
         float[] buffer = new float[(int) Math.min(chunk, length)];
-        int[] high = new int[1 << 15];
-        int[][] lanes = new int[4][1 << 15];
+        int[][] lanes = new int[lanes(length)][1 << 15];
         for (long at = 0; at < length; at += buffer.length) {
             int n = (int) Math.min(buffer.length, length - at);
             source.fill(at, buffer, n);
             histogramHigh(buffer, n, lanes);
         }
-        for (int[] lane : lanes) {
-            for (int b = 0; b < high.length; b++) {
-                high[b] += lane[b];
-            }
-        }
+        int[] high = summed(lanes);
         long above = 0;
         int bin = high.length - 1;
         while (above + high[bin] < k) {
