@@ -73,12 +73,20 @@ public record EvolutionConfig(Map<String, Path> models, Optional<NamedModel> bas
      * @param normalize            whether weights are divided by their sum (mergekit's {@code normalize}); empty for
      *                             mergekit-evolve's default of the method
      * @param allowNegativeWeights whether weights may be below 0 (task vectors subtracted)
+     * @param smooth               whether the layer groups' values are points of a gradient over all the layers
+     *                             (mergekit-evolve's {@code smooth}) rather than constant within each group
      */
     public record Ps(String method, List<String> parameters, int layerGroups, Map<String, Bounds> bounds,
-                     Optional<Boolean> normalize, boolean allowNegativeWeights) implements Space {
+                     Optional<Boolean> normalize, boolean allowNegativeWeights, boolean smooth) implements Space {
         public Ps {
             parameters = List.copyOf(parameters);
             bounds = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(bounds));
+        }
+
+        /** Without {@code smooth}: each layer group's values hold over its layers. */
+        public Ps(String method, List<String> parameters, int layerGroups, Map<String, Bounds> bounds,
+                Optional<Boolean> normalize, boolean allowNegativeWeights) {
+            this(method, parameters, layerGroups, bounds, normalize, allowNegativeWeights, false);
         }
 
         @Override

@@ -54,6 +54,7 @@ import dev.kumiki.tensor.io.YamlInput;
  *   method: dare_ties        # mergekit's merge_method
  *   parameters: [weight, density]
  *   layer_groups: 2          # contiguous groups of layers, each with parameters of its own (1: all layers)
+ *   smooth: false            # true: the groups' values are points of a gradient over the layers (mergekit-evolve)
  *   bounds: {weight: [0, 1], density: [0.1, 1]}
  *   normalize: true          # left out: mergekit-evolve's default for the method
  *   allow_negative_weights: false
@@ -86,7 +87,7 @@ public final class EvolutionConfigReader {
     public static final List<String> KEYS = List.of("models", "base", "space", "ps", "dfs", "hybrid", "optimizer",
             "budget", "fitness", "seed", "output");
     /** The keys of the {@code ps:} block. */
-    public static final List<String> PS_KEYS = List.of("method", "parameters", "layer_groups", "bounds",
+    public static final List<String> PS_KEYS = List.of("method", "parameters", "layer_groups", "smooth", "bounds",
             "normalize", "allow_negative_weights");
     /** The keys of the {@code dfs:} block. */
     public static final List<String> DFS_KEYS = List.of("repeats", "scale_bounds", "max_length", "scales");
@@ -122,7 +123,7 @@ public final class EvolutionConfigReader {
      */
     private static final Map<String, String> OTHER_NAMES = Map.ofEntries(
             Map.entry("genome", "mergekit-evolve's genome: block is Kumiki's ps: block (method, parameters, "
-                    + "layer_groups, bounds, normalize, allow_negative_weights), with models and base at the top"),
+                    + "layer_groups, smooth, bounds, normalize, allow_negative_weights), with models and base at the top"),
             Map.entry("merge_method", "write method in the ps: block"),
             Map.entry("layer_granularity", "mergekit-evolve's layer_granularity counts layers per group; Kumiki "
                     + "counts groups: write layer_groups (8 layers in groups of 2: layer_groups: 4)"),
@@ -355,6 +356,12 @@ public final class EvolutionConfigReader {
             }
         }
         int groups = integer(m, "layer_groups", 1, 1 << 16, 1);
+        boolean smooth = bool(m, "smooth", false);
+        if (smooth && groups < 2) {
+            throw new EvolutionException(at(m.get("smooth")) + ": smooth interpolates the values of two or more layer "
+                    + "groups over the layers, and layer_groups is " + groups + "; write layer_groups: 2 or more, or "
+                    + "leave smooth out");
+        }
         boolean negative = bool(m, "allow_negative_weights", false);
         Map<String, Bounds> bounds = new LinkedHashMap<>();
         if (m.containsKey("bounds")) {
@@ -390,7 +397,7 @@ public final class EvolutionConfigReader {
         }
         Optional<Boolean> normalize = m.containsKey("normalize") ? Optional.of(bool(m, "normalize", false))
                 : Optional.empty();
-        return new Ps(method, parameters, groups, bounds, normalize, negative);
+        return new Ps(method, parameters, groups, bounds, normalize, negative, smooth);
     }
 
     private Dfs dfs(Optional<MappingNode> node, Map<String, Path> models) throws EvolutionException {

@@ -186,7 +186,8 @@ public final class EvolutionSetup implements AutoCloseable {
 
     private static ParameterSpace parameterSpace(EvolutionConfig config, Ps ps) throws IOException {
         ParameterSpace.Builder b = ParameterSpace.builder().method(ps.method()).search(ps.parameters())
-                .layerGroups(ps.layerGroups()).allowNegativeWeights(ps.allowNegativeWeights()).seed(config.seed());
+                .layerGroups(ps.layerGroups()).smooth(ps.smooth()).allowNegativeWeights(ps.allowNegativeWeights())
+                .seed(config.seed());
         config.models().forEach(b::model);
         config.base().ifPresent(m -> b.base(m.name(), m.folder()));
         ps.bounds().forEach((p, r) -> b.bounds(p, r.min(), r.max()));

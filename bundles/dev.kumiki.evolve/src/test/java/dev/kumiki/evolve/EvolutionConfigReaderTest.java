@@ -76,6 +76,7 @@ class EvolutionConfigReaderTest {
                   method: dare_ties
                   parameters: [density, weight]
                   layer_groups: 4
+                  smooth: true
                   bounds: {weight: [-0.5, 1.5], density: [0.1, 1]}
                   normalize: true
                   allow_negative_weights: true
@@ -103,7 +104,7 @@ class EvolutionConfigReaderTest {
         assertEquals(List.of("ja", "math"), List.copyOf(c.models().keySet()));
         assertEquals(Optional.of(new NamedModel("base", models.resolve("base"))), c.base());
         assertEquals(new Ps("dare_ties", List.of("density", "weight"), 4, Map.of("weight", new Bounds(-0.5, 1.5),
-                "density", new Bounds(0.1, 1)), Optional.of(true), true), c.space());
+                "density", new Bounds(0.1, 1)), Optional.of(true), true, true), c.space());
         assertEquals(new EvolutionConfig.OptimizerSettings("ga", 12, 0.25), c.optimizer());
         assertEquals(new EvolutionConfig.Budget(7, Optional.of(Duration.ofMinutes(90))), c.budget());
         assertEquals(List.of(new TaskSpec("arith_ja", 1, Optional.of("exact_match")),
@@ -161,7 +162,7 @@ class EvolutionConfigReaderTest {
                 + "keys: models, base, space, ps, dfs, hybrid, optimizer, budget, fitness, seed, output)",
                 refused(MINIMAL.replace("fitness:", "fitnes:")));
         assertEquals(file + ":10:3: unknown key 'methd' in the ps: block; did you mean 'method'? (known keys: method, "
-                + "parameters, layer_groups, bounds, normalize, allow_negative_weights)",
+                + "parameters, layer_groups, smooth, bounds, normalize, allow_negative_weights)",
                 refused(MINIMAL + "ps:\n  method: ties\n  methd: ties\n"));
         assertEquals(file + ":9:3: unknown key 'genrations' in the budget: block; did you mean 'generations'? (known "
                 + "keys: generations, time_limit)", refused(MINIMAL + "budget:\n  genrations: 3\n"));
@@ -184,6 +185,13 @@ class EvolutionConfigReaderTest {
                 refused(MINIMAL + "optimizer:\n  popsize: 8\n"));
         assertEquals(file + ":8:1: generations belongs in the budget: block: write it indented under budget:",
                 refused(MINIMAL + "generations: 3\n"));
+    }
+
+    @Test
+    void smoothWithOneLayerGroupIsRefused() {
+        assertEquals(file + ":9:11: smooth interpolates the values of two or more layer groups over the layers, and "
+                + "layer_groups is 1; write layer_groups: 2 or more, or leave smooth out",
+                refused(MINIMAL + "ps:\n  smooth: true\n"));
     }
 
     @Test

@@ -81,6 +81,7 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
     private final PretrainedTokenizer tokenizer;
     private final Map<String, double[]> bounds;
     private final boolean negativeWeights;
+    private final boolean smooth;
     /** The threads candidates are merged on, kept from one candidate to the next (with their buffers). */
     private java.util.concurrent.ExecutorService mergePool;
     private int mergeThreads;
@@ -93,6 +94,7 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         this.searched = List.copyOf(searched);
         this.bounds = bounds;
         this.negativeWeights = b.negativeWeights;
+        this.smooth = b.smooth;
         this.layers = layers;
         this.normalize = normalize;
         this.fixed = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.fixed));
@@ -109,7 +111,8 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         List<Gene> list = new ArrayList<>();
         Set<String> perModel = names(method.modelParameters());
         for (int g = 0; g < k; g++) {
-            String layerName = k == 1 ? "" : "/layers " + groupStarts[g] + "-" + (groupStarts[g + 1] - 1);
+            String layerName = k == 1 ? "" : smooth ? "/layer " + anchor(g, k, layers)
+                    : "/layers " + groupStarts[g] + "-" + (groupStarts[g + 1] - 1);
             for (String model : models.keySet()) {
                 for (String p : searched) {
                     if (perModel.contains(p)) {
@@ -192,6 +195,31 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         return r == 0 ? 0.0 : r;
     }
 
+    /** Whether the parameters of the layer groups are interpolated over the layers ({@link Builder#smooth}). */
+    public boolean smooth() {
+        return smooth;
+    }
+
+    /** Where point {@code g} of {@code k} of a smooth parameter lies: a layer, or between two (mergekit's gradient). */
+    static String anchor(int g, int k, int layers) {
+        double at = (double) g * (layers - 1) / (k - 1);
+        return at == Math.rint(at) ? Long.toString((long) at) : String.format(java.util.Locale.ROOT, "%.1f", at);
+    }
+
+    /** Each parameter of {@code model} ("" for the method's own) as the gradient of its values over the groups. */
+    private static Map<String, ParameterValue> gradients(List<Map<String, Map<String, ParameterValue>>> values,
+            String model) {
+        Map<String, ParameterValue> out = new LinkedHashMap<>();
+        for (String p : values.get(0).get(model).keySet()) {
+            double[] points = new double[values.size()];
+            for (int g = 0; g < points.length; g++) {
+                points[g] = ((ParameterValue.Number) values.get(g).get(model).get(p)).value();
+            }
+            out.put(p, ParameterValue.gradient(points));
+        }
+        return out;
+    }
+
     /** The value coordinate {@code g} (clipped to [0, 1]) stands for between {@code lo} and {@code hi}, rounded. */
     static double scale(double g, double lo, double hi) {
         double x = Double.isNaN(g) ? 0.5 : Math.min(1, Math.max(0, g));
@@ -232,6 +260,10 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         if (k == 1) {
             models.forEach((name, folder) -> b.add(name, folder, values.get(0).get(name)));
             values.get(0).get("").forEach(b::parameter);
+        } else if (smooth) {
+            // mergekit-evolve's smooth: each parameter a gradient of its k values, interpolated over all the layers
+            models.forEach((name, folder) -> b.add(name, folder, gradients(values, name)));
+            gradients(values, "").forEach(b::parameter);
         } else {
             for (int g = 0; g < k; g++) {
                 List<MergeConfig.Builder.Source> sources = new ArrayList<>();
@@ -326,6 +358,7 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         private final Map<String, double[]> bounds = new LinkedHashMap<>();
         private Optional<Boolean> normalize = Optional.empty();
         private boolean negativeWeights;
+        private boolean smooth;
         private final Map<String, ParameterValue> fixed = new LinkedHashMap<>();
         private Optional<String> dtype = Optional.empty();
         private Optional<String> tokenizerSource = Optional.empty();
@@ -389,6 +422,16 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the layer groups' values are points of a gradient interpolated over all the layers (mergekit's
+         * gradient, as mergekit-evolve's {@code smooth}) rather than constant within each group; default false. Needs
+         * two groups or more.
+         */
+        public Builder smooth(boolean on) {
+            this.smooth = on;
+            return this;
+        }
+
         /** Whether weights may be negative (default false; when true, weights default to [-1, 1]). */
         public Builder allowNegativeWeights(boolean allow) {
             this.negativeWeights = allow;
@@ -445,6 +488,10 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
             if (m.baseUse() == MergeMethod.BaseUse.NONE && base.isPresent()) {
                 throw new IllegalArgumentException(m.name() + " has no base model; leave out base model '"
                         + base.get().getKey() + "' or use a method that merges changes from one (e.g. ties)");
+            }
+            if (smooth && groups < 2) {
+                throw new IllegalArgumentException("smooth interpolates the values of two or more layer groups over "
+                        + "the layers; set layer groups to 2 or more, or leave smooth out");
             }
             if (base.isPresent() && models.containsKey(base.get().getKey())) {
                 throw new IllegalArgumentException("'" + base.get().getKey() + "' is both the base model and a source "
@@ -699,6 +746,9 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
         searched.forEach(p -> b.append(' ').append(p).append(' ').append(range(bounds.get(p))));
         b.append("; layer groups");
         layerGroups().forEach(g -> b.append(' ').append(g[0]).append('-').append(g[1] - 1));
+        if (smooth) {
+            b.append(", smooth"); // only when set: the settings of searches written before stay as they were
+        }
         b.append("; normalize ").append(normalize);
         b.append("; negative weights ").append(negativeWeights);
         fixed.forEach((k, v) -> b.append("; ").append(k).append(' ').append(v));

@@ -89,6 +89,19 @@ class MergeCandidateTest {
     }
 
     @Test
+    void aSmoothCandidateEqualsTheMergeWrittenToDiskAndFlatPointsEqualOneGroup() throws Exception {
+        try (ParameterSpace smooth = models("ties", 4).layerGroups(2).smooth(true).build();
+                ParameterSpace flat = models("ties", 4).build()) {
+            MergeCandidate c = smooth.decode(new double[] {0.3, 0.6, 0.7, 0.5, 0.9, 0.4, 0.2, 0.8});
+            assertSameLogits(fromDisk(c, 0, "smooth"), inMemory(c));
+            // a gradient whose points are equal is that one value on every layer
+            MergeCandidate level = smooth.decode(new double[] {0.3, 0.6, 0.7, 0.5, 0.3, 0.6, 0.7, 0.5});
+            assertSameLogits(inMemory(flat.decode(new double[] {0.3, 0.6, 0.7, 0.5})), inMemory(level));
+            assertFalse(java.util.Arrays.equals(inMemory(level)[3], inMemory(c)[3]));
+        }
+    }
+
+    @Test
     void candidatesOpenedAtOnceFromOneSpaceEqualThoseOpenedOneByOne() throws Exception {
         try (ParameterSpace s = models("ties", 2).build()) {
             MergeCandidate[] candidates = {s.decode(new double[] {0.1, 0.9, 0.8, 0.4}),

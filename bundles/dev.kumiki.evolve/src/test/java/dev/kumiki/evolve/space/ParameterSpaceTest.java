@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -133,6 +134,51 @@ class ParameterSpaceTest {
                 parameters:
                   normalize: true
                 """), c);
+    }
+
+    @Test
+    void smoothMakesEachGroupsValuesPointsOfAGradientOverTheLayers() throws Exception {
+        // mergekit-evolve's smooth: the models section with gradients, no slices
+        ParameterSpace s = build(space("dare_ties").layerGroups(3).smooth(true).bounds("weight", 0.5, 1.5).seed(7));
+        assertTrue(s.smooth());
+        assertTrue(s.toString().contains("; layer groups 0-0 1-1 2-3, smooth; normalize true"), s.toString());
+        // the points sit at layers 0, 1.5 and 3 of the 4: where mergekit's gradient puts them
+        assertEquals(List.of("ja/weight/layer 0", "ja/density/layer 0", "math/weight/layer 0",
+                "math/density/layer 0", "ja/weight/layer 1.5", "ja/density/layer 1.5", "math/weight/layer 1.5",
+                "math/density/layer 1.5", "ja/weight/layer 3", "ja/density/layer 3", "math/weight/layer 3",
+                "math/density/layer 3"), s.names());
+        MergeCandidate c = s.decode(new double[] {0, 1, 0.25, 0.5, 1, 0, 0.75, 0.1, 0.5, 0.5, 0.5, 0.5});
+        assertSame(hand("""
+                merge_method: dare_ties
+                base_model: base
+                models:
+                  - model: ja
+                    parameters: {weight: [0.5, 1.5, 1.0], density: [1.0, 0.1, 0.55]}
+                  - model: math
+                    parameters: {weight: [0.75, 1.25, 1.0], density: [0.55, 0.19, 0.55]}
+                parameters:
+                  normalize: true
+                """), c);
+        assertEquals(1.25, c.parameters().get("math/weight/layer 1.5"));
+        // slerp's t, the method's own parameter, becomes a gradient at the top
+        ParameterSpace slerp = build(ParameterSpace.builder().method("slerp").base("base", dir.resolve("base"))
+                .model("ja", dir.resolve("ja")).layerGroups(2).smooth(true));
+        assertEquals(List.of("t/layer 0", "t/layer 3"), slerp.names());
+        assertSame(hand("""
+                merge_method: slerp
+                base_model: base
+                models:
+                  - model: ja
+                parameters: {t: [0.2, 0.9]}
+                """), slerp.decode(new double[] {0.2, 0.9}));
+    }
+
+    @Test
+    void smoothNeedsTwoLayerGroups() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> build(space("ties").smooth(true)));
+        assertEquals("smooth interpolates the values of two or more layer groups over the layers; set layer groups "
+                + "to 2 or more, or leave smooth out", e.getMessage());
     }
 
     @Test
