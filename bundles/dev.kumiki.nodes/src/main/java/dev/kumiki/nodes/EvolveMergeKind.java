@@ -226,7 +226,7 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
             }
         }
         EvolutionConfig.Ps psSettings = new EvolutionConfig.Ps(methodName, parameters, s.getLayerGroups(), bounds,
-                Optional.of(s.isNormalize()), s.isAllowNegativeWeights());
+                Optional.of(s.isNormalize()), s.isAllowNegativeWeights(), s.isSmooth());
         EvolutionConfig.Bounds scales = EvolutionConfigReader.SCALE_BOUNDS;
         if (s.getScaleBounds().size() == 1) {
             c.error("scale_bounds", "scale_bounds are two numbers, [min, max]; found one");
@@ -275,6 +275,11 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
         if (multi && !s.getWeights().isEmpty()) {
             c.error("weights", "nsga2 keeps each task an objective of its own, so weights have no meaning; remove "
                     + "them, or use cma-es or ga for one weighted score");
+            ok = false;
+        }
+        if (s.isSmooth() && s.getLayerGroups() < 2) {
+            c.error("smooth", "smooth interpolates the values of two or more layer groups over the layers, and "
+                    + "layer_groups is " + s.getLayerGroups() + "; set layer_groups to 2 or more, or turn smooth off");
             ok = false;
         }
         if (multi && s.getTasks().size() == 1) {

@@ -99,6 +99,12 @@ class EvolveMergeNodeTest {
         assertEquals(List.of("error: node 'evolve', tasks: nsga2 searches a Pareto front of two objectives or more, "
                 + "one per task, and one task is given; add a task, or use cma-es or ga"), diagnostics(
                         "{kind: EvolveMerge, tasks: [counters_ja], optimizer: nsga2}", CONNECTED));
+        assertEquals(List.of("error: node 'evolve', smooth: smooth interpolates the values of two or more layer groups "
+                + "over the layers, and layer_groups is 1; set layer_groups to 2 or more, or turn smooth off"),
+                diagnostics("{kind: EvolveMerge, tasks: [counters_ja], smooth: true}",
+                CONNECTED));
+        assertEquals(List.of(), diagnostics("{kind: EvolveMerge, tasks: [counters_ja], smooth: true, layer_groups: 2}",
+                CONNECTED));
         List<String> shapes = diagnostics("{kind: EvolveMerge, tasks: [counters_ja]}", "connections: [ja.model -> "
                 + "evolve.models, narrow.model -> evolve.models, base.model -> evolve.base]\n");
         assertEquals(1, shapes.size(), shapes.toString());
