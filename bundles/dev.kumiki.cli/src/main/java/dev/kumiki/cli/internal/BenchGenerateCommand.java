@@ -113,8 +113,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     /** The streaming read's sums land here, so that the reads cannot be optimised away. */
     private volatile double sink;
 
-    /** One implementation's medians. */
-    record Figures(double prefillSeconds, double decodeSeconds, long peakRss, int[] tokens) {
+    /** One implementation's medians, and its prefill time of every run. */
+    record Figures(double prefillSeconds, double decodeSeconds, long peakRss, int[] tokens, double[] prefillRuns) {
     }
 
     @Override
@@ -285,6 +285,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         } else {
             out.printf(Locale.ROOT, "%-8s (skipped: --python none)%n", "PyTorch");
         }
+        out.printf(Locale.ROOT, "prefill s, run by run: Kumiki %s%s%n", seconds(kumiki.prefillRuns()),
+                torch == null ? "" : "; PyTorch " + seconds(torch.prefillRuns()));
         out.printf(Locale.ROOT, "streaming read of the same %s on %d threads: %.2f GB/s%n", Progress.gb(decodeBytes),
                 n, streamRate);
         out.printf(Locale.ROOT, "Kumiki per phase: prefill %.3f s, of which the matrix products alone (the same "
@@ -322,6 +324,11 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 promptTokens / f.prefillSeconds(), flops / f.prefillSeconds() / 1e9, newTokens / f.decodeSeconds(),
                 f.decodeSeconds() / newTokens * 1e3, decodeRate, decodeRate / streamRate,
                 f.peakRss() > 0 ? Progress.gb(f.peakRss()) : "-");
+    }
+
+    private static String seconds(double[] runs) {
+        return Arrays.stream(runs).mapToObj(v -> String.format(Locale.ROOT, "%.3f", v))
+                .collect(Collectors.joining(" "));
     }
 
     private static String join(int[] tokens) {
@@ -386,11 +393,12 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 if (r == 0) {
                     rss = peakRss();
                 }
-                if (r == 0) {
-                    // after the peak RSS was read: the read's pages resident and its code compiled before timing
-                    read.warmUp();
-                    productsOnce(ops, ts, batch, new double[2]);
-                }
+            }
+            // the streaming read and the products alone after all the runs, not between them: interleaved, they
+            // slowed the next run's prefill by up to 1.7× (its first run was the fastest every time)
+            read.warmUp();
+            productsOnce(ops, ts, batch, new double[2]);
+            for (int r = 0; r < runs; r++) {
                 stream[r] = read.bestSeconds(STREAM_PASSES);
                 double[] p = new double[2];
                 productsOnce(ops, ts, batch, p);
@@ -402,7 +410,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         }
         rates[1] = BenchMergeCommand.median(productsPrefill);
         rates[2] = BenchMergeCommand.median(productsDecode);
-        return new Figures(BenchMergeCommand.median(prefill), BenchMergeCommand.median(decode), rss, tokens);
+        return new Figures(BenchMergeCommand.median(prefill), BenchMergeCommand.median(decode), rss, tokens,
+                prefill);
     }
 
     /**
@@ -491,9 +500,10 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             }
             int[] ids = tokens.group(1).isEmpty() ? new int[0]
                     : Arrays.stream(tokens.group(1).split(",")).mapToInt(Integer::parseInt).toArray();
-            return new Figures(BenchMergeCommand.median(prefill.stream().mapToDouble(Double::doubleValue).toArray()),
+            double[] prefillRuns = prefill.stream().mapToDouble(Double::doubleValue).toArray();
+            return new Figures(BenchMergeCommand.median(prefillRuns),
                     BenchMergeCommand.median(decode.stream().mapToDouble(Double::doubleValue).toArray()),
-                    Long.parseLong(rss.group(1)), ids);
+                    Long.parseLong(rss.group(1)), ids, prefillRuns);
         } finally {
             Files.deleteIfExists(log);
         }
