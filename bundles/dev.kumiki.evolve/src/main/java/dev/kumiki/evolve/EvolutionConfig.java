@@ -172,7 +172,7 @@ public record EvolutionConfig(Map<String, Path> models, Optional<NamedModel> bas
      *
      * @param tasks       the tasks, by shipped name or file path (absolute)
      * @param searchSplit the split candidates are scored on ({@code train}, {@code validation}…); empty for each
-     *                    task's training split
+     *                    task's validation split, or its training split when it has none
      * @param testSplit   the held-out split the best candidate is scored on at the end; empty for each task's
      *                    evaluated split
      * @param subsample   documents per task and generation (drawn anew each generation); 0 for all

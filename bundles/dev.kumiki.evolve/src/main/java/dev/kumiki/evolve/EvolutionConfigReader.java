@@ -69,7 +69,7 @@ import dev.kumiki.tensor.io.YamlInput;
  *   tasks:
  *     - arith_ja             # a shipped task by name
  *     - {name: tasks/mine.yaml, weight: 2, metric: exact_match}
- *   search_split: train      # left out: each task's training split
+ *   search_split: train      # left out: each task's validation split, or its training split when it has none
  *   test_split: test         # left out: each task's evaluated split
  *   subsample: 32            # documents per task and generation; 0: all
  * seed: 42

@@ -153,6 +153,37 @@ class TaskFitnessTest {
     }
 
     @Test
+    void aTaskWithAValidationSplitIsSearchedOnItUnlessItIsTheEvaluatedOne() throws Exception {
+        // perplexities, so that every split scores differently and a wrong split cannot match by chance
+        write("tasks/data/pplv/train.jsonl", Files.readString(dir.resolve("tasks/data/ppl/train.jsonl")));
+        write("tasks/data/pplv/validation.jsonl", "{\"text\": \"a validation sentence\"}\n"
+                + "{\"text\": \"and another one, longer than the first\"}\n");
+        write("tasks/data/pplv/test.jsonl", Files.readString(dir.resolve("tasks/data/ppl/test.jsonl")));
+        String ppl = Files.readString(dir.resolve("tasks/ppl.yaml")).replace("data/ppl", "data/pplv");
+        Task withValidation = Task.load(write("tasks/pplv.yaml", ppl.replace("test_split: test",
+                "validation_split: validation\ntest_split: test")));
+        // evaluated on its validation split (it has no test split): the search keeps to the training split
+        Task validationEvaluated = Task.load(write("tasks/pplv2.yaml", ppl.replace("test_split: test",
+                "validation_split: validation")));
+        String direct = ppl.replace("data/pplv", "../tasks/data/pplv");
+        Task directValidation = Task.load(write("direct/pplv.yaml", direct.replace("test_split: test",
+                "test_split: validation")));
+        Task directTrain = Task.load(write("direct/pplv2.yaml", direct.replace("test_split: test",
+                "test_split: train")));
+        try (TransformerLanguageModel m = open(2)) {
+            double onValidation = direct(m, directValidation, "word_perplexity");
+            double onTrain = direct(m, directTrain, "word_perplexity");
+            assertNotEquals(onValidation, onTrain);
+            TaskFitness f = TaskFitness.builder().addTask(withValidation, "word_perplexity", 1).build();
+            assertEquals(onValidation, f.evaluate(m, 1, 5)[0], 1e-12);
+            assertEquals(direct(m, withValidation, "word_perplexity"), f.test(m)[0], 1e-12);
+            TaskFitness g = TaskFitness.builder().addTask(validationEvaluated, "word_perplexity", 1).build();
+            assertEquals(onTrain, g.evaluate(m, 1, 5)[0], 1e-12);
+            assertEquals(onValidation, g.test(m)[0], 1e-12);
+        }
+    }
+
+    @Test
     void aSubsampleIsTheSameWithinAGenerationAndScoredLikeThoseDocumentsAlone() throws Exception {
         TaskFitness f = TaskFitness.builder().addTask(mc, "acc", 1).subsample(4).build();
         int[] g1 = f.subsampleIndices(0, 1, 42);

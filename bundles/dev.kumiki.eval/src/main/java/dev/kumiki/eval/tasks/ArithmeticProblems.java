@@ -30,6 +30,8 @@ final class ArithmeticProblems {
     /** Items per training template and per test template. */
     static final int TRAIN_PER_TEMPLATE = 36;
     static final int TEST_PER_TEMPLATE = 50;
+    /** Items per held-out template in the validation split. */
+    static final int VALIDATION_PER_TEMPLATE = 20;
 
     /** The held-out templates (one per operation): the test split. */
     static final Set<String> TEST_TEMPLATES = Set.of("add2", "sub3", "mul2", "two3");
@@ -135,6 +137,32 @@ final class ArithmeticProblems {
                     out.add(new Problem(id, named.name(), named.operation(), p.questionEn(), p.solutionEn(),
                             p.questionJa(), p.solutionJa(), p.answer()));
                     made++;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The validation split: other problems of the held-out test templates, {@code perTemplate} of each, none of whose
+     * English questions is in {@code exclude} (the train and test splits' items and every problem of the shipped
+     * training data), interleaved by template as the other splits are. It is for choosing among models — a merge
+     * search's fitness, a checkpoint — as Sakana's search used GSM8K items that MGSM (its test) does not hold; ids
+     * are {@code arith-val-<template>-NNNN}.
+     */
+    static List<Problem> validation(int perTemplate, long seed, Set<String> exclude) {
+        List<List<Problem>> perTemplateItems = new ArrayList<>();
+        List<Problem> all = training(perTemplate, seed, exclude, "arith-val", true);
+        for (Named named : TEMPLATES) {
+            if (TEST_TEMPLATES.contains(named.name())) {
+                perTemplateItems.add(all.stream().filter(p -> p.template().equals(named.name())).toList());
+            }
+        }
+        List<Problem> out = new ArrayList<>();
+        for (int i = 0; i < perTemplate; i++) {
+            for (List<Problem> items : perTemplateItems) {
+                if (i < items.size()) {
+                    out.add(items.get(i));
                 }
             }
         }

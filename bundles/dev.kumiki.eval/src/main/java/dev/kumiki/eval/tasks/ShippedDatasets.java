@@ -236,6 +236,23 @@ public final class ShippedDatasets {
         return rows;
     }
 
+    /**
+     * The English questions of every arithmetic problem in the shipped training data (the base corpus's, in either
+     * language, and the maths fine-tune's): the arithmetic tasks' validation split holds none of them.
+     */
+    static Set<String> trainingQuestions() {
+        Set<String> questions = new HashSet<>();
+        for (ArithmeticProblems.Problem p : ArithmeticProblems.training(BASE_PROBLEMS_EN_PER_TEMPLATE,
+                SEED ^ 0x62617365L, taskQuestions(), "base")) {
+            questions.add(p.questionEn());
+        }
+        for (ArithmeticProblems.Problem p : ArithmeticProblems.training(SFT_PROBLEMS_PER_TEMPLATE,
+                SEED ^ 0x736674L, taskQuestions(), "sft", true)) {
+            questions.add(p.questionEn());
+        }
+        return questions;
+    }
+
     /** The English questions of the arithmetic tasks, both splits: never repeated in training data. */
     private static Set<String> taskQuestions() {
         Set<String> questions = new HashSet<>();

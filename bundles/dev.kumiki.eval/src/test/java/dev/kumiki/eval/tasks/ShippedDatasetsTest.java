@@ -95,6 +95,19 @@ class ShippedDatasetsTest {
                 questions.add(p.questionJa());
             });
         }
+        // and the validation split's, read from the task files as users get them
+        for (String lang : List.of("en", "ja")) {
+            String file = new String(ShippedTasks.files().get("arith_" + lang + "/validation.jsonl"),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            file.lines().forEach(l -> {
+                try {
+                    questions.add(JSON.readTree(l).get("question").asText());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        assertEquals(2 * (288 + 200 + 80), questions.size());
         List<String> all = new ArrayList<>();
         for (String name : List.of("corpus_base", "corpus_ja")) {
             dataset(name).forEach(r -> all.add(r.get("text").asText()));

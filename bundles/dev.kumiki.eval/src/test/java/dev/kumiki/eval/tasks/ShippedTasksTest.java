@@ -46,7 +46,7 @@ class ShippedTasksTest {
      * SHA-256 over every shipped file (path, NUL, bytes, in path order). It pins the generated data: a change here
      * means different data on some machine or after an edit — bump the tasks' metadata.version when that is meant.
      */
-    private static final String DIGEST = "528b875b9d38a55f2d3768d4c9984dda44ec234db127f6cf3f8f004a5f1ded8c";
+    private static final String DIGEST = "6bed6186bdb1866deb5b85060af33c867161363ba44617a7459ad4b806974315";
 
     @Test
     void theSameBytesEveryTime() throws Exception {
@@ -73,8 +73,9 @@ class ShippedTasksTest {
             assertTrue(LM_EVAL_KEYS.containsAll(yaml.keySet()), task.name() + " keys " + yaml.keySet());
             assertEquals(task.name(), yaml.get("task"));
             assertEquals(task.outputType(), yaml.get("output_type"));
-            // the arithmetic tasks' items were reordered (templates take turns, so that --limit covers them all)
-            assertEquals(Map.of("version", task.name().startsWith("arith_") ? 1.1 : 1.0), yaml.get("metadata"));
+            // the arithmetic tasks' items were reordered (1.1: templates take turns, so that --limit covers them all)
+            // and got a validation split (1.2)
+            assertEquals(Map.of("version", task.name().startsWith("arith_") ? 1.2 : 1.0), yaml.get("metadata"));
             assertEquals("json", yaml.get("dataset_path"));
             @SuppressWarnings("unchecked")
             Map<String, String> files = (Map<String, String>) ((Map<String, Object>) yaml.get("dataset_kwargs"))
@@ -85,6 +86,7 @@ class ShippedTasksTest {
                 assertTrue(Files.size(data) > 0);
             }
             assertEquals(files.get("test") == null ? null : "test", yaml.get("test_split"));
+            assertEquals(files.get("validation") == null ? null : "validation", yaml.get("validation_split"));
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> metrics = (List<Map<String, Object>>) yaml.get("metric_list");
             assertEquals(task.metrics(), metrics.stream().map(m -> (String) m.get("metric")).toList());
@@ -122,16 +124,25 @@ class ShippedTasksTest {
         List<JsonNode> enTest = rows(files.get("arith_en/test.jsonl"));
         List<JsonNode> jaTrain = rows(files.get("arith_ja/train.jsonl"));
         List<JsonNode> jaTest = rows(files.get("arith_ja/test.jsonl"));
+        List<JsonNode> enValidation = rows(files.get("arith_en/validation.jsonl"));
+        List<JsonNode> jaValidation = rows(files.get("arith_ja/validation.jsonl"));
         assertEquals(288, enTrain.size());
         assertEquals(200, enTest.size());
+        assertEquals(80, enValidation.size());
+        // the validation split: other problems of the test templates, taking turns as the test split does
+        assertEquals(List.of("add2", "sub3", "mul2", "two3", "add2"), enValidation.subList(0, 5).stream()
+                .map(r -> r.get("template").asText()).toList());
+        assertEquals("arith-val-add2-0000", enValidation.get(0).get("id").asText());
         Set<String> trainTemplates = field(enTrain, "template");
         Set<String> testTemplates = field(enTest, "template");
         assertEquals(Set.of("add1", "add3", "sub1", "sub2", "mul1", "mul3", "two1", "two2"), trainTemplates);
         assertEquals(Set.of("add2", "sub3", "mul2", "two3"), testTemplates);
+        assertEquals(testTemplates, field(enValidation, "template"));
         assertEquals(Set.of("addition", "subtraction", "multiplication", "two-step"), field(enTest, "operation"));
         assertEquals(field(enTrain, "operation"), field(enTest, "operation"));
         Set<String> questions = new HashSet<>();
-        for (List<JsonNode>[] pair : List.of(new List[] {enTrain, jaTrain}, new List[] {enTest, jaTest})) {
+        for (List<JsonNode>[] pair : List.of(new List[] {enTrain, jaTrain}, new List[] {enTest, jaTest},
+                new List[] {enValidation, jaValidation})) {
             for (int i = 0; i < pair[0].size(); i++) {
                 JsonNode en = pair[0].get(i);
                 JsonNode ja = pair[1].get(i);

@@ -251,7 +251,10 @@ public final class TaskFitness implements Fitness {
             return this;
         }
 
-        /** The split the search scores candidates on; the task's training split unless set. */
+        /**
+         * The split the search scores candidates on; unless set, the task's validation split when it has one that it
+         * does not evaluate, else its training split.
+         */
         public Builder searchSplit(String split) {
             searchSplit = split;
             return this;
@@ -331,8 +334,12 @@ public final class TaskFitness implements Fitness {
                 // the reader reads only the splits a task evaluates: the search and test splits are read here
                 java.util.Set<String> available = new java.util.LinkedHashSet<>(loaded.names());
                 available.addAll(loaded.files().keySet());
-                String search = searchSplit != null ? searchSplit : c.trainingSplit();
                 String test = testSplit != null ? testSplit : c.evalSplit();
+                // lm-eval's validation split is the one for choosing among models; a task without one (or whose
+                // evaluated split it is) is searched on its training split
+                String search = searchSplit != null ? searchSplit
+                        : c.validationSplit() != null && !c.validationSplit().equals(test) ? c.validationSplit()
+                        : c.trainingSplit();
                 if (search == null) {
                     throw new EvolutionException("fitness: task " + name + " (" + c.where("task") + ") has no "
                             + "training split to search on; set the search split to one of its splits ("
