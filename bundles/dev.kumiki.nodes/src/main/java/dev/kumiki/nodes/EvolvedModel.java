@@ -14,10 +14,10 @@ import dev.kumiki.evolve.EvolutionConfig;
 import dev.kumiki.evolve.EvolutionException;
 import dev.kumiki.evolve.EvolutionSetup;
 import dev.kumiki.evolve.RecipeCandidate;
+import dev.kumiki.evolve.space.PathCandidate;
 import dev.kumiki.evolve.space.PathRecipe;
 import dev.kumiki.llm.runtime.RuntimeOptions;
 import dev.kumiki.llm.runtime.TransformerLanguageModel;
-import dev.kumiki.merge.MergeMethods;
 import dev.kumiki.merge.MergePlan;
 import dev.kumiki.merge.MergePlanner;
 import dev.kumiki.merge.Merger;
@@ -27,13 +27,17 @@ import dev.kumiki.merge.config.MergeConfig;
 import dev.kumiki.merge.config.MergeConfigReader;
 import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorInfo;
+import dev.kumiki.tensor.io.ModelFolder;
+import dev.kumiki.tensor.kernel.Kernels;
 
 /**
  * The best model an EvolveMerge found: a handle, computed when read, never written by the search. In the parameter
  * space it is the merge of its best recipe (mergekit YAML): SaveModel streams it into a folder as it streams a Merge's,
  * and evaluation computes it in memory. In the data-flow and hybrid spaces it is a path of layers the runtime runs
- * directly; a path whose scales are all 1 is saved as the passthrough merge of one-layer slices it equals, and a path
- * with other scales cannot be held by a model folder, which SaveModel is told.
+ * directly, and SaveModel writes it as {@code kumiki merge} writes a layer path ({@link PathRecipe#save}): the first
+ * model's embeddings, final norm and head, each step's layer renumbered, the scales folded into the residual
+ * projections (exact where they are 1). A hybrid path through a merge computed in memory cannot be named by a folder,
+ * which SaveModel is told.
  *
  * @param spec   what the model is, from the headers
  * @param kind   the space, {@code ps}, {@code dfs} or {@code hybrid}
@@ -61,7 +65,10 @@ public record EvolvedModel(ModelSpec spec, String kind, Path recipe, EvolutionCo
 
     @Override
     public TensorReader open() throws IOException {
-        MergePlan plan = kind.equals("ps") ? plan() : passthrough();
+        if (!kind.equals("ps")) {
+            return openPath();
+        }
+        MergePlan plan = plan();
         MergePlan.Inputs inputs = plan.open();
         Merger merger = Merger.builder(plan, inputs.models()).kernels(PlanWriter.kernels()).seed(config.seed())
                 .build();
@@ -89,6 +96,42 @@ public record EvolvedModel(ModelSpec spec, String kind, Path recipe, EvolutionCo
         };
     }
 
+    /** The best path's tensors as the model folder SaveModel writes holds them. */
+    private TensorReader openPath() throws IOException {
+        PathRecipe path = savablePath();
+        List<ModelFolder> folders = new ArrayList<>();
+        try {
+            for (PathRecipe.Model m : path.models()) {
+                folders.add(ModelFolder.open(m.folder().orElseThrow()));
+            }
+        } catch (IOException | RuntimeException e) {
+            folders.forEach(ModelFolder::close);
+            throw e;
+        }
+        Map<String, PathRecipe.PathTensor> byName = new LinkedHashMap<>();
+        path.tensors(folders, Optional.empty()).forEach(t -> byName.put(t.info().name(), t));
+        return new TensorReader() {
+            @Override
+            public List<TensorInfo> tensors() {
+                return byName.values().stream().map(PathRecipe.PathTensor::info).toList();
+            }
+
+            @Override
+            public float[] read(String name) throws IOException {
+                PathRecipe.PathTensor t = byName.get(name);
+                if (t == null) {
+                    throw new IOException("the evolved model has no tensor '" + name + "'");
+                }
+                return PathRecipe.values(t, folders, PlanWriter.kernels());
+            }
+
+            @Override
+            public void close() {
+                folders.forEach(ModelFolder::close);
+            }
+        };
+    }
+
     /**
      * Runs the model: the best merge computed in memory, or the best path run through the models by the runtime.
      */
@@ -98,11 +141,29 @@ public record EvolvedModel(ModelSpec spec, String kind, Path recipe, EvolutionCo
             return PathRecipe.read(recipe).open(options);
         }
         if (!kind.equals("ps")) {
-            // the space owns the models a path runs through; it stays open as long as the JVM (a handle cannot know
-            // when the last reader is done), as LoadModel's mapped folders do
+            // the space owns the models a path runs through (and a hybrid's merge): opened for this model alone, it
+            // is closed with it
             EvolutionSetup setup = EvolutionSetup.of(config, EvaluationTasks.shippedDir(), options);
-            EvolutionSetup stage = first.isPresent() ? setup.hybrid(first.get()) : setup;
-            return stage.space().decode(genome).open(options);
+            EvolutionSetup stage = null;
+            try {
+                stage = first.isPresent() ? setup.hybrid(first.get()) : setup;
+                if (!(stage.space().decode(genome) instanceof PathCandidate path)) {
+                    throw new IllegalStateException("the " + kind + " space did not decode a path");
+                }
+                EvolutionSetup second = stage;
+                return path.open(options, () -> {
+                    if (second != setup) {
+                        second.close();
+                    }
+                    setup.close();
+                });
+            } catch (IOException | RuntimeException e) {
+                if (stage != null && stage != setup) {
+                    stage.close();
+                }
+                setup.close();
+                throw e;
+            }
         }
         try {
             return RecipeCandidate.read(recipe, config.seed()).open(options);
@@ -112,44 +173,21 @@ public record EvolvedModel(ModelSpec spec, String kind, Path recipe, EvolutionCo
     }
 
     /**
-     * The passthrough merge a path with every scale 1 equals: one slice per step, the first model supplying
-     * embeddings, head and tokenizer.
+     * The best path's recipe, when it can be written as a model folder: every model it runs through is a folder (a
+     * hybrid's merge computed in memory is not).
      *
-     * @throws IOException saying why a path with other scales cannot be saved, and what to do instead
+     * @throws IOException saying what to do with a path through a merge computed in memory
      */
-    MergePlan passthrough() throws IOException {
+    PathRecipe savablePath() throws IOException {
         PathRecipe path = PathRecipe.read(recipe);
-        for (PathRecipe.Step s : path.steps()) {
-            if (s.scale() != 1) {
-                throw new IOException("the best " + kind + " path scales the hidden state between layers (step "
-                        + s.model() + "." + s.layer() + " by " + s.scale() + "), which no model folder can hold: "
-                        + "evaluate the EvolveMerge's model output directly (the runtime runs the path), keep its "
-                        + "layer-path recipe (" + recipe + "), or search with scales: none or scale_bounds [1, 1] to get "
-                        + "a path that saves as a passthrough merge");
-            }
-        }
-        MergeConfig.Builder b = MergeConfig.builder().method(MergeMethods.PASSTHROUGH);
         for (PathRecipe.Model m : path.models()) {
             if (m.folder().isEmpty()) {
                 throw new IOException("the best hybrid path runs through a merge computed in memory ('" + m.name()
-                        + "'), which a passthrough cannot read; save that merge first (its recipe is in the path "
-                        + recipe + ")");
+                        + "'), which a model folder cannot name; save that merge first (its recipe is in the path "
+                        + recipe + "), or evaluate the EvolveMerge's model output directly (the runtime runs the path)");
             }
-            b.folder(m.name(), m.folder().get());
         }
-        List<MergeConfig.Builder.Source> sources = new ArrayList<>();
-        for (PathRecipe.Step s : path.steps()) {
-            sources.add(new MergeConfig.Builder.Source(s.model(), s.layer(), s.layer() + 1, Map.of()));
-        }
-        try {
-            for (MergeConfig.Builder.Source s : sources) {
-                b.slice(List.of(s), Map.of());
-            }
-            b.tokenizerSource(path.models().get(0).name());
-            return MergePlanner.plan(b.build());
-        } catch (ConfigException e) {
-            throw new IOException("the best path cannot be written as a passthrough merge: " + e.problem(), e);
-        }
+        return path;
     }
 
     static List<TensorInfo> infos(MergePlan plan) {
@@ -159,7 +197,21 @@ public record EvolvedModel(ModelSpec spec, String kind, Path recipe, EvolutionCo
     @Override
     public SaveSummary save(Path out, long shardBytes, Optional<DType> dtype, ExecuteContext context)
             throws IOException {
-        MergePlan plan = kind.equals("ps") ? plan() : passthrough();
+        if (!kind.equals("ps")) {
+            // the path's own writer: the first model's embeddings, final norm and head (a passthrough merge would take
+            // the last step's model's), scales folded into the residual projections
+            long start = System.nanoTime();
+            Kernels kernels = PlanWriter.kernels(context);
+            PathRecipe.Saved saved;
+            try {
+                saved = savablePath().save(out, kernels, shardBytes, dtype);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            context.log("the best " + kind + " path written into " + out + ": " + saved.tensors() + " tensors");
+            return new SaveSummary(saved.tensors(), saved.bytes(), (System.nanoTime() - start) / 1e9, kernels.name());
+        }
+        MergePlan plan = plan();
         Optional<String> type = Optional.of(PlanWriter.dataType(dtype)).filter(d -> d != dev.kumiki.nodes.settings
                 .DataType.AUTO).map(dev.kumiki.nodes.settings.DataType::getLiteral);
         plan = plan.withOutput(type, java.nio.file.Files.readString(recipe));

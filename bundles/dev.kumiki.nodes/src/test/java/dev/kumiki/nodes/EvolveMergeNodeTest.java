@@ -1,6 +1,7 @@
 package dev.kumiki.nodes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -21,6 +22,8 @@ import dev.kumiki.engine.NodeKinds;
 import dev.kumiki.engine.RunListener;
 import dev.kumiki.engine.RunOptions;
 import dev.kumiki.engine.RunRecords;
+import dev.kumiki.llm.runtime.RuntimeOptions;
+import dev.kumiki.llm.runtime.TransformerLanguageModel;
 import dev.kumiki.model.yaml.PipelineYaml;
 import dev.kumiki.tensor.io.SyntheticModel;
 
@@ -144,5 +147,65 @@ class EvolveMergeNodeTest {
         assertEquals(Execution.Status.SUCCEEDED, again.status(), again.nodes().toString());
         assertEquals(series.get(EvolveMergeKind.BEST), RunRecords.metrics(again.recordDir(), "evolve")
                 .get(EvolveMergeKind.BEST));
+    }
+
+    /** How many mappings of {@code file} this process has (Linux). */
+    static long mappings(Path file) throws IOException {
+        String name = file.toRealPath().toString();
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.endsWith(name)).count();
+    }
+
+    @Test
+    void aHybridSearchesItsMergeThenAPathWhoseModelClosesWhatItOpened() throws IOException {
+        String text = MODELS + "  evolve: {kind: EvolveMerge, space: hybrid, tasks: [counters_ja], generations: 1, "
+                + "population: 4, subsample: 2, layer_groups: 1, repeats: 1}\n" + CONNECTED;
+        Execution.Result r = ENGINE.execute(configure(text), RunOptions.defaults(dir).withUseCache(false),
+                RunListener.NONE).run();
+        assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
+        // the searched merge first, then the path through it and the other model: a generation of each
+        Map<String, List<RunRecords.Point>> series = RunRecords.metrics(r.recordDir(), "evolve");
+        assertEquals(List.of(1L, 2L), series.get(EvolveMergeKind.BEST).stream().map(RunRecords.Point::step)
+                .toList());
+        EvolvedModel best = (EvolvedModel) r.values().get("evolve").get("model");
+        assertTrue(best.first().isPresent(), "the hybrid's merge was searched in the node");
+        assertTrue(Files.readString(best.recipe()).contains("kind: layer-path"), best.recipe().toString());
+        Path weights = dir.resolve("models/math/model.safetensors");
+        long before = mappings(weights);
+        double score;
+        try (TransformerLanguageModel m = LanguageModels.open(best, RuntimeOptions.defaults())) {
+            assertTrue(mappings(weights) > before, "the model maps the models its path runs through");
+            score = m.loglikelihood("問題：", "りんごは3個です。").logprob();
+        }
+        assertEquals(before, mappings(weights), "closing the model unmaps them again");
+        try (TransformerLanguageModel m = LanguageModels.open(best, RuntimeOptions.defaults())) {
+            assertEquals(score, m.loglikelihood("問題：", "りんごは3個です。").logprob(), 0.0);
+        }
+        assertEquals(before, mappings(weights));
+    }
+
+    @Test
+    void aPathWithoutScalesIsSavedAsTheModelItRuns() throws IOException {
+        String text = MODELS + "  evolve: {kind: EvolveMerge, space: dfs, tasks: [counters_ja], generations: 1, "
+                + "population: 4, subsample: 2, repeats: 2, scales: none}\n"
+                + "  save: {kind: SaveModel, path: out/dfs}\n"
+                + "connections: [ja.model -> evolve.models, math.model -> evolve.models, evolve.model -> save.model]\n";
+        Execution.Result r = ENGINE.execute(configure(text), RunOptions.defaults(dir).withUseCache(false),
+                RunListener.NONE).run();
+        assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
+        EvolvedModel best = (EvolvedModel) r.values().get("evolve").get("model");
+        String recipe = Files.readString(best.recipe());
+        Path saved = dir.resolve("out/dfs");
+        try (TransformerLanguageModel path = LanguageModels.open(best, RuntimeOptions.defaults());
+                TransformerLanguageModel folder = TransformerLanguageModel.open(saved, RuntimeOptions.defaults())) {
+            int steps = (int) recipe.lines().filter(l -> l.contains("layer:")).count();
+            assertEquals(steps, folder.transformer().config().layers(), recipe);
+            for (String[] text2 : new String[][] {{"問題：", "りんごは3個です。"}, {"Question:", " 7 apples"}}) {
+                var a = path.loglikelihood(text2[0], text2[1]);
+                var b = folder.loglikelihood(text2[0], text2[1]);
+                assertEquals(a.logprob(), b.logprob(), 1e-9, recipe);
+                assertEquals(a.greedy(), b.greedy());
+            }
+            assertNotEquals(0, steps);
+        }
     }
 }

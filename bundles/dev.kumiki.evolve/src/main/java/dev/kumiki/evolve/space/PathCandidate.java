@@ -66,7 +66,15 @@ public final class PathCandidate implements Candidate {
      */
     @Override
     public TransformerLanguageModel open(RuntimeOptions options) throws IOException {
-        Transformer t = Transformer.path(models.transformers(options), path, options);
+        return open(options, null);
+    }
+
+    /**
+     * {@link #open(RuntimeOptions)} for a model that owns what it runs on: {@code onClose} (e.g. the space, opened
+     * for this model alone) is closed when the model is, after the path's threads.
+     */
+    public TransformerLanguageModel open(RuntimeOptions options, AutoCloseable onClose) throws IOException {
+        Transformer t = Transformer.path(models.transformers(options), path, options, onClose);
         return TransformerLanguageModel.of(t, models.tokenizer());
     }
 

@@ -28,6 +28,7 @@ import dev.kumiki.llm.runtime.LayerPath;
 import dev.kumiki.llm.runtime.RuntimeOptions;
 import dev.kumiki.llm.runtime.Transformer;
 import dev.kumiki.llm.runtime.TransformerLanguageModel;
+import dev.kumiki.tensor.DType;
 import dev.kumiki.tensor.TensorInfo;
 import dev.kumiki.tensor.io.ModelFolder;
 import dev.kumiki.tensor.io.ModelWriter;
@@ -277,71 +278,53 @@ public record PathRecipe(List<Model> models, List<Step> steps) {
      *         wrote, and none of the inputs)
      */
     public void save(Path out, Kernels kernels) throws IOException {
+        save(out, kernels, ModelWriter.DEFAULT_SHARD_BYTES, Optional.empty());
+    }
+
+    /**
+     * {@link #save(Path, Kernels)} in shards of at most {@code shardBytes}, and in {@code dtype} when given (else in
+     * each tensor's stored type).
+     *
+     * @return the tensors written and their bytes
+     */
+    public Saved save(Path out, Kernels kernels, long shardBytes, Optional<DType> dtype) throws IOException {
         check();
         List<ModelFolder> folders = new ArrayList<>();
         try {
             for (Model m : models) {
                 folders.add(ModelFolder.open(m.folder().get()));
             }
-            LayerPath path = toLayerPath();
-            // output name -> (folder, input name, divisor)
-            record Planned(TensorInfo info, ModelFolder from, String name, double divisor) {
-            }
-            List<Planned> planned = new ArrayList<>();
+            List<PathTensor> planned = tensors(folders, dtype);
             ModelFolder first = folders.get(0);
-            for (String n : first.names()) {
-                if (!n.startsWith("model.layers.") && n.startsWith("model.embed")) {
-                    planned.add(new Planned(first.info(n).orElseThrow(), first, n, 1));
-                }
-            }
-            double cumulative = 1;
-            for (int i = 0; i < path.length(); i++) {
-                LayerPath.Step st = path.steps().get(i);
-                cumulative *= st.scale();
-                ModelFolder f = folders.get(st.model());
-                String prefix = "model.layers." + st.layer() + ".";
-                for (String n : f.names()) {
-                    if (n.startsWith(prefix)) {
-                        String rest = n.substring(prefix.length());
-                        boolean residual = rest.startsWith("self_attn.o_proj.") || rest.startsWith("mlp.down_proj.");
-                        TensorInfo in = f.info(n).orElseThrow();
-                        planned.add(new Planned(new TensorInfo("model.layers." + i + "." + rest, in.dtype(),
-                                in.shape()), f, n, residual ? cumulative : 1));
-                    }
-                }
-            }
-            for (String n : first.names()) {
-                if (!n.startsWith("model.layers.") && !n.startsWith("model.embed")) {
-                    planned.add(new Planned(first.info(n).orElseThrow(), first, n, 1));
-                }
-            }
             List<Path> inputs = folders.stream().map(ModelFolder::dir).toList();
+            long bytes = 0;
             try (OutputFolder output = OutputFolder.begin(out, inputs)) {
                 Path staging = output.staging();
-                try (ModelWriter w = ModelWriter.create(staging, planned.stream().map(Planned::info).toList(),
-                        ModelWriter.DEFAULT_SHARD_BYTES, Map.of("format", "pt"))) {
-                    for (Planned p : planned) {
-                        MemorySegment data = p.from().tensor(p.name()).data();
-                        if (p.divisor() != 1) {
-                            int n = Math.toIntExact(p.info().shape().elements());
-                            float[] v = new float[n];
-                            kernels.load(data, p.info().dtype(), 0, v, 0, n);
-                            float inv = (float) (1 / p.divisor());
-                            for (int k = 0; k < n; k++) {
-                                v[k] *= inv;
-                            }
+                try (ModelWriter w = ModelWriter.create(staging, planned.stream().map(PathTensor::info).toList(),
+                        shardBytes, Map.of("format", "pt"))) {
+                    for (PathTensor p : planned) {
+                        MemorySegment data = folders.get(p.model()).tensor(p.name()).data();
+                        TensorInfo stored = folders.get(p.model()).info(p.name()).orElseThrow();
+                        if (p.divisor() != 1 || stored.dtype() != p.info().dtype()) {
+                            float[] v = values(p, folders, kernels);
                             data = MemorySegment.ofArray(new byte[Math.toIntExact(p.info().byteSize())]);
-                            kernels.store(v, 0, n, data, p.info().dtype(), 0);
+                            kernels.store(v, 0, v.length, data, p.info().dtype(), 0);
                         }
                         w.write(p.info().name(), 0, data);
+                        bytes += p.info().byteSize();
                     }
                     w.commit();
                 }
                 com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode)
                         new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                                 first.dir().resolve(ModelFolder.CONFIG).toFile());
-                config.put("num_hidden_layers", path.length());
+                config.put("num_hidden_layers", toLayerPath().length());
                 config.remove("layer_types"); // one entry per layer of the first model: no longer true
+                dtype.ifPresent(d -> config.put("torch_dtype", switch (d) {
+                    case BF16 -> "bfloat16";
+                    case F16 -> "float16";
+                    default -> "float32";
+                }));
                 Files.writeString(staging.resolve(ModelFolder.CONFIG), new com.fasterxml.jackson.databind.ObjectMapper()
                         .writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
                 try (var files = Files.list(first.dir())) {
@@ -360,9 +343,87 @@ public record PathRecipe(List<Model> models, List<Step> steps) {
                 Files.writeString(staging.resolve(SAVED_RECIPE), toYaml());
                 output.commit();
             }
+            return new Saved(planned.size(), bytes);
         } finally {
             folders.forEach(ModelFolder::close);
         }
+    }
+
+    /** What {@link #save(Path, Kernels, long, Optional)} wrote. */
+    public record Saved(int tensors, long bytes) {
+    }
+
+    /**
+     * One tensor of the path as a model folder: its name, type and shape there, the model (index into
+     * {@link #models()}) and tensor it comes from, and the divisor of its values (the product of the scales up to its
+     * step, for a step's o_proj and down_proj; 1 elsewhere).
+     */
+    public record PathTensor(TensorInfo info, int model, String name, double divisor) {
+    }
+
+    /**
+     * The tensors of the path as a model folder, in order — the first model's embeddings, each step's layer
+     * renumbered, the first model's final norm and head — read from {@code folders} (the models' folders, in
+     * order), in {@code dtype} when given.
+     */
+    public List<PathTensor> tensors(List<ModelFolder> folders, Optional<DType> dtype) {
+        LayerPath path = toLayerPath();
+        List<PathTensor> planned = new ArrayList<>();
+        ModelFolder first = folders.get(0);
+        java.util.function.Function<TensorInfo, TensorInfo> typed = t -> dtype.filter(d -> t.dtype().isFloatingPoint())
+                .map(d -> new TensorInfo(t.name(), d, t.shape())).orElse(t);
+        for (String n : first.names()) {
+            if (!n.startsWith("model.layers.") && n.startsWith("model.embed")) {
+                planned.add(new PathTensor(typed.apply(first.info(n).orElseThrow()), 0, n, 1));
+            }
+        }
+        double cumulative = 1;
+        for (int i = 0; i < path.length(); i++) {
+            LayerPath.Step st = path.steps().get(i);
+            cumulative *= st.scale();
+            ModelFolder f = folders.get(st.model());
+            String prefix = "model.layers." + st.layer() + ".";
+            for (String n : f.names()) {
+                if (n.startsWith(prefix)) {
+                    String rest = n.substring(prefix.length());
+                    boolean residual = rest.startsWith("self_attn.o_proj.") || rest.startsWith("mlp.down_proj.");
+                    TensorInfo in = f.info(n).orElseThrow();
+                    planned.add(new PathTensor(typed.apply(new TensorInfo("model.layers." + i + "." + rest,
+                            in.dtype(), in.shape())), st.model(), n, residual ? cumulative : 1));
+                }
+            }
+        }
+        for (String n : first.names()) {
+            if (!n.startsWith("model.layers.") && !n.startsWith("model.embed")) {
+                planned.add(new PathTensor(typed.apply(first.info(n).orElseThrow()), 0, n, 1));
+            }
+        }
+        return planned;
+    }
+
+    /**
+     * The values of {@code t} as float32, divided by its divisor and rounded to its type, as the saved model holds
+     * them.
+     */
+    public static float[] values(PathTensor t, List<ModelFolder> folders, Kernels kernels) throws IOException {
+        ModelFolder f = folders.get(t.model());
+        TensorInfo stored = f.info(t.name()).orElseThrow();
+        int n = Math.toIntExact(stored.shape().elements());
+        float[] v = new float[n];
+        kernels.load(f.tensor(t.name()).data(), stored.dtype(), 0, v, 0, n);
+        if (t.divisor() != 1) {
+            float inv = (float) (1 / t.divisor());
+            for (int k = 0; k < n; k++) {
+                v[k] *= inv;
+            }
+        }
+        if (t.divisor() != 1 || stored.dtype() != t.info().dtype()) {
+            // what the file will hold: rounded to the written type
+            MemorySegment rounded = MemorySegment.ofArray(new byte[Math.toIntExact(t.info().byteSize())]);
+            kernels.store(v, 0, n, rounded, t.info().dtype(), 0);
+            kernels.load(rounded, t.info().dtype(), 0, v, 0, n);
+        }
+        return v;
     }
 
     /** Writes {@link #toYaml()} to {@code file} atomically (a temporary name, then a rename). */
