@@ -957,6 +957,83 @@ class StudioWorkbenchTest {
         });
     }
 
+    /**
+     * An evolutionary merge run from the canvas: while the EvolveMerge node searches, the Results view's Evolution tab
+     * comes to the front and its best and mean fitness grow generation by generation, and the progress line says the
+     * generation; when the run ends the chart has every generation, read back from the run record. Tagged so that it
+     * can run alone ({@code -Dgroups=evolution}).
+     */
+    @Test
+    @Tag("evolution")
+    void aSearchShowsItsGenerationsLiveAndKeepsThem() throws Exception {
+        IProject project = ui(() -> {
+            IProject p = ResourcesPlugin.getWorkspace().getRoot().getProject("evolution-live");
+            p.create(null);
+            p.open(null);
+            return p;
+        });
+        Path dir = project.getLocation().toPath();
+        List<String> names = List.of("base", "ja", "math");
+        for (int v = 0; v < names.size(); v++) {
+            SyntheticModel.llama().layers(2).hidden(32).intermediate(48).vocab(320).variant(v).contextLength(128)
+                    .byteLevelTokenizer().write(dir.resolve("models/" + names.get(v)));
+        }
+        int generations = 16;
+        IFile file = pipelineFile(project, "evolve.kumiki", """
+                kumiki: 1
+                nodes:
+                  base: {kind: LoadModel, path: models/base}
+                  ja: {kind: LoadModel, path: models/ja}
+                  math: {kind: LoadModel, path: models/math}
+                  evolve: {kind: EvolveMerge, tasks: [counters_ja], generations: %d, population: 4, subsample: 16,
+                    layer_groups: 2}
+                connections: [ja.model -> evolve.models, math.model -> evolve.models, base.model -> evolve.base]
+                """.formatted(generations));
+        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
+        awaitCanvas(editor, 4);
+        awaitMarkers(file, List.of());
+        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
+        ui(() -> {
+            page().activate(editor);
+            return null;
+        });
+        bridge(editor, "{type:'run'}");
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("Running evolve: generation (\\d+)/"
+                + generations + ".*");
+        long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;
+        String progress = "";
+        int live = 0;
+        while (true) {
+            progress = ui(results::progress);
+            live = ui(() -> results.evolutionPoints("evolve", "best").size());
+            var match = line.matcher(progress);
+            if (match.matches() && Integer.parseInt(match.group(1)) >= 2 && live >= 2
+                    && Integer.parseInt(match.group(1)) < generations) {
+                break;
+            }
+            assertTrue(System.currentTimeMillis() < deadline && !progress.startsWith("The last run"),
+                    "no live search shown: " + progress + ", " + live + " generations");
+            Thread.sleep(30);
+        }
+        assertTrue(ui(results::showsEvolution), "the Evolution tab comes to the front when the search reports");
+        assertTrue(ui(() -> results.evolutionPoints("evolve", "mean").size()) >= 2);
+        List<List<String>> parameters = ui(results::evolutionParameters);
+        assertTrue(parameters.stream().anyMatch(r -> r.subList(0, 4).equals(List.of("evolve", "ja", "weight",
+                "layers 0-0"))), "the best candidate's parameters per model and layer group: " + parameters);
+        ui(() -> {
+            page().showView(StudioIds.RESULTS_VIEW);
+            settle();
+            screenshot("studio-evolution-live.png");
+            return null;
+        });
+        awaitRun(results, "succeeded");
+        List<dev.kumiki.engine.RunRecords.Point> best = ui(() -> results.evolutionPoints("evolve", "best"));
+        assertEquals(generations, best.size(), "a point a generation");
+        Path record = ui(() -> results.shown().dir());
+        assertEquals(dev.kumiki.engine.RunRecords.metrics(record, "evolve").get("best"), best);
+        assertTrue(ui(results::showsEvolution), "a run with a search and no scores opens on its Evolution tab");
+    }
+
     /** One line of a node's metrics.jsonl. */
     private static String point(String metric, long step, double value) {
         return "{\"metric\": \"" + metric + "\", \"step\": " + step + ", \"value\": " + value + "}\n";
