@@ -669,15 +669,8 @@ class StudioWorkbenchTest {
                 connections:
                 - gamma.model -> eval.model
                 """);
-        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
-        awaitCanvas(editor, 2);
-        awaitMarkers(file, List.of());
-        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
-        ui(() -> {
-            page().activate(editor);
-            return null;
-        });
-        bridge(editor, "{type:'run'}");
+        PipelineEditor editor = openChecked(file, 2);
+        ResultsView results = run(editor);
         java.util.regex.Pattern line = java.util.regex.Pattern.compile(
                 "Running eval: (\\d+)/(\\d+) items, \\d+ tokens/s");
         String progress = "";
@@ -723,15 +716,8 @@ class StudioWorkbenchTest {
         IProject project = ResourcesPlugin.getWorkspace().getRoot().getProject(ExamplesProject.NAME);
         IFile file = project.getFile("evaluate.kumiki");
         assertTrue(file.exists(), "the examples include the evaluation");
-        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
-        awaitCanvas(editor, 7);
-        awaitMarkers(file, List.of());
-        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
-        ui(() -> {
-            page().activate(editor);
-            return null;
-        });
-        bridge(editor, "{type:'run'}");
+        PipelineEditor editor = openChecked(file, 7);
+        ResultsView results = run(editor);
         awaitRun(results, "succeeded");
         List<List<String>> rows = ui(results::scoreRows);
         List<String> models = rows.stream().map(r -> r.get(0)).distinct().toList();
@@ -787,15 +773,8 @@ class StudioWorkbenchTest {
                 connections:
                 - data.dataset -> train.dataset
                 """);
-        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
-        awaitCanvas(editor, 2);
-        awaitMarkers(file, List.of());
-        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
-        ui(() -> {
-            page().activate(editor);
-            return null;
-        });
-        bridge(editor, "{type:'run'}");
+        PipelineEditor editor = openChecked(file, 2);
+        ResultsView results = run(editor);
         java.util.regex.Pattern line = java.util.regex.Pattern.compile(
                 "Running train: step (\\d+)/60, loss \\d+\\.\\d{4}(, val \\d+\\.\\d{4})?, \\d+ tokens/s, .* left");
         long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;
@@ -989,15 +968,8 @@ class StudioWorkbenchTest {
                     layer_groups: 2}
                 connections: [ja.model -> evolve.models, math.model -> evolve.models, base.model -> evolve.base]
                 """.formatted(generations));
-        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
-        awaitCanvas(editor, 4);
-        awaitMarkers(file, List.of());
-        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
-        ui(() -> {
-            page().activate(editor);
-            return null;
-        });
-        bridge(editor, "{type:'run'}");
+        PipelineEditor editor = openChecked(file, 4);
+        ResultsView results = run(editor);
         java.util.regex.Pattern line = java.util.regex.Pattern.compile("Running evolve: generation (\\d+)/"
                 + generations + ".*");
         long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;
@@ -1048,6 +1020,25 @@ class StudioWorkbenchTest {
                     + " in the Results view: " + seen);
             Thread.sleep(100);
         }
+    }
+
+    /** Opens a pipeline whose nodes all check out: its canvas shows {@code nodes} nodes and it has no marker. */
+    private static PipelineEditor openChecked(IFile file, int nodes) throws Exception {
+        PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
+        awaitCanvas(editor, nodes);
+        awaitMarkers(file, List.of());
+        return editor;
+    }
+
+    /** Shows the Results view and presses Run on the canvas of {@code editor}; returns the view. */
+    private static ResultsView run(PipelineEditor editor) throws Exception {
+        ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
+        ui(() -> {
+            page().activate(editor);
+            return null;
+        });
+        bridge(editor, "{type:'run'}");
+        return results;
     }
 
     /** Writes a pipeline file into the project. */
