@@ -48,6 +48,7 @@ public final class Merger {
     private final long seed;
     private final MergeListener listener;
     private final boolean allowNonFinite;
+    private final MagnitudeProfiles profiles;
     private final List<String> nonFinite = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private Merger(Builder b) {
@@ -59,6 +60,7 @@ public final class Merger {
         this.seed = b.seed;
         this.listener = b.listener;
         this.allowNonFinite = b.allowNonFinite;
+        this.profiles = b.profiles;
     }
 
     public static Builder builder(MergePlan plan, Map<String, ModelFolder> models) {
@@ -75,6 +77,7 @@ public final class Merger {
         private long seed;
         private MergeListener listener = MergeListener.NONE;
         private boolean allowNonFinite;
+        private MagnitudeProfiles profiles;
 
         private Builder(MergePlan plan, Map<String, ModelFolder> models) {
             this.plan = plan;
@@ -120,6 +123,15 @@ public final class Merger {
          */
         public Builder allowNonFinite(boolean allow) {
             this.allowNonFinite = allow;
+            return this;
+        }
+
+        /**
+         * Where the thresholds of task vectors by magnitude (TIES, magnitude-based sparsification) are kept across
+         * merges of the same models, e.g. a search's candidates; none by default. The results are the same.
+         */
+        public Builder magnitudeProfiles(MagnitudeProfiles p) {
+            this.profiles = java.util.Objects.requireNonNull(p, "profiles");
             return this;
         }
 
@@ -314,7 +326,14 @@ public final class Merger {
             }
         } else {
             try {
-                plan.method().merge(new PlannedJob(t, base, inputs, checked, kernels, DEFAULT_CHUNK, seed));
+                PlannedJob job = new PlannedJob(t, base, inputs, checked, kernels, DEFAULT_CHUNK, seed);
+                if (profiles != null && t.base().isPresent() && t.vocabulary().isEmpty()) {
+                    PlannedTensor.Input b = t.base().get();
+                    Path baseDir = models.get(b.model()).dir();
+                    job.profiledBy(profiles, t.inputs().stream().map(i -> new MagnitudeProfiles.Key(baseDir,
+                            b.tensor(), models.get(i.model()).dir(), i.tensor())).toArray(MagnitudeProfiles.Key[]::new));
+                }
+                plan.method().merge(job);
             } catch (java.io.UncheckedIOException e) {
                 throw e.getCause();
             }

@@ -11,6 +11,7 @@ import dev.kumiki.tensor.kernel.CounterRandom;
 import dev.kumiki.tensor.io.MappedReads;
 import dev.kumiki.tensor.io.TensorSink;
 import dev.kumiki.tensor.kernel.Kernels;
+import dev.kumiki.tensor.kernel.MagnitudeSelection;
 
 /**
  * A {@link TensorJob} over a planned tensor: inputs are memory-mapped tensors (or absent, for the checks made at
@@ -26,6 +27,8 @@ final class PlannedJob implements TensorJob {
     private final Kernels kernels;
     private final int chunk;
     private final long seed;
+    private MagnitudeProfiles profiles;
+    private MagnitudeProfiles.Key[] profileKeys;
 
     PlannedJob(PlannedTensor tensor, MappedTensor base, MappedTensor[] inputs, TensorSink out, Kernels kernels,
             int chunk, long seed) {
@@ -36,6 +39,57 @@ final class PlannedJob implements TensorJob {
         this.kernels = kernels;
         this.chunk = chunk;
         this.seed = seed;
+    }
+
+    /** Thresholds of input i's task vector come from {@code profiles} under {@code keys[i]}. */
+    PlannedJob profiledBy(MagnitudeProfiles profiles, MagnitudeProfiles.Key[] keys) {
+        this.profiles = profiles;
+        this.profileKeys = keys;
+        return this;
+    }
+
+    @Override
+    public MagnitudeSelection.Threshold[] deltaThresholds(long[] ks) {
+        if (profiles == null) {
+            return TensorJob.super.deltaThresholds(ks);
+        }
+        long n = elements();
+        MagnitudeSelection.Threshold[] result = new MagnitudeSelection.Threshold[ks.length];
+        long[] rest = new long[ks.length];
+        boolean missing = false;
+        for (int i = 0; i < ks.length; i++) {
+            if (ks[i] <= 0) {
+                result[i] = new MagnitudeSelection.Threshold(Integer.MAX_VALUE, 0); // nothing kept
+                continue;
+            }
+            if (ks[i] >= n) {
+                result[i] = new MagnitudeSelection.Threshold(0, n); // everything kept
+                continue;
+            }
+            int model = i;
+            float[] baseChunk = new float[chunk];
+            MagnitudeSelection.Profile profile = profiles.profile(profileKeys[i], n, () -> MagnitudeSelection.profile(
+                    (from, buf, count) -> {
+                        base(from, baseChunk, count);
+                        input(model, from, buf, count);
+                        kernels.subtract(buf, baseChunk, buf, 0, count);
+                    }, n, chunk));
+            if (profile != null) {
+                result[i] = profile.threshold(ks[i]);
+            } else {
+                rest[i] = ks[i];
+                missing = true;
+            }
+        }
+        if (missing) {
+            MagnitudeSelection.Threshold[] computed = TensorJob.super.deltaThresholds(rest);
+            for (int i = 0; i < ks.length; i++) {
+                if (rest[i] > 0) {
+                    result[i] = computed[i];
+                }
+            }
+        }
+        return result;
     }
 
     /** A job for checks: parameters and shapes only, no data. */

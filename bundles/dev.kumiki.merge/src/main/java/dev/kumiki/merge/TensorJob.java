@@ -2,6 +2,7 @@ package dev.kumiki.merge;
 
 import dev.kumiki.tensor.Shape;
 import dev.kumiki.tensor.kernel.Kernels;
+import dev.kumiki.tensor.kernel.MagnitudeSelection;
 
 /**
  * One output tensor being merged: its inputs streamed chunk by chunk as floats (converted from their stored type on
@@ -50,6 +51,27 @@ public interface TensorJob {
 
     /** Writes {@code buf[0, n)} as output elements {@code [from, from + n)}, converted to the output type. */
     void write(long from, float[] buf, int n);
+
+    /**
+     * For every input, the threshold keeping the {@code ks[i]} largest magnitudes of its task vector (input minus
+     * base; none kept where {@code ks[i] <= 0}, all where it is at least {@link #elements()}): two passes shared by
+     * the inputs, unless the merge keeps {@link MagnitudeProfiles} of them.
+     */
+    default MagnitudeSelection.Threshold[] deltaThresholds(long[] ks) {
+        int k = models();
+        long n = elements();
+        float[] base = new float[chunk()];
+        MagnitudeSelection.Sources deltas = (from, chunks, count) -> {
+            base(from, base, count);
+            for (int i = 0; i < k; i++) {
+                if (ks[i] > 0 && ks[i] < n) {
+                    input(i, from, chunks[i], count);
+                    kernels().subtract(chunks[i], base, chunks[i], 0, count);
+                }
+            }
+        };
+        return MagnitudeSelection.thresholds(deltas, k, n, ks, chunk());
+    }
 
     /** The kernels to compute with. */
     Kernels kernels();

@@ -94,7 +94,7 @@ public final class MergeCandidate implements Candidate {
             throw new IOException("this candidate cannot be merged: " + e.problem(), e);
         }
         Merger merger = Merger.builder(plan, models).kernels(options.kernels()).threads(1).seed(space.seed())
-                .build();
+                .magnitudeProfiles(space.magnitudes()).build();
         return new Source(plan, merger, models, space.mergePool(Math.max(1, options.threads())));
     }
 

@@ -16,6 +16,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 import dev.kumiki.llm.tokenizer.PretrainedTokenizer;
+import dev.kumiki.merge.MagnitudeProfiles;
 import dev.kumiki.merge.MergeMethod;
 import dev.kumiki.merge.MergeMethods;
 import dev.kumiki.merge.MergePlanner;
@@ -85,6 +86,11 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
     /** The threads candidates are merged on, kept from one candidate to the next (with their buffers). */
     private java.util.concurrent.ExecutorService mergePool;
     private int mergeThreads;
+    /**
+     * The task vectors' sorted magnitudes, kept for the search: every candidate thresholds the same task vectors at
+     * its own densities. An eighth of the heap at most; tensors past it are thresholded in two passes as usual.
+     */
+    private final MagnitudeProfiles magnitudes = MagnitudeProfiles.ofBytes(Runtime.getRuntime().maxMemory() / 8);
 
     private ParameterSpace(Builder b, MergeMethod method, List<String> searched, Map<String, double[]> bounds,
             int layers, boolean normalize, Map<String, ModelFolder> opened, PretrainedTokenizer tokenizer) {
@@ -299,6 +305,10 @@ public final class ParameterSpace implements SearchSpace, AutoCloseable {
 
     PretrainedTokenizer tokenizer() {
         return tokenizer;
+    }
+
+    MagnitudeProfiles magnitudes() {
+        return magnitudes;
     }
 
     long seed() {

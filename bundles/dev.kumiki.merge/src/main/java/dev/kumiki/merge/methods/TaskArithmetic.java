@@ -267,7 +267,7 @@ public final class TaskArithmetic implements MergeMethod {
         }
     }
 
-    /** Every model's top-k threshold in two shared passes: the base is read once per pass, not once per model. */
+    /** Every model's top-k threshold, from two passes shared by the models (or the merge's profiles). */
     private static MagnitudeSelection.Threshold[] jointThresholds(TensorJob job) {
         int k = job.models();
         long n = job.elements();
@@ -276,17 +276,7 @@ public final class TaskArithmetic implements MergeMethod {
             double density = job.number(i, "density");
             ks[i] = density >= 1 ? n : (long) (density * n);
         }
-        float[] base = new float[job.chunk()];
-        MagnitudeSelection.Sources deltas = (from, chunks, count) -> {
-            job.base(from, base, count);
-            for (int i = 0; i < k; i++) {
-                if (ks[i] < n) {
-                    job.input(i, from, chunks[i], count);
-                    job.kernels().subtract(chunks[i], base, chunks[i], 0, count);
-                }
-            }
-        };
-        return MagnitudeSelection.thresholds(deltas, k, n, ks, job.chunk());
+        return job.deltaThresholds(ks);
     }
 
     private static MagnitudeSelection.Source deltaSource(TensorJob job, int model) {

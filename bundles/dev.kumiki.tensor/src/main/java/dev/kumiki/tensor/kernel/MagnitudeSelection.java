@@ -126,6 +126,75 @@ public final class MagnitudeSelection {
         }
     }
 
+    /**
+     * A tensor's magnitudes, sorted: every threshold of it at once, each found by a binary search instead of two
+     * passes — for a tensor thresholded again and again at different k (the same task vector at each density a merge
+     * search tries). Costs 4 bytes an element.
+     */
+    public static final class Profile {
+        private final int[] sorted;
+
+        private Profile(int[] sorted) {
+            this.sorted = sorted;
+        }
+
+        /** Number of elements. */
+        public long length() {
+            return sorted.length;
+        }
+
+        /** Bytes held. */
+        public long bytes() {
+            return 4L * sorted.length;
+        }
+
+        /** The threshold keeping the {@code k} largest magnitudes: equal to {@link #threshold(Source, long, long, int)}. */
+        public Threshold threshold(long k) {
+            int n = sorted.length;
+            if (k <= 0) {
+                return new Threshold(Integer.MAX_VALUE, 0);
+            }
+            if (k >= n) {
+                return new Threshold(0, n);
+            }
+            int bits = sorted[(int) (n - k)];
+            // elements above the k-th largest: after the last one equal to it
+            int lo = (int) (n - k);
+            int hi = n;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (sorted[mid] <= bits) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return new Threshold(bits, k - (n - lo));
+        }
+    }
+
+    /**
+     * The sorted magnitudes of the {@code length} elements of {@code source} (one pass).
+     *
+     * @throws IllegalArgumentException when the tensor has more elements than a Java array holds
+     */
+    public static Profile profile(Source source, long length, int chunk) {
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(length + " elements are more than a profile holds");
+        }
+        int[] bits = new int[(int) length];
+        float[] buffer = new float[(int) Math.max(1, Math.min(chunk, length))];
+        for (long at = 0; at < length; at += buffer.length) {
+            int n = (int) Math.min(buffer.length, length - at);
+            source.fill(at, buffer, n);
+            for (int i = 0; i < n; i++) {
+                bits[(int) at + i] = Float.floatToRawIntBits(buffer[i]) & 0x7FFFFFFF;
+            }
+        }
+        java.util.Arrays.sort(bits); // non-negative ints order like the magnitudes they hold
+        return new Profile(bits);
+    }
+
     /** Writes 1 for kept elements and 0 for the others; chunks must be applied in index order. */
     public static final class Mask {
         private final int bits;

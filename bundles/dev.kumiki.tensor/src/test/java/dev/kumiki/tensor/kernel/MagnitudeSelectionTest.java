@@ -112,4 +112,26 @@ class MagnitudeSelectionTest {
             }
         }
     }
+
+    @Test
+    void aProfileGivesTheSameThresholdAsTheTwoPassesAtEveryK() {
+        Random r = new Random(16);
+        float[] gaussian = new float[3001];
+        float[] tied = new float[3001];
+        for (int i = 0; i < gaussian.length; i++) {
+            gaussian[i] = (float) r.nextGaussian();
+            tied[i] = (r.nextInt(7) - 3) * 0.5f; // many equal magnitudes, both signs, and zeros
+        }
+        gaussian[17] = Float.NaN; // a NaN counts as the largest magnitude in both
+        gaussian[18] = Float.NEGATIVE_INFINITY;
+        for (float[] x : new float[][] {gaussian, tied, {0f}, {}}) {
+            MagnitudeSelection.Source source = (from, buf, n) -> System.arraycopy(x, (int) from, buf, 0, n);
+            MagnitudeSelection.Profile profile = MagnitudeSelection.profile(source, x.length, 500);
+            assertEquals(4L * x.length, profile.bytes());
+            for (long k = -1; k <= x.length + 1; k++) {
+                assertEquals(MagnitudeSelection.threshold(source, x.length, k, 500), profile.threshold(k),
+                        "k=" + k + " of " + x.length);
+            }
+        }
+    }
 }
