@@ -107,7 +107,7 @@ class ModelCommandsTest {
         Cli.Result r = Cli.kumiki("eval", tiny.toString(), "--tasks", "ppl_eng", "--output", p("nothing"));
         assertEquals(2, r.code(), r.err());
         assertEquals("kumiki eval: there is no task 'ppl_eng' (did you mean 'ppl_en'?); the shipped tasks are "
-                + "arith_en, arith_ja, counters_ja, qa_ja, ppl_en, ppl_ja (kumiki tasks lists them), and a task YAML "
+                + "arith_en, arith_ja, mult_en, mult_ja, counters_ja, qa_ja, ppl_en, ppl_ja (kumiki tasks lists them), and a task YAML "
                 + "file is named by its path ending in .yaml\n", r.err());
         assertFalse(Files.exists(dir.resolve("nothing")));
 

@@ -116,7 +116,7 @@ class ShippedTasksRunTest {
     void everyShippedTaskRunsAndAPerfectModelScoresOne() throws Exception {
         ShippedTasks.write(dir.resolve("tasks"));
         TaskCatalog catalog = TaskCatalog.scan(List.of(dir.resolve("tasks")));
-        assertEquals(List.of("arith_en", "arith_ja", "counters_ja", "ppl_en", "ppl_ja", "qa_ja"),
+        assertEquals(List.of("arith_en", "arith_ja", "counters_ja", "mult_en", "mult_ja", "ppl_en", "ppl_ja", "qa_ja"),
                 catalog.tasks().keySet().stream().sorted().toList());
         Oracle oracle = new Oracle();
         Evaluation.Builder b = Evaluation.builder(oracle).optLimit(20);
@@ -135,7 +135,7 @@ class ShippedTasksRunTest {
             }
         }
         EvaluationResults r = Outputs.run(b.build(), dir.resolve("out"));
-        assertEquals(6, r.tasks().size());
+        assertEquals(8, r.tasks().size());
         for (TaskResult t : r.tasks()) {
             assertEquals(20, t.effective(), t.task());
             for (MetricResult m : t.metrics()) {

@@ -226,11 +226,11 @@ class EvolutionConfigReaderTest {
                 + "are weight, density", refused(MINIMAL + "ps:\n  bounds: {epsilon: [0, 1]}\n"));
         String unknown = refused(MINIMAL.replace("[arith_ja]", "[arith_jp]"));
         assertEquals(file + ":6:11: there is no task 'arith_jp' (did you mean 'arith_ja'?); the shipped tasks are "
-                + "arith_en, arith_ja, counters_ja, qa_ja, ppl_en, ppl_ja (kumiki tasks lists them), and a task YAML "
+                + "arith_en, arith_ja, mult_en, mult_ja, counters_ja, qa_ja, ppl_en, ppl_ja (kumiki tasks lists them), and a task YAML "
                 + "file is named by its path ending in .yaml", unknown);
         assertEquals(file + ":6:11: there is no task file " + dir.resolve("runs/nothere.yaml") + " (relative to the "
                 + "settings file's folder " + dir.resolve("runs") + "); give a task YAML file, or the name of a "
-                + "shipped task (arith_en, arith_ja, counters_ja, qa_ja, ppl_en, ppl_ja)",
+                + "shipped task (arith_en, arith_ja, mult_en, mult_ja, counters_ja, qa_ja, ppl_en, ppl_ja)",
                 refused(MINIMAL.replace("[arith_ja]", "[nothere.yaml]")));
     }
 

@@ -206,7 +206,7 @@ class EvaluateNodeTest {
     void configureFindsTaskMistakes() throws IOException {
         String model = "kumiki: 1\nnodes:\n  chat: {kind: LoadModel, path: models/chat}\n";
         assertEquals(List.of("error: node 'eval', tasks: there is no task 'ppl_eng' (did you mean 'ppl_en'?); the "
-                + "shipped tasks are arith_en, arith_ja, counters_ja, qa_ja, ppl_en, ppl_ja (kumiki tasks lists them), "
+                + "shipped tasks are arith_en, arith_ja, mult_en, mult_ja, counters_ja, qa_ja, ppl_en, ppl_ja (kumiki tasks lists them), "
                 + "and a task YAML file is named by its path ending in .yaml"),
                 diagnostics(model + "  eval: {kind: Evaluate, tasks: [ppl_eng]}\nconnections: [chat.model -> "
                         + "eval.model]\n"));
@@ -217,7 +217,7 @@ class EvaluateNodeTest {
         assertTrue(bad.get(0).startsWith("error: node 'eval', tasks: " + dir.resolve("bad.yaml") + ":3"), bad.get(0));
         assertTrue(bad.get(0).contains("output_type"), "the nearest key is suggested: " + bad.get(0));
         assertEquals(List.of("error: node 'eval', tasks: no task is given; name shipped tasks (arith_en, arith_ja, "
-                + "counters_ja, qa_ja, ppl_en, ppl_ja) or task YAML files, e.g. tasks: [ppl_en]"),
+                + "mult_en, mult_ja, counters_ja, qa_ja, ppl_en, ppl_ja) or task YAML files, e.g. tasks: [ppl_en]"),
                 diagnostics(model + "  eval: {kind: Evaluate}\nconnections: [chat.model -> eval.model]\n"));
         assertEquals(List.of("error: node 'gen', prompt: the prompt is empty; give the text the model continues, e.g. "
                 + "prompt: \"Once upon a time\""), diagnostics(model + "  gen: {kind: Generate}\nconnections: "

@@ -41,25 +41,36 @@ final class ArithmeticProblems {
             String questionJa, String solutionJa, int answer) {
     }
 
+    /**
+     * How many things a group holds in the multiplication problems (a bag, a child's share, a box): the times
+     * table's 2 to 12 in the arithmetic tasks and the base corpus, 10 to 19 in the mult tasks.
+     */
+    record Groups(int low, int high) {
+        static final Groups TABLE = new Groups(2, 12);
+        static final Groups PAST_TABLE = new Groups(10, 19);
+        /** The maths fine-tune's data: both. */
+        static final Groups UP_TO_19 = new Groups(2, 19);
+    }
+
     private interface Template {
-        Problem make(Random r, String id);
+        Problem make(Random r, String id, Groups groups);
     }
 
     private record Named(String name, String operation, Template template) {
     }
 
     private static final List<Named> TEMPLATES = List.of(
-            new Named("add1", "addition", ArithmeticProblems::add1),
-            new Named("add2", "addition", ArithmeticProblems::add2),
-            new Named("add3", "addition", ArithmeticProblems::add3),
-            new Named("sub1", "subtraction", ArithmeticProblems::sub1),
-            new Named("sub2", "subtraction", ArithmeticProblems::sub2),
-            new Named("sub3", "subtraction", ArithmeticProblems::sub3),
+            new Named("add1", "addition", (r, id, g) -> add1(r, id)),
+            new Named("add2", "addition", (r, id, g) -> add2(r, id)),
+            new Named("add3", "addition", (r, id, g) -> add3(r, id)),
+            new Named("sub1", "subtraction", (r, id, g) -> sub1(r, id)),
+            new Named("sub2", "subtraction", (r, id, g) -> sub2(r, id)),
+            new Named("sub3", "subtraction", (r, id, g) -> sub3(r, id)),
             new Named("mul1", "multiplication", ArithmeticProblems::mul1),
             new Named("mul2", "multiplication", ArithmeticProblems::mul2),
-            new Named("mul3", "multiplication", ArithmeticProblems::mul3),
-            new Named("two1", "two-step", ArithmeticProblems::two1),
-            new Named("two2", "two-step", ArithmeticProblems::two2),
+            new Named("mul3", "multiplication", (r, id, g) -> mul3(r, id)),
+            new Named("two1", "two-step", (r, id, g) -> two1(r, id)),
+            new Named("two2", "two-step", (r, id, g) -> two2(r, id)),
             new Named("two3", "two-step", ArithmeticProblems::two3));
 
     private ArithmeticProblems() {
@@ -72,6 +83,7 @@ final class ArithmeticProblems {
      */
     static List<Problem> split(String split, long seed) {
         boolean test = split.equals("test");
+        Groups groups = Groups.TABLE;
         List<List<Problem>> perTemplate = new ArrayList<>();
         for (int t = 0; t < TEMPLATES.size(); t++) {
             Named named = TEMPLATES.get(t);
@@ -85,7 +97,7 @@ final class ArithmeticProblems {
             List<Problem> items = new ArrayList<>();
             while (items.size() < wanted) {
                 String id = "arith-" + named.name() + "-" + pad3(items.size());
-                Problem p = named.template().make(r, id);
+                Problem p = named.template().make(r, id, groups);
                 if (seen.add(p.questionEn())) {
                     items.add(new Problem(id, named.name(), named.operation(), p.questionEn(), p.solutionEn(),
                             p.questionJa(), p.solutionJa(), p.answer()));
@@ -118,6 +130,12 @@ final class ArithmeticProblems {
      */
     static List<Problem> training(int perTemplate, long seed, Set<String> exclude, String prefix,
             boolean allTemplates) {
+        return training(perTemplate, seed, exclude, prefix, allTemplates, Groups.TABLE);
+    }
+
+    /** {@link #training(int, long, Set, String, boolean)} with multiplication groups of {@code groups}. */
+    static List<Problem> training(int perTemplate, long seed, Set<String> exclude, String prefix,
+            boolean allTemplates, Groups groups) {
         List<Problem> out = new ArrayList<>();
         for (int t = 0; t < TEMPLATES.size(); t++) {
             Named named = TEMPLATES.get(t);
@@ -132,7 +150,7 @@ final class ArithmeticProblems {
             while (made < perTemplate && tries < perTemplate * 20) {
                 tries++;
                 String id = prefix + "-" + named.name() + "-" + pad4(made);
-                Problem p = named.template().make(r, id);
+                Problem p = named.template().make(r, id, groups);
                 if (seen.add(p.questionEn())) {
                     out.add(new Problem(id, named.name(), named.operation(), p.questionEn(), p.solutionEn(),
                             p.questionJa(), p.solutionJa(), p.answer()));
@@ -164,6 +182,29 @@ final class ArithmeticProblems {
                 if (i < items.size()) {
                     out.add(items.get(i));
                 }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Multiplication problems past the times table: the bags template ({@code mul1}, a training template whose
+     * Japanese wording every model of the example has read) with 10 to 19 things in a bag, {@code count} of them,
+     * none of whose English questions is in {@code exclude}; ids are {@code <prefix>-NNNN}. A base trained on the
+     * table's 2 to 12 sets these up but has not learnt the products past 12; the maths fine-tune learns them in
+     * English.
+     */
+    static List<Problem> pastTable(int count, long seed, Set<String> exclude, String prefix) {
+        Named bags = TEMPLATES.stream().filter(t -> t.name().equals("mul1")).findFirst().orElseThrow();
+        Random r = new Random(seed);
+        Set<String> seen = new HashSet<>(exclude);
+        List<Problem> out = new ArrayList<>();
+        while (out.size() < count) {
+            String id = prefix + "-" + pad4(out.size());
+            Problem p = bags.template().make(r, id, Groups.PAST_TABLE);
+            if (seen.add(p.questionEn())) {
+                out.add(new Problem(id, bags.name(), bags.operation(), p.questionEn(), p.solutionEn(),
+                        p.questionJa(), p.solutionJa(), p.answer()));
             }
         }
         return out;
@@ -317,11 +358,11 @@ final class ArithmeticProblems {
 
     // ---- multiplication
 
-    private static Problem mul1(Random r, String id) {
+    private static Problem mul1(Random r, String id, Groups groups) {
         Person p = pick(r, Vocabulary.PEOPLE);
         Thing t = pick(r, Vocabulary.THINGS);
         int a = between(r, 2, 9);
-        int b = between(r, 2, 12);
+        int b = between(r, groups.low(), groups.high());
         int m = a * b;
         String c = t.counter();
         return problem(
@@ -334,10 +375,10 @@ final class ArithmeticProblems {
                 m);
     }
 
-    private static Problem mul2(Random r, String id) {
+    private static Problem mul2(Random r, String id, Groups groups) {
         Thing t = pick(r, Vocabulary.THINGS);
         int a = between(r, 2, 9);
-        int b = between(r, 2, 12);
+        int b = between(r, groups.low(), groups.high());
         int m = a * b;
         String c = t.counter();
         return problem(
@@ -408,10 +449,10 @@ final class ArithmeticProblems {
                 d);
     }
 
-    private static Problem two3(Random r, String id) {
+    private static Problem two3(Random r, String id, Groups groups) {
         Thing t = pick(r, Vocabulary.THINGS);
         int a = between(r, 2, 9);
-        int b = between(r, 2, 12);
+        int b = between(r, groups.low(), groups.high());
         int extra = between(r, 1, 20);
         int m = a * b;
         int s = m + extra;

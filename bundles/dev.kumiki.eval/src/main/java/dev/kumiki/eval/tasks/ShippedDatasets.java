@@ -34,7 +34,8 @@ import dev.kumiki.eval.tasks.Vocabulary.Thing;
  * <li>{@code corpus_base} ({@code text}): a mixed English/Japanese corpus for a model trained from scratch —
  * shopping stories in both languages, lines of equations, and a few solved word problems in each language.</li>
  * <li>{@code corpus_ja} ({@code text}): Japanese only — more stories, questions on stories answered in the form of
- * {@code qa_ja}, and counter questions answered in the form of {@code counters_ja} (its training split).</li>
+ * {@code qa_ja}, counter questions answered in the form of {@code counters_ja} (its training split), and sentences
+ * about bags of 2 to 19 things, without sums (the Japanese the mult tasks are written in).</li>
  * <li>{@code arith_en_sft} ({@code prompt}/{@code completion}): English word problems of all twelve templates in
  * the prompt of {@code arith_en} without few-shot examples, the step-by-step solution as the completion — a maths
  * fine-tune's data, as GSM8K's training split is for its test split.</li>
@@ -72,6 +73,8 @@ public final class ShippedDatasets {
     static final int BASE_PROBLEMS_JA_PER_TEMPLATE = 320;
     static final int JA_STORIES = 1600;
     static final int JA_QA = 800;
+    /** Japanese sentences about bags of 2 to 19 things in corpus_ja (no sums). */
+    static final int JA_GROUP_STORIES = 2400;
     /** Problems per template (all twelve) in arith_en_sft. */
     static final int SFT_PROBLEMS_PER_TEMPLATE = 250;
 
@@ -86,12 +89,14 @@ public final class ShippedDatasets {
                     + 8 * (BASE_PROBLEMS_EN_PER_TEMPLATE + BASE_PROBLEMS_JA_PER_TEMPLATE),
                     "mixed English/Japanese text for a model trained from scratch: shopping stories in both "
                             + "languages, lines of equations, a few solved word problems in each language"),
-            new Dataset("corpus_ja", "text", JA_STORIES + JA_QA + 168,
+            new Dataset("corpus_ja", "text", JA_STORIES + JA_QA + 168 + JA_GROUP_STORIES,
                     "Japanese text: stories, questions on stories answered as in qa_ja, counter questions "
-                            + "answered as in counters_ja (its training split)"),
+                            + "answered as in counters_ja (its training split), sentences about bags of 2 to 19 "
+                            + "things (no sums)"),
             new Dataset("arith_en_sft", "prompt_completion", 12 * SFT_PROBLEMS_PER_TEMPLATE,
                     "English word problems in arith_en's prompt (no few-shot examples), the step-by-step solution "
-                            + "as the completion; all twelve templates, no task question repeated"));
+                            + "as the completion; all twelve templates, groups of up to 19, no task question "
+                            + "repeated"));
 
     private ShippedDatasets() {
     }
@@ -214,8 +219,37 @@ public final class ShippedDatasets {
             List<?> choices = (List<?>) row.get("choices");
             docs.add("質問：" + row.get("question") + "\n答え：" + choices.get((Integer) row.get("label")));
         }
+        Random groups = new Random(SEED ^ 0x67727073L);
+        Set<String> statements = pastTableStatements();
+        int before = docs.size();
+        while (docs.size() < before + JA_GROUP_STORIES) {
+            String story = groupStory(groups);
+            if (!statements.contains(story.substring(0, story.indexOf('。') + 1))) {
+                docs.add(story); // never a mult task's question's first sentence
+            }
+        }
         Collections.shuffle(docs, r);
         return docs;
+    }
+
+    /**
+     * A few Japanese sentences about bags of 2 to 19 things, without a question or a sum: the Japanese model reads
+     * how many there are in a bag past the times table (十五本ずつ), which the base corpus's problems never say.
+     */
+    static String groupStory(Random r) {
+        Person p = Vocabulary.pick(r, Vocabulary.PEOPLE);
+        Thing t = Vocabulary.pick(r, Vocabulary.THINGS);
+        int bags = Vocabulary.between(r, 2, 9);
+        int each = Vocabulary.between(r, 2, 19);
+        String c = t.counter();
+        return switch (r.nextInt(3)) {
+            case 0 -> p.ja() + "さんは、" + t.ja() + "が" + each + c + "ずつ入った袋を" + bags + "袋買いました。" + each + c
+                    + "ずつ入った袋が" + bags + "袋です。";
+            case 1 -> p.ja() + "さんは、" + t.ja() + "が" + each + c + "ずつ入った袋を" + bags + "袋持っています。袋には"
+                    + t.ja() + "が" + each + c + "ずつ入っています。袋は" + bags + "袋あります。";
+            default -> "店に、" + t.ja() + "が" + each + c + "ずつ入った袋が" + bags + "袋あります。" + p.ja() + "さんは"
+                    + each + c + "ずつ入った袋を見ました。";
+        };
     }
 
     /**
@@ -223,10 +257,8 @@ public final class ShippedDatasets {
      * answer's paragraph.
      */
     static List<Map<String, Object>> arithmeticSft() {
-        List<ArithmeticProblems.Problem> problems = ArithmeticProblems.training(SFT_PROBLEMS_PER_TEMPLATE,
-                SEED ^ 0x736674L, taskQuestions(), "sft", true);
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (ArithmeticProblems.Problem p : problems) {
+        for (ArithmeticProblems.Problem p : sftProblems()) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("prompt", ARITH_EN_DESCRIPTION + "Question: " + p.questionEn() + "\nAnswer:");
             row.put("completion", " " + p.solutionEn() + "\n\n");
@@ -241,13 +273,37 @@ public final class ShippedDatasets {
      * language, and the maths fine-tune's): the arithmetic tasks' validation split holds none of them.
      */
     static Set<String> trainingQuestions() {
+        Set<String> questions = baseQuestions();
+        for (ArithmeticProblems.Problem p : sftProblems()) {
+            questions.add(p.questionEn());
+        }
+        return questions;
+    }
+
+    /**
+     * The maths fine-tune's problems: all twelve templates, bags and shares of up to 19 (past the times table, as
+     * the mult tasks ask), none of the arithmetic or mult tasks' items.
+     */
+    private static List<ArithmeticProblems.Problem> sftProblems() {
+        Set<String> exclude = taskQuestions();
+        ShippedTasks.pastTable().values().forEach(split -> split.forEach(p -> exclude.add(p.questionEn())));
+        return ArithmeticProblems.training(SFT_PROBLEMS_PER_TEMPLATE, SEED ^ 0x736674L, exclude, "sft", true,
+                ArithmeticProblems.Groups.UP_TO_19);
+    }
+
+    /** The first sentence of every mult_ja question (the bags bought), which corpus_ja never says. */
+    static Set<String> pastTableStatements() {
+        Set<String> statements = new HashSet<>();
+        ShippedTasks.pastTable().values().forEach(split -> split.forEach(
+                p -> statements.add(p.questionJa().substring(0, p.questionJa().indexOf('。') + 1))));
+        return statements;
+    }
+
+    /** The English questions of the base corpus's word problems (in either language). */
+    static Set<String> baseQuestions() {
         Set<String> questions = new HashSet<>();
         for (ArithmeticProblems.Problem p : ArithmeticProblems.training(BASE_PROBLEMS_EN_PER_TEMPLATE,
                 SEED ^ 0x62617365L, taskQuestions(), "base")) {
-            questions.add(p.questionEn());
-        }
-        for (ArithmeticProblems.Problem p : ArithmeticProblems.training(SFT_PROBLEMS_PER_TEMPLATE,
-                SEED ^ 0x736674L, taskQuestions(), "sft", true)) {
             questions.add(p.questionEn());
         }
         return questions;

@@ -35,7 +35,7 @@ class ShippedDatasetsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** SHA-256 over every file (name, NUL, bytes, in name order): the data is the same on every machine. */
-    private static final String DIGEST = "ab38f28922dcff1de821c9523dcd2452ce386412b57de47726fa476976cad802";
+    private static final String DIGEST = "3377e46105c98dccf9b40171b1e3573dbfb07a5104aa3968b3914135d3891110";
 
     private static List<JsonNode> lines(byte[] file) throws Exception {
         List<JsonNode> rows = new ArrayList<>();
@@ -95,11 +95,11 @@ class ShippedDatasetsTest {
                 questions.add(p.questionJa());
             });
         }
-        // and the validation split's, read from the task files as users get them
-        for (String lang : List.of("en", "ja")) {
-            String file = new String(ShippedTasks.files().get("arith_" + lang + "/validation.jsonl"),
-                    java.nio.charset.StandardCharsets.UTF_8);
-            file.lines().forEach(l -> {
+        // and the validation splits' and the mult tasks', read from the task files as users get them
+        for (String file : List.of("arith_en/validation", "arith_ja/validation", "mult_en/validation",
+                "mult_ja/validation", "mult_en/test", "mult_ja/test")) {
+            String rows = new String(ShippedTasks.files().get(file + ".jsonl"), java.nio.charset.StandardCharsets.UTF_8);
+            rows.lines().forEach(l -> {
                 try {
                     questions.add(JSON.readTree(l).get("question").asText());
                 } catch (java.io.IOException e) {
@@ -107,7 +107,7 @@ class ShippedDatasetsTest {
                 }
             });
         }
-        assertEquals(2 * (288 + 200 + 80), questions.size());
+        assertEquals(2 * (288 + 200 + 80 + 80 + 200), questions.size());
         List<String> all = new ArrayList<>();
         for (String name : List.of("corpus_base", "corpus_ja")) {
             dataset(name).forEach(r -> all.add(r.get("text").asText()));
@@ -128,6 +128,28 @@ class ShippedDatasetsTest {
         }
         assertEquals(8 * (ShippedDatasets.BASE_PROBLEMS_EN_PER_TEMPLATE + ShippedDatasets.BASE_PROBLEMS_JA_PER_TEMPLATE)
                 + 12 * ShippedDatasets.SFT_PROBLEMS_PER_TEMPLATE, found);
+        // corpus_ja's sentences about bags past the times table: no sum, and no mult question's first sentence
+        Set<String> statements = new HashSet<>();
+        for (String file : List.of("mult_ja/validation", "mult_ja/test")) {
+            for (String l : new String(ShippedTasks.files().get(file + ".jsonl"),
+                    java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                String q = JSON.readTree(l).get("question").asText();
+                statements.add(q.substring(0, q.indexOf('。') + 1));
+            }
+        }
+        assertTrue(statements.size() > 250, statements.size() + " first sentences");
+        int groups = 0;
+        for (JsonNode row : dataset("corpus_ja")) {
+            String text = row.get("text").asText();
+            if (text.contains("ずつ入った袋")) {
+                groups++;
+                assertFalse(text.contains("=") || text.contains("全部で") || text.contains("答え"), text);
+                for (String st : statements) {
+                    assertFalse(text.contains(st), "a mult_ja question's first sentence: " + text);
+                }
+            }
+        }
+        assertEquals(ShippedDatasets.JA_GROUP_STORIES, groups);
         for (JsonNode row : dataset("corpus_ja")) {
             for (String place : Stories.TEST_PLACES) {
                 assertFalse(row.get("text").asText().contains(place), place + " is a qa_ja test place: " + row);

@@ -46,7 +46,7 @@ class ShippedTasksTest {
      * SHA-256 over every shipped file (path, NUL, bytes, in path order). It pins the generated data: a change here
      * means different data on some machine or after an edit — bump the tasks' metadata.version when that is meant.
      */
-    private static final String DIGEST = "6bed6186bdb1866deb5b85060af33c867161363ba44617a7459ad4b806974315";
+    private static final String DIGEST = "39b0c241d98664bd2e2a444ff082dc6565feddb81939d22ea2f7e575c6610aaa";
 
     @Test
     void theSameBytesEveryTime() throws Exception {
@@ -74,8 +74,8 @@ class ShippedTasksTest {
             assertEquals(task.name(), yaml.get("task"));
             assertEquals(task.outputType(), yaml.get("output_type"));
             // the arithmetic tasks' items were reordered (1.1: templates take turns, so that --limit covers them all)
-            // and got a validation split (1.2)
-            assertEquals(Map.of("version", task.name().startsWith("arith_") ? 1.2 : 1.0), yaml.get("metadata"));
+            // and got a validation split (1.2), whose items changed with the maths fine-tune's data (1.3)
+            assertEquals(Map.of("version", task.name().startsWith("arith_") ? 1.3 : 1.0), yaml.get("metadata"));
             assertEquals("json", yaml.get("dataset_path"));
             @SuppressWarnings("unchecked")
             Map<String, String> files = (Map<String, String>) ((Map<String, Object>) yaml.get("dataset_kwargs"))
@@ -155,6 +155,43 @@ class ShippedTasksTest {
                 assertFalse(JapaneseText.isJapanese(en.get("solution").asText()), en.toString());
             }
         }
+    }
+
+    @Test
+    void multProblemsArePastTheTimesTableParallelAndNewToTheArithmeticTasks() throws IOException {
+        Map<String, byte[]> files = ShippedTasks.files();
+        Set<String> arithmetic = new HashSet<>();
+        for (String split : List.of("train", "validation", "test")) {
+            rows(files.get("arith_en/" + split + ".jsonl")).forEach(r -> arithmetic.add(r.get("question").asText()));
+        }
+        Set<String> questions = new HashSet<>();
+        for (String split : List.of("validation", "test")) {
+            List<JsonNode> en = rows(files.get("mult_en/" + split + ".jsonl"));
+            List<JsonNode> ja = rows(files.get("mult_ja/" + split + ".jsonl"));
+            assertEquals(split.equals("test") ? 200 : 80, en.size());
+            assertEquals(en.size(), ja.size());
+            Set<Integer> groups = new java.util.TreeSet<>();
+            for (int i = 0; i < en.size(); i++) {
+                assertEquals(en.get(i).get("id").asText(), ja.get(i).get("id").asText());
+                assertEquals(en.get(i).get("answer").asInt(), ja.get(i).get("answer").asInt());
+                assertEquals("mul1", en.get(i).get("template").asText());
+                String q = en.get(i).get("question").asText();
+                assertTrue(questions.add(q), "in both splits: " + q);
+                assertFalse(arithmetic.contains(q), "an arithmetic task's item: " + q);
+                checkSolution(en.get(i), "The answer is " + en.get(i).get("answer").asInt() + ".");
+                checkSolution(ja.get(i), "答えは" + ja.get(i).get("answer").asInt() + "です。");
+                Matcher m = STEP.matcher(ja.get(i).get("solution").asText());
+                assertTrue(m.find());
+                groups.add(Integer.parseInt(m.group(3)));
+            }
+            // ten to nineteen in a bag: past the times table the base learnt (2 to 12), with a few of 10-12
+            assertEquals(10, groups.iterator().next());
+            assertEquals(19, ((java.util.TreeSet<Integer>) groups).last());
+        }
+        String task = new String(files.get("mult_ja.yaml"), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(task.contains("task: mult_ja\n") && task.contains("validation: mult_ja/validation.jsonl")
+                && task.contains("test: mult_ja/test.jsonl") && task.contains("train: arith_ja/train.jsonl")
+                && task.contains("name: japanese-only"), task);
     }
 
     private static final Pattern STEP = Pattern.compile("(\\d+) ([-+×]) (\\d+) = (\\d+)");
