@@ -42,6 +42,14 @@ public interface MergeMethod {
     List<ParameterDef> modelParameters();
 
     /**
+     * Whether the result depends on the merge's seed (DARE's and DELLA's random drops): the same recipe merged with
+     * another seed is another model.
+     */
+    default boolean random() {
+        return false;
+    }
+
+    /**
      * Checks the inputs' count and the parameter values before anything is read, e.g. that slerp has exactly two
      * models or that densities lie in [0, 1].
      *

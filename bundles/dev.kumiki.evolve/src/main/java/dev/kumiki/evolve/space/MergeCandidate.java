@@ -55,10 +55,20 @@ public final class MergeCandidate implements Candidate {
         return MergeConfigWriter.write(config, name -> name);
     }
 
-    /** The recipe as mergekit YAML with the models' folders, which mergekit and {@code kumiki merge} run. */
+    /**
+     * The recipe as mergekit YAML with the models' folders, which mergekit and {@code kumiki merge} run; for a method
+     * that drops at random (DARE, DELLA), first a comment with the seed the search merged with, without which the
+     * same recipe makes another model.
+     */
     @Override
     public String recipe() {
-        return MergeConfigWriter.write(config);
+        String yaml = MergeConfigWriter.write(config);
+        if (!config.method().random()) {
+            return yaml;
+        }
+        return "# " + config.method().name() + " drops at random: the search merged this recipe with seed "
+                + space.seed() + ", and `kumiki merge --seed " + space.seed() + " THIS_FILE OUT_DIR` makes the model "
+                + "it scored (another seed makes another model)\n" + yaml;
     }
 
     @Override

@@ -96,6 +96,7 @@ class ParameterSpaceTest {
                 """), c);
         assertEquals(Map.of("ja/weight", 0.2, "ja/density", 0.91, "math/weight", 0.6, "math/density", 0.37),
                 c.parameters());
+        assertTrue(c.recipe().startsWith("merge_method: ties\n"), "no seed needed: " + c.recipe());
         assertEquals(List.copyOf(c.parameters().keySet()), s.names());
     }
 
@@ -134,6 +135,10 @@ class ParameterSpaceTest {
                 parameters:
                   normalize: true
                 """), c);
+        // DARE drops at random: the recipe says which seed made the model the search scored
+        assertTrue(c.recipe().startsWith("# dare_ties drops at random: the search merged this recipe with seed 7, and "
+                + "`kumiki merge --seed 7 THIS_FILE OUT_DIR` makes the model it scored (another seed makes another "
+                + "model)\nmerge_method: dare_ties\n"), c.recipe());
     }
 
     @Test

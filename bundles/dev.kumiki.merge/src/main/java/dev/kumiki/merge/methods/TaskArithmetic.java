@@ -88,6 +88,11 @@ public final class TaskArithmetic implements MergeMethod {
     }
 
     @Override
+    public boolean random() {
+        return sparsification == Sparsification.RANDOM || sparsification == Sparsification.DELLA;
+    }
+
+    @Override
     public String description() {
         return description;
     }
