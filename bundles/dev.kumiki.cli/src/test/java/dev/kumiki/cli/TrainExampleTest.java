@@ -59,7 +59,7 @@ class TrainExampleTest {
     @Test
     void theExampleRunsEndToEndWithFewSteps(@TempDir Path dir) throws IOException {
         List<String> args = new ArrayList<>(List.of("run", copy(dir).toString()));
-        for (String node : List.of("ja", "math_lora")) {
+        for (String node : List.of("ja_lora", "math_lora")) {
             args.addAll(List.of("--set", node + ".max_steps=2", "--set", node + ".warmup_steps=1", "--set",
                     node + ".eval_steps=0", "--set", node + ".save_steps=0", "--set", node + ".batch_size=2"));
         }
@@ -68,13 +68,13 @@ class TrainExampleTest {
         }
         Cli.Result r = Cli.kumiki(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.out() + r.err());
-        for (String node : List.of("ja", "math_lora")) {
+        for (String node : List.of("ja_lora", "math_lora")) {
             assertTrue(r.out().matches("(?s).*\n" + node + "\\s+Train\\s+done.*"), node + " in\n" + r.out());
         }
         for (String node : MODELS) {
             assertTrue(r.out().matches("(?s).*\n" + node + "\\s+Evaluate\\s+done.*"), node + " in\n" + r.out());
         }
-        for (String task : List.of("ppl_en", "ppl_ja", "arith_en", "qa_ja", "counters_ja")) {
+        for (String task : List.of("ppl_en", "ppl_ja", "arith_en", "mult_ja", "qa_ja", "counters_ja")) {
             assertTrue(r.out().contains(" " + task + " "), task + " in\n" + r.out());
         }
         // the merge of the two fine-tunes the training wrote, evaluated beside them

@@ -128,7 +128,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         scores(out, m, "Scores (the merge of two fine-tunes that know something, beside them: base + both task "
                 + "vectors)", "Lower perplexity is better; arith_en and arith_ja are zero-shot on problems of the "
-                        + "four templates the base never saw (the maths fine-tune saw others like them in English).");
+                        + "four templates the base never saw (the maths fine-tune saw others like them in English); "
+                        + "mult_en and mult_ja on bags of 10 to 19, past the base's times table.");
         return m.status() == Execution.Status.SUCCEEDED ? Kumiki.OK : Kumiki.FAILED;
     }
 
