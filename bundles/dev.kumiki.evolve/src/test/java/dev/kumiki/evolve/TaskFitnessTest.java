@@ -219,6 +219,18 @@ class TaskFitnessTest {
     }
 
     @Test
+    void anObjectiveNamesItsFilterUnlessItIsTheTasksFirst(@TempDir Path tasks) throws Exception {
+        dev.kumiki.eval.tasks.ShippedTasks.write(tasks);
+        TaskCatalog shipped = TaskCatalog.scan(List.of(tasks));
+        for (String[] metric : new String[][] {{"exact_match", "mult_ja/exact_match"},
+                {"exact_match,strict-match", "mult_ja/exact_match"},
+                {"exact_match,japanese-only", "mult_ja/exact_match,japanese-only"}}) {
+            TaskFitness f = TaskFitness.builder().addTask(shipped, "mult_ja", metric[0], 1).build();
+            assertEquals(List.of(metric[1]), f.objectives(), metric[0]);
+        }
+    }
+
+    @Test
     void mistakesAreNamedBeforeAnyCandidateRuns() throws Exception {
         TaskCatalog catalog = TaskCatalog.scan(List.of(dir.resolve("tasks")));
         var e = assertThrows(EvolutionException.class, () -> TaskFitness.builder().addTask(catalog, "mcc", "acc", 1));

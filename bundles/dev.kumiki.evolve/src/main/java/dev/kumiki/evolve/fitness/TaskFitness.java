@@ -61,7 +61,11 @@ public final class TaskFitness implements Fitness {
 
     /** One task as the fitness uses it: its search and test tasks (the task with each split as its evaluated one). */
     private record Entry(String name, String metric, String filter, double weight, Task search, Task test,
-            String searchSplit, String testSplit) {
+            String searchSplit, String testSplit, boolean defaultFilter) {
+        /** How objectives name it: {@code task/metric}, and {@code ,filter} when not the task's first filter. */
+        String label() {
+            return name + "/" + metric + (defaultFilter ? "" : "," + filter);
+        }
     }
 
     private TaskFitness(List<Entry> entries, int subsample, boolean multiObjective) {
@@ -69,11 +73,11 @@ public final class TaskFitness implements Fitness {
         this.subsample = subsample;
         this.multiObjective = multiObjective;
         if (multiObjective) {
-            this.objectives = entries.stream().map(e -> e.name + "/" + e.metric).toList();
+            this.objectives = entries.stream().map(Entry::label).toList();
         } else {
-            this.objectives = List.of(entries.size() == 1 ? entries.get(0).name + "/" + entries.get(0).metric
-                    : "weighted(" + String.join(", ", entries.stream().map(e -> e.weight + "×" + e.name + "/"
-                            + e.metric).toList()) + ")");
+            this.objectives = List.of(entries.size() == 1 ? entries.get(0).label()
+                    : "weighted(" + String.join(", ", entries.stream().map(e -> e.weight + "×" + e.label()).toList())
+                            + ")");
         }
     }
 
@@ -376,7 +380,8 @@ public final class TaskFitness implements Fitness {
                         throw new EvolutionException("fitness: task " + name + " draws its few-shot examples from '"
                                 + test + "', the held-out test split; set its fewshot_split to another split");
                     }
-                    entries.add(new Entry(name, metric, filter, w.weight, searchTask, testTask, search, test));
+                    entries.add(new Entry(name, metric, filter, w.weight, searchTask, testTask, search, test,
+                            filters.isEmpty() || filter.equals(filters.get(0))));
                 } catch (TaskException e) {
                     throw new EvolutionException("fitness: " + e.getMessage(), e);
                 }
