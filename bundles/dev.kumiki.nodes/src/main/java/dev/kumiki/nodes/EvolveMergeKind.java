@@ -343,7 +343,8 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
         EvolutionConfig config = new EvolutionConfig(models, base, space, new EvolutionConfig.OptimizerSettings(
                 s.getOptimizer().getLiteral(), s.getPopulation(), s.getSigma()), new EvolutionConfig.Budget(
                         s.getGenerations(), limit), new EvolutionConfig.FitnessSettings(tasks, search, test,
-                                s.getSubsample()), s.getSeed(), Path.of(""));
+                                s.getSubsample(), s.getNumFewshot() < 0 ? Optional.empty()
+                                        : Optional.of(s.getNumFewshot())), s.getSeed(), Path.of(""));
         Path output = folder(s, config, c);
         List<Path> read = new ArrayList<>(config.folders().values());
         Optional<String> problem = EvolutionConfigReader.outputProblem(output, read);

@@ -81,6 +81,15 @@ class EvolveMergeNodeTest {
         assertEquals("best.yml", recipe.path().getFileName().toString());
         ModelSpec model = (ModelSpec) c.spec("evolve", "model").orElseThrow();
         assertEquals(((ModelSpec) c.spec("ja", "model").orElseThrow()).tensors(), model.tensors());
+        // the few-shot count is part of the fitness, so a search with another is another search, in its own folder
+        Configuration zeroShot = configure(MODELS + "  evolve: {kind: EvolveMerge, tasks: [counters_ja], num_fewshot: "
+                + "0}\n" + CONNECTED);
+        assertEquals(List.of(), zeroShot.diagnostics());
+        FileValue other = (FileValue) zeroShot.spec("evolve", "recipe").orElseThrow();
+        assertTrue(other.path().startsWith(dir.resolve(".kumiki/evolve/evolve")), other.path().toString());
+        assertNotEquals(recipe.path(), other.path());
+        assertEquals(List.of("error: node 'evolve', num_fewshot: 'num_fewshot' must be between -1 and 100, found -2"),
+                diagnostics("{kind: EvolveMerge, tasks: [counters_ja], num_fewshot: -2}", CONNECTED));
     }
 
     @Test
