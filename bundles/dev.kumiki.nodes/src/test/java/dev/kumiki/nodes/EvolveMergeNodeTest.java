@@ -81,9 +81,10 @@ class EvolveMergeNodeTest {
         assertEquals("best.yml", recipe.path().getFileName().toString());
         ModelSpec model = (ModelSpec) c.spec("evolve", "model").orElseThrow();
         assertEquals(((ModelSpec) c.spec("ja", "model").orElseThrow()).tensors(), model.tensors());
-        // the few-shot count is part of the fitness, so a search with another is another search, in its own folder
+        // the few-shot count is part of the fitness, so a search with another is another search, in its own folder;
+        // choices are read as kumiki evolve spells them (cma-es) too
         Configuration zeroShot = configure(MODELS + "  evolve: {kind: EvolveMerge, tasks: [counters_ja], num_fewshot: "
-                + "0}\n" + CONNECTED);
+                + "0, optimizer: cma-es}\n" + CONNECTED);
         assertEquals(List.of(), zeroShot.diagnostics());
         FileValue other = (FileValue) zeroShot.spec("evolve", "recipe").orElseThrow();
         assertTrue(other.path().startsWith(dir.resolve(".kumiki/evolve/evolve")), other.path().toString());

@@ -507,6 +507,10 @@ public final class PipelineYaml {
             if (type instanceof EEnum e) {
                 EEnumLiteral literal = e.getEEnumLiteral(text.get());
                 if (literal == null) {
+                    // the spelling the command line and the docs use (cma-es, per-layer) is the literal
+                    literal = e.getEEnumLiteralByLiteral(text.get());
+                }
+                if (literal == null) {
                     List<String> names = e.getELiterals().stream().map(EEnumLiteral::getName).toList();
                     error(node, what + ": '" + text.get() + "' is not one of " + String.join(", ", names)
                             + Names.suggestion(text.get(), names));
