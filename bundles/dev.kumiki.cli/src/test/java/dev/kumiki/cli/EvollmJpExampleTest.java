@@ -1,0 +1,94 @@
+package dev.kumiki.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The Micro EvoLLM-JP example (examples/evollm-jp/evollm-jp.kumiki) as a user runs it, reduced: the two fine-tunes
+ * cut to a few steps, each search to one generation scoring two documents, each evaluation to two items. Every
+ * stage must run — training, the untuned baselines, the three searches, the evaluations — and every model's
+ * evaluation must hold the three columns of the example's table (JA maths, JA skill, EN maths). The full run's
+ * figures are in examples/evollm-jp/README.md.
+ */
+class EvollmJpExampleTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> TRAININGS = List.of("ja_lora", "math_lora");
+    private static final List<String> MERGES = List.of("ties", "dare_ties");
+    private static final List<String> SEARCHES = List.of("ps", "dfs", "hybrid");
+    private static final List<String> MODELS = List.of("base", "ja", "math", "ties", "dare_ties", "ps", "dfs",
+            "hybrid");
+
+    @Test
+    void everyStageRunsAndEveryModelIsScoredOnTheThreeColumns(@TempDir Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("train/base"));
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(Path.of("../../examples/train/base", f), dir.resolve("train/base").resolve(f));
+        }
+        Files.createDirectories(dir.resolve("evollm-jp"));
+        Path pipeline = dir.resolve("evollm-jp/evollm-jp.kumiki");
+        Files.copy(Path.of("../../examples/evollm-jp/evollm-jp.kumiki"), pipeline);
+
+        List<String> args = new ArrayList<>(List.of("run", pipeline.toString()));
+        for (String node : TRAININGS) {
+            args.addAll(List.of("--set", node + ".max_steps=2", "--set", node + ".warmup_steps=1", "--set",
+                    node + ".eval_steps=0", "--set", node + ".save_steps=0", "--set", node + ".batch_size=2"));
+        }
+        for (String node : SEARCHES) {
+            args.addAll(List.of("--set", node + ".generations=1", "--set", node + ".subsample=2"));
+        }
+        for (String node : MODELS) {
+            args.addAll(List.of("--set", "eval_" + node + ".limit=2"));
+        }
+        Cli.Result r = Cli.kumiki(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (String node : TRAININGS) {
+            assertTrue(r.out().matches("(?s).*\n" + node + "\\s+Train\\s+done.*"), node + " in\n" + r.out());
+        }
+        for (String node : MERGES) {
+            assertTrue(r.out().matches("(?s).*\n" + node + "\\s+Merge\\s+done.*"), node + " in\n" + r.out());
+        }
+        for (String node : SEARCHES) {
+            assertTrue(r.out().matches("(?s).*\n" + node + "\\s+EvolveMerge\\s+done.*"), node + " in\n" + r.out());
+        }
+        // every model's evaluation, read from the run record: the target, the Japanese skill, the English maths
+        Path runs = dir.resolve("evollm-jp/.kumiki/runs");
+        Path run;
+        try (var s = Files.list(runs)) {
+            run = s.sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        for (String node : MODELS) {
+            JsonNode results = JSON.readTree(run.resolve("nodes/eval_" + node + "/results.json").toFile())
+                    .get("results");
+            for (String[] column : new String[][] {{"mult_ja", "exact_match,japanese-only"},
+                    {"qa_ja", "char_f1,none"}, {"mult_en", "exact_match,strict-match"}}) {
+                JsonNode value = results.path(column[0]).path(column[1]);
+                assertTrue(value.isNumber() && value.asDouble() >= 0 && value.asDouble() <= 1,
+                        "eval_" + node + " " + column[0] + " " + column[1] + ": " + results);
+            }
+        }
+        // each search wrote its best recipe and its history, one line for its one generation (the hybrid two: its
+        // parameter-space search, then its path)
+        for (String node : SEARCHES) {
+            try (var s = Files.walk(dir.resolve("evollm-jp/.kumiki/evolve/" + node))) {
+                List<Path> histories = s.filter(p -> p.getFileName().toString().equals("history.jsonl")).toList();
+                assertEquals(node.equals("hybrid") ? 2 : 1, histories.size(), node + ": " + histories);
+                for (Path history : histories) {
+                    assertEquals(1, Files.readAllLines(history).size(), history.toString());
+                    assertTrue(Files.exists(history.resolveSibling("best.yml")), history.toString());
+                }
+            }
+        }
+    }
+}
