@@ -92,11 +92,16 @@ public final class MatrixOps implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this MatrixOps is closed; make a new one with MatrixOps.of");
         }
-        // kernels with threads of their own get the whole product on this pool's thread count, always: how such a
-        // kernel splits its sums depends on its threads, and a count that changed with a concurrent call (fewer
-        // threads while another call held the pool) made the same model's logits differ from run to run under load
-        if (kernels.matMulOnOwnThreads(w, type, rows, cols, x, n, y, threads)) {
-            return;
+        // kernels with threads of their own get the whole product, with this pool's thread count when it is free
+        boolean free = threads > 1 && !calling.isHeldByCurrentThread() && calling.tryLock();
+        try {
+            if (kernels.matMulOnOwnThreads(w, type, rows, cols, x, n, y, free ? threads : 1)) {
+                return;
+            }
+        } finally {
+            if (free) {
+                calling.unlock();
+            }
         }
         // each block packs all n tokens again: blocks of at least 64 rows keep that under 2 % of the block's work
         split(rows, Math.max(64, minRows(cols, n)), 8,
