@@ -102,7 +102,7 @@ class PipelineCommandsTest {
         Cli.Result r = Cli.kumiki("run", p.toString());
         assertEquals(2, r.code());
         assertEquals("kumiki run: " + p + ":17:11: error: node 'merge': unknown node kind 'Mrege' (did you mean "
-                + "'Merge'?); known kinds: ApplyAdapter, Dataset, Evaluate, EvolveMerge, ExportMergekitYaml, Generate, LoadModel, Merge, SaveModel, Train\n" + p + ":28:5: error: node "
+                + "'Merge'?); known kinds: ApplyAdapter, Check, Dataset, Evaluate, EvolveMerge, ExportMergekitYaml, Generate, LoadModel, Merge, Report, SaveModel, Train\n" + p + ":28:5: error: node "
                 + "'save' (SaveModel): unknown setting 'shard_sise' (did you mean 'shard_size'?); SaveModel has path, "
                 + "shard_size, dtype, threads\n", r.err());
 

@@ -14,6 +14,6 @@ public final class BuiltInKinds implements NodeKindProvider {
     public List<NodeKind<?>> kinds() {
         return List.of(new LoadModelKind(), new MergeKind(), new SaveModelKind(), new ExportMergekitYamlKind(),
                 new EvaluateKind(), new GenerateKind(), new DatasetKind(), new TrainKind(), new ApplyAdapterKind(),
-                new EvolveMergeKind());
+                new EvolveMergeKind(), new CheckKind(), new ReportKind());
     }
 }

@@ -20,6 +20,13 @@ public final class ModelPorts {
     /** A text a node wrote (a generation), carried as a {@link TextValue}. */
     public static final PortType TEXT = new PortType("text", "a text (the output of Generate), kept as a file");
 
+    /** A Check's outcome: met or not, and what was compared, carried as a {@link CheckValue}. */
+    public static final PortType CHECK = new PortType("check", "whether a check on scores held, and what it compared "
+            + "(the output of Check)");
+    /** A Report's table of models and scores, carried as a {@link ReportValue}. */
+    public static final PortType REPORT = new PortType("report", "a table of models and scores written as Markdown, "
+            + "JSON and HTML (the output of Report)");
+
     private ModelPorts() {
     }
 }
