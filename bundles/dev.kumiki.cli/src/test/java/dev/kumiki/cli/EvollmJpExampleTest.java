@@ -51,6 +51,7 @@ class EvollmJpExampleTest {
         for (String node : MODELS) {
             args.addAll(List.of("--set", "eval_" + node + ".limit=2"));
         }
+        args.addAll(List.of("--set", "eval_half_ja.limit=2", "--set", "eval_half_math.limit=2"));
         Cli.Result r = Cli.kumiki(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.out() + r.err());
         for (String node : TRAININGS) {
@@ -78,6 +79,29 @@ class EvollmJpExampleTest {
                         "eval_" + node + " " + column[0] + " " + column[1] + ": " + results);
             }
         }
+        // the table in the paper's form, written by the pipeline's Report node beside the pipeline: a row per model,
+        // each cell the value of that model's results.json
+        JsonNode report = JSON.readTree(dir.resolve("evollm-jp/results/report.json").toFile());
+        assertEquals(List.of("base", "ja", "math", "TIES", "DARE-TIES", "PS (evolved)", "DFS (evolved)",
+                "hybrid (evolved)"), report.get("rows").findValuesAsText("label"));
+        assertEquals(List.of("mult_ja", "qa_ja", "mult_en"), report.get("columns").findValuesAsText("task"));
+        for (int i = 0; i < MODELS.size(); i++) {
+            JsonNode results = JSON.readTree(run.resolve("nodes/eval_" + MODELS.get(i) + "/results.json").toFile())
+                    .get("results");
+            for (int c = 0; c < 3; c++) {
+                JsonNode column = report.get("columns").get(c);
+                assertEquals(results.path(column.get("task").asText()).path(column.get("metric").asText()).asDouble(),
+                        report.get("rows").get(i).get("cells").get(c).get("value").asDouble(), MODELS.get(i) + " "
+                                + column);
+            }
+        }
+        assertEquals(report, JSON.readTree(run.resolve("nodes/results/report.json").toFile()));
+        assertTrue(Files.readString(dir.resolve("evollm-jp/results/report.md")).contains("| hybrid (evolved) | "));
+        // the two checks: every source on the target, each task vector at half strength
+        List<String> checks = report.get("checks").findValuesAsText("name");
+        assertEquals(5, checks.size(), checks.toString());
+        assertTrue(checks.get(3).startsWith("ja's task vector at half strength"), checks.toString());
+
         // each search wrote its best recipe and its history, one line for its one generation (the hybrid two: its
         // parameter-space search, then its path)
         for (String node : SEARCHES) {

@@ -72,8 +72,8 @@ class ComparisonTableTest {
         assertTrue(md.contains("| base | 25.5 % ± 2.9 | 0.086 ± 0.010 |"), md);
         assertTrue(md.contains("| ps | **78.5 %** ± 2.9 | 0.105 ± 0.010 |"), md);
         assertTrue(md.contains("| ja | 0.0 % ± 2.9 | **0.727** ± 0.010 |"), md);
-        assertTrue(md.contains("- met (sources): math scores 0.475 > 0"), md);
-        assertTrue(md.contains("- **not met** (half ja): ja keeps 19 % of its gain"), md);
+        assertTrue(md.contains("- met \u2014 sources: math scores 0.475 > 0"), md);
+        assertTrue(md.contains("- **not met** \u2014 half ja: ja keeps 19 % of its gain"), md);
     }
 
     @Test
@@ -103,7 +103,7 @@ class ComparisonTableTest {
         // a chart per column, a bar per model
         assertEquals(2, html.split("<svg ", -1).length - 1);
         assertEquals(3 * 2 * 2, html.split("<rect ", -1).length - 1);
-        assertTrue(html.contains("<span class=\"unmet\">not met</span> (half ja)"), html);
+        assertTrue(html.contains("<span class=\"unmet\">not met</span> \u2014 half ja: "), html);
         // written again over its own files
         t.write(dir);
     }

@@ -135,18 +135,17 @@ public final class CheckKind implements NodeKind<Check> {
             double gain = r.value() - b;
             double kept = (v.value() - b) / gain;
             met = gain != 0 && Double.isFinite(kept) && kept >= s.getThreshold();
-            text = String.format(Locale.ROOT, "%s keeps %s of %s's gain on %s (%s against %s, from %s%s); at least "
-                    + "%s is wanted", scores.results().model(), gain == 0 ? "none" : percent(kept),
-                    reference.results().model(), what, Scores.number(v.value()), Scores.number(r.value()),
-                    Scores.number(b), baseline.map(x -> " of " + x.results().model()).orElse(""),
-                    percent(s.getThreshold()));
+            text = String.format(Locale.ROOT, "%s keeps %s of the gain %s made over %s on %s (%s, against %s and %s); "
+                    + "at least %s is wanted", scores.results().model(), gain == 0 ? "none" : percent(kept),
+                    reference.results().model(), baseline.map(x -> x.results().model()).orElse("0"), what,
+                    Scores.number(v.value()), Scores.number(r.value()), Scores.number(b), percent(s.getThreshold()));
             if (gain == 0) {
                 text += ": the reference gained nothing over the baseline, so there is nothing to keep";
             }
         } else {
             met = v.value() > s.getThreshold();
             text = scores.results().model() + " scores " + Scores.number(v.value()) + " on " + what + (met ? " > "
-                    : " \u2264 ") + Scores.number(s.getThreshold());
+                    : " \u2264 ") + plain(s.getThreshold());
         }
         c.log((met ? "met: " : "not met: ") + name + ": " + text);
         if (!met && s.isStop()) {
@@ -154,6 +153,11 @@ public final class CheckKind implements NodeKind<Check> {
                     + "false to report it and go on");
         }
         return Map.of("check", new CheckValue(name, met, text));
+    }
+
+    /** A threshold as it was written: {@code 0}, {@code 0.05}, {@code 1.0E9}. */
+    static String plain(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e6 ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static String percent(double share) {

@@ -114,15 +114,16 @@ class ReportNodeTest {
         assertEquals("chat is not a uniform guess", above.name());
         assertTrue(above.met(), above.text());
         assertEquals("chat scores " + Scores.number(value(r, "eval_chat", "byte_perplexity,none"))
-                + " on ppl_en byte_perplexity,none > 1.0000", above.text());
+                + " on ppl_en byte_perplexity,none > 1", above.text());
         CheckValue keeps = (CheckValue) r.values().get("keeps").get("check");
         double b = value(r, "eval_base", "bits_per_byte,none");
         double kept = (value(r, "eval_chat", "bits_per_byte,none") - b) / (value(r, "eval_code", "bits_per_byte,none")
                 - b);
         assertEquals("keeps", keeps.name(), "the node's id when there is no label");
         assertEquals(kept >= 0.5, keeps.met(), keeps.text());
-        assertTrue(keeps.text().startsWith(String.format(Locale.ROOT, "chat keeps %.0f %% of code's gain on ppl_en "
-                + "bits_per_byte,none (", kept * 100)), keeps.text());
+        assertTrue(keeps.text().startsWith(String.format(Locale.ROOT, "chat keeps %.0f %% of the gain code made over "
+                + "base on ppl_en bits_per_byte,none (", kept * 100)), keeps.text());
+        assertTrue(keeps.text().endsWith("; at least 50 % is wanted"), keeps.text());
         assertEquals(List.of("chat is not a uniform guess", "keeps"), t.checks().stream()
                 .map(ComparisonTable.CheckLine::name).toList());
 
@@ -154,7 +155,7 @@ class ReportNodeTest {
         assertEquals(NodeState.SKIPPED, r.nodes().get("table").state());
         String message = String.join("\n", r.nodes().get("high").messages());
         assertTrue(message.contains("the check 'high' is not met: chat scores "), message);
-        assertTrue(message.contains(" on ppl_en byte_perplexity,none \u2264 1.000e+09. The run fails here; set stop: "
+        assertTrue(message.contains(" on ppl_en byte_perplexity,none \u2264 1.0E9. The run fails here; set stop: "
                 + "false to report it and go on"), message);
     }
 

@@ -249,8 +249,8 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
         if (!checks.isEmpty()) {
             b.append("\n### Checks\n\n");
             for (CheckLine c : checks) {
-                b.append("- ").append(c.met() ? "met" : "**not met**").append(" (").append(md(c.name())).append("): ")
-                        .append(md(c.text())).append('\n');
+                b.append("- ").append(c.met() ? "met" : "**not met**").append(" \u2014 ").append(md(c.name()))
+                        .append(": ").append(md(c.text())).append('\n');
             }
         }
         return b.toString();
@@ -430,8 +430,8 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
         if (!checks.isEmpty()) {
             h.append("<h2>Checks</h2>\n<ul id=\"checks\">\n");
             for (CheckLine c : checks) {
-                h.append("<li><span class=\"").append(c.met() ? "met\">met" : "unmet\">not met").append("</span> (")
-                        .append(HtmlReport.esc(c.name())).append("): ").append(HtmlReport.esc(c.text()))
+                h.append("<li><span class=\"").append(c.met() ? "met\">met" : "unmet\">not met").append("</span> \u2014 ")
+                        .append(HtmlReport.esc(c.name())).append(": ").append(HtmlReport.esc(c.text()))
                         .append("</li>\n");
             }
             h.append("</ul>\n");

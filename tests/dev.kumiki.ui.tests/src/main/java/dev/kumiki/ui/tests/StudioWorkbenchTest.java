@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -523,26 +524,65 @@ class StudioWorkbenchTest {
                   evalAlpha: {kind: Evaluate, tasks: [counters_ja, ppl_en], limit: 6, threads: 1}
                   evalBeta: {kind: Evaluate, tasks: [counters_ja, ppl_en], limit: 6, threads: 1}
                   story: {kind: Generate, prompt: "Once upon a time", max_tokens: 16}
+                  guess: {kind: Check, label: alpha beats a coin, task: counters_ja, metric: "acc,none", threshold: 0.5}
+                  table:
+                    kind: Report
+                    title: Two random models
+                    rows: [Alpha, Beta]
+                    columns:
+                      - {label: Counters, task: counters_ja, metric: "acc,none", percent: true}
+                      - {label: Bytes, task: ppl_en, metric: "byte_perplexity,none"}
                 connections:
                 - alpha.model -> evalAlpha.model
                 - beta.model -> evalBeta.model
                 - alpha.model -> story.model
+                - evalAlpha.scores -> guess.scores
+                - evalAlpha.scores -> table.scores
+                - evalBeta.scores -> table.scores
+                - guess.check -> table.checks
                 layout:
                   alpha: [0, 0]
                   beta: [0, 160]
                   evalAlpha: [300, 0]
                   evalBeta: [300, 160]
                   story: [300, 320]
+                  guess: [600, 0]
+                  table: [600, 160]
                 """);
         PipelineEditor editor = ui(() -> (PipelineEditor) IDE.openEditor(page(), file));
-        awaitCanvas(editor, 5);
+        awaitCanvas(editor, 7);
         awaitMarkers(file, List.of());
         bridge(editor, "{type:'run'}");
         ResultsView results = ui(() -> (ResultsView) page().showView(StudioIds.RESULTS_VIEW));
         awaitRun(results, "succeeded");
 
-        // the scores as results.json holds them: one row per model, task and metric, in the order of the run
+        // the Report node's table comes first: a row per model, its cells the values results.json holds
         Path record = ui(() -> results.shown().dir());
+        assertTrue(ui(results::showsReport), "the Report tab is in front after a run with a Report node");
+        List<List<String>> table = ui(results::reportRows);
+        assertEquals(List.of("Model", "Counters", "Bytes"), table.get(0));
+        assertEquals(List.of("Alpha", "Beta"), table.stream().skip(1).map(r -> r.get(0)).toList());
+        for (int i = 0; i < 2; i++) {
+            var read = ResultsJson.read(record.resolve("nodes").resolve(List.of("evalAlpha", "evalBeta").get(i))
+                    .resolve("results.json"));
+            double counters = read.task("counters_ja").orElseThrow().metric("acc", "none").orElseThrow().value();
+            double bytes = read.task("ppl_en").orElseThrow().metric("byte_perplexity", "none").orElseThrow().value();
+            assertTrue(table.get(i + 1).get(1).startsWith(String.format(Locale.ROOT, "%.1f %% ± ", counters * 100)),
+                    table.toString());
+            assertTrue(table.get(i + 1).get(2).startsWith(String.format(Locale.ROOT, "%.2f ± ", bytes)),
+                    table.toString());
+        }
+        String checks = ui(results::reportChecks);
+        assertTrue(checks.startsWith("Checks:\n") && checks.contains("alpha beats a coin: alpha scores "), checks);
+        ui(() -> {
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
+            settle();
+            screenshot("studio-report-tab.png");
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_RESTORED);
+            return null;
+        });
+
+        // the scores as results.json holds them: one row per model, task and metric, in the order of the run
         List<List<String>> rows = ui(results::scoreRows);
         List<List<String>> expected = new ArrayList<>();
         for (String[] node : new String[][] {{"evalAlpha", "alpha"}, {"evalBeta", "beta"}}) {

@@ -49,7 +49,8 @@ import dev.kumiki.eval.report.HtmlReport;
 import dev.kumiki.ui.internal.prefs.StudioPreferences;
 
 /**
- * What a run produced. Scores: every Evaluate node's scores as a table (model, task, metric, value ± standard error)
+ * What a run produced. Report: a Report node's table (models side by side on the scores it compares, its checks).
+ * Scores: every Evaluate node's scores as a table (model, task, metric, value ± standard error)
  * and a bar chart per task with the models side by side; the HTML report of all of them opens from here. Nodes: each
  * node's state, time and output, the selected node's text (a Generate node's generation, else its messages), and a
  * chart of where the time went. Training: the Train nodes' loss curves. Evolution: the EvolveMerge nodes' fitness per
@@ -83,6 +84,8 @@ public final class ResultsView extends ViewPart {
     private CTabItem trainingTab;
     private EvolutionChart evolution;
     private CTabItem evolutionTab;
+    private ReportPanel reportPanel;
+    private CTabItem reportTab;
     private ActivePipeline active;
     private CanvasSession followed;
     /** The latest live event not yet shown: events come faster than the screen needs them. */
@@ -193,6 +196,13 @@ public final class ResultsView extends ViewPart {
         evolutionTab.setToolTipText("The EvolveMerge nodes' searches, live while one runs: best and mean fitness per "
                 + "generation, the best candidate's parameters, and the Pareto front of a multi-objective search");
         evolutionTab.setControl(evolution.control());
+        reportPanel = new ReportPanel(tabs);
+        // first: a Report node's table is what the pipeline was written to produce
+        reportTab = new CTabItem(tabs, SWT.NONE, 0);
+        reportTab.setText("Report");
+        reportTab.setToolTipText("The run's Report node: its models side by side on the scores it compares, the best "
+                + "of each column in bold, a bar chart per column, and its checks");
+        reportTab.setControl(reportPanel.control());
         tabs.setSelection(nodesTab);
 
         getSite().getWorkbenchWindow().getSelectionService().addSelectionListener(selectionListener);
@@ -258,7 +268,11 @@ public final class ResultsView extends ViewPart {
                 + "training and validation losses show here when it has a Train node that ran.");
         evolution.show(metrics, run == null ? "" : run.status(), run == null ? "" : "This run searched nothing: "
                 + "its generations show here when it has an EvolveMerge node that ran.");
-        if (scored.isEmpty() && evolution.hasData()) {
+        reportPanel.show(ReportPanel.tables(run), run == null ? "" : "This run has no report: add a Report node "
+                + "after the Evaluate nodes to compare their models on the scores you choose, as a paper's table.");
+        if (reportPanel.hasData()) {
+            tabs.setSelection(reportTab);
+        } else if (scored.isEmpty() && evolution.hasData()) {
             tabs.setSelection(evolutionTab);
         } else if (scored.isEmpty() && training.hasData()) {
             tabs.setSelection(trainingTab);
@@ -743,12 +757,27 @@ public final class ResultsView extends ViewPart {
         return evolution.note();
     }
 
+    /** Whether the Report tab is the one shown (for tests). */
+    public boolean showsReport() {
+        return tabs.getSelection() == reportTab;
+    }
+
+    /** The Report tab's table: its header (Model and the column labels), then a row per model (for tests). */
+    public List<List<String>> reportRows() {
+        return reportPanel.texts();
+    }
+
+    /** What the Report tab says of the checks (for tests). */
+    public String reportChecks() {
+        return reportPanel.checks();
+    }
+
     /** Shows the Scores tab (for tests and screenshots). */
     public void showScores() {
         tabs.setSelection(scoresTab);
     }
 
-    private static List<List<String>> rows(Table t) {
+    static List<List<String>> rows(Table t) {
         List<List<String>> rows = new ArrayList<>();
         for (TableItem item : t.getItems()) {
             List<String> cells = new ArrayList<>();
