@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.CancellationException;
@@ -27,6 +28,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -268,16 +270,71 @@ public final class Search implements AutoCloseable {
         SearchResult.Stop why = stop != null ? stop : SearchResult.Stop.STREAM_CLOSED;
         double[] test = new double[0];
         if (best != null && why != SearchResult.Stop.CANCELLED) {
-            Candidate c = space.decode(best.genome());
-            try (TransformerLanguageModel model = c.open(runtime)) {
-                test = fitness.test(model);
-            } catch (IOException e) {
-                throw new EvolutionException("the best candidate " + best.key() + " cannot be scored on the test "
-                        + "split: " + e.getMessage(), e);
+            Optional<double[]> kept = keptTest(best.key());
+            if (kept.isPresent()) {
+                test = kept.get();
+            } else {
+                Candidate c = space.decode(best.genome());
+                try (TransformerLanguageModel model = c.open(runtime)) {
+                    test = fitness.test(model);
+                } catch (IOException e) {
+                    throw new EvolutionException("the best candidate " + best.key() + " cannot be scored on the test "
+                            + "split: " + e.getMessage(), e);
+                }
+                keepTest(best.key(), test);
             }
         }
         result = new SearchResult(best, objectives, test, history, objectives.size() > 1 ? front : List.of(), why);
         return result;
+    }
+
+    /** The file in the search folder keeping the best candidate's test fitness, so that a resumed search that is
+     * already complete does not score it again. */
+    public static final String TEST_FILE = "test.json";
+
+    /** The test fitness kept for candidate {@code key} by this search (same fingerprint), if any. */
+    private Optional<double[]> keptTest(String key) {
+        Path file = folder == null ? null : folder.resolve(TEST_FILE);
+        if (file == null || !Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode root = SearchCheckpoint.JSON.readTree(file.toFile());
+            JsonNode test = root.path("test");
+            if (!root.path("fingerprint").isObject()
+                    || SearchCheckpoint.differences(root.path("fingerprint"), fingerprint) != null
+                    || !root.path("best").asText().equals(key)
+                    || !test.isArray() || test.size() != objectives.size()) {
+                return Optional.empty();
+            }
+            double[] v = new double[test.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = test.get(i).asDouble();
+            }
+            return Optional.of(v);
+        } catch (IOException e) {
+            // unreadable: scored again, and written anew
+            return Optional.empty();
+        }
+    }
+
+    private void keepTest(String key, double[] test) {
+        if (folder == null) {
+            return;
+        }
+        ObjectNode root = SearchCheckpoint.JSON.createObjectNode();
+        root.set("fingerprint", fingerprint);
+        root.put("best", key);
+        ArrayNode t = root.putArray("test");
+        for (double d : test) {
+            t.add(d);
+        }
+        try {
+            SearchCheckpoint.writeAtomically(folder, TEST_FILE, SearchCheckpoint.JSON.writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(root));
+        } catch (IOException e) {
+            // only the next resume's time is lost: the result stands
+        }
     }
 
     /** Releases the search folder's lock (a stream that ran to its end releases it by itself). */

@@ -12,6 +12,7 @@ import dev.kumiki.llm.LanguageModel;
  */
 final class PointFitness implements Fitness {
     final AtomicInteger evaluations = new AtomicInteger();
+    final AtomicInteger tests = new AtomicInteger();
     private final double[][] targets;
     private final long sleepMillis;
 
@@ -41,6 +42,7 @@ final class PointFitness implements Fitness {
 
     @Override
     public double[] test(LanguageModel model) {
+        tests.incrementAndGet();
         double[] f = score(model);
         for (int k = 0; k < f.length; k++) {
             f[k] -= 1; // a "test split" that differs from the search one

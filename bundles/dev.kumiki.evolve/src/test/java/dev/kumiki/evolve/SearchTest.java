@@ -130,7 +130,8 @@ class SearchTest {
         }
         assertEquals(r.best().recipe(), Files.readString(folder.resolve("best.yml")));
         try (Stream<Path> files = Files.list(folder)) {
-            assertEquals(List.of(".kumiki-search-lock", "best.yml", "checkpoint.json", "history.jsonl"),
+            assertEquals(List.of(".kumiki-search-lock", "best.yml", "checkpoint.json", "history.jsonl",
+                    "test.json"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary file is left");
         }
         // a new search refuses a folder holding a checkpoint
@@ -198,6 +199,35 @@ class SearchTest {
             assertEquals(ca.cache().keySet(), cc.cache().keySet());
             assertEquals(6, Files.readAllLines(c.resolve("history.jsonl")).size());
         }
+    }
+
+    @Test
+    void aCompleteSearchResumedKeepsItsTestScoreInsteadOfScoringItAgain() throws IOException {
+        Path a = dir.resolve("complete");
+        PointFitness first = new PointFitness(0, TARGET);
+        SearchResult whole;
+        try (Search s = definition(first, 5, a).build()) {
+            whole = s.run();
+        }
+        assertEquals(1, first.tests.get());
+        assertTrue(Files.isRegularFile(a.resolve(Search.TEST_FILE)));
+        // a pipeline run again resumes the finished search: the best is the same, its test score read back
+        PointFitness again = new PointFitness(0, TARGET);
+        try (Search s = Search.resume(a, definition(again, 5, null))) {
+            SearchResult r = s.run();
+            assertEquals(whole.best(), r.best());
+            assertArrayEquals(whole.testFitness(), r.testFitness());
+        }
+        assertEquals(0, again.tests.get(), "the kept test score is used");
+        assertEquals(0, again.evaluations.get());
+        // kept for another candidate (or unreadable): scored again
+        Files.writeString(a.resolve(Search.TEST_FILE), Files.readString(a.resolve(Search.TEST_FILE))
+                .replace(whole.best().key(), "another"));
+        PointFitness third = new PointFitness(0, TARGET);
+        try (Search s = Search.resume(a, definition(third, 5, null))) {
+            assertArrayEquals(whole.testFitness(), s.run().testFitness());
+        }
+        assertEquals(1, third.tests.get());
     }
 
     @Test
