@@ -108,11 +108,26 @@ public final class ShippedDatasets {
 
     /** Every file: {@code <name>.jsonl} → content. */
     public static SortedMap<String, byte[]> files() {
-        SortedMap<String, byte[]> files = new TreeMap<>();
-        files.put("corpus_base.jsonl", JsonLines.encode(texts(base())));
-        files.put("corpus_ja.jsonl", JsonLines.encode(texts(japanese())));
-        files.put("arith_en_sft.jsonl", JsonLines.encode(arithmeticSft()));
-        return Collections.unmodifiableSortedMap(files);
+        SortedMap<String, byte[]> copy = new TreeMap<>();
+        for (String name : GENERATORS.keySet()) {
+            copy.put(name, content(name).clone());
+        }
+        return Collections.unmodifiableSortedMap(copy);
+    }
+
+    /** How each file is made; it depends on nothing but the code. */
+    private static final Map<String, java.util.function.Supplier<byte[]>> GENERATORS = Map.of(
+            "corpus_base.jsonl", () -> JsonLines.encode(texts(base())),
+            "corpus_ja.jsonl", () -> JsonLines.encode(texts(japanese())),
+            "arith_en_sft.jsonl", () -> JsonLines.encode(arithmeticSft()));
+    /**
+     * The files made so far in this JVM: generating one takes a second or more, and every pipeline configure and
+     * training asks for them; each is made when first needed (a pipeline training on one dataset makes only that).
+     */
+    private static final Map<String, byte[]> GENERATED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static byte[] content(String file) {
+        return GENERATED.computeIfAbsent(file, f -> GENERATORS.get(f).get());
     }
 
     /**
@@ -121,30 +136,35 @@ public final class ShippedDatasets {
      * an interrupted write leaves no half-written file.
      */
     public static List<Path> write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        for (var e : files().entrySet()) {
-            Path target = dir.resolve(e.getKey());
-            if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), e.getValue())) {
-                continue;
-            }
-            Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-            try {
-                Files.write(tmp, e.getValue());
-                try {
-                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-                } catch (UnsupportedOperationException notPosix) {
-                    // other file systems keep their defaults
-                }
-                try {
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException notAtomic) {
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+        for (Dataset d : DATASETS) {
+            write(dir, d.name() + ".jsonl");
         }
         return DATASETS.stream().map(d -> dir.resolve(d.name() + ".jsonl")).toList();
+    }
+
+    private static void write(Path dir, String file) throws IOException {
+        Files.createDirectories(dir);
+        byte[] content = content(file);
+        Path target = dir.resolve(file);
+        if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), content)) {
+            return;
+        }
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, content);
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // other file systems keep their defaults
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException notAtomic) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /**
@@ -155,7 +175,7 @@ public final class ShippedDatasets {
         if (DATASETS.stream().noneMatch(d -> d.name().equals(name))) {
             return Optional.empty();
         }
-        write(dir);
+        write(dir, name + ".jsonl");
         return Optional.of(dir.resolve(name + ".jsonl"));
     }
 

@@ -77,6 +77,20 @@ public final class ShippedTasks {
      * task files are {@code <name>.yaml}; the data is in {@code <name>/<split>.jsonl}.
      */
     public static SortedMap<String, byte[]> files() {
+        SortedMap<String, byte[]> copy = new TreeMap<>();
+        Generated.FILES.forEach((k, v) -> copy.put(k, v.clone()));
+        return Collections.unmodifiableSortedMap(copy);
+    }
+
+    /**
+     * The files, generated once per JVM: they depend on nothing but the code, and generating them takes seconds
+     * (every pipeline configure and every evaluation asks for them).
+     */
+    private static final class Generated {
+        static final SortedMap<String, byte[]> FILES = generate();
+    }
+
+    private static SortedMap<String, byte[]> generate() {
         SortedMap<String, byte[]> files = new TreeMap<>();
         for (String split : List.of("train", "test")) {
             List<ArithmeticProblems.Problem> problems = ArithmeticProblems.split(split, SEED);
@@ -177,7 +191,7 @@ public final class ShippedTasks {
      */
     public static List<Path> write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        for (var e : files().entrySet()) {
+        for (var e : Generated.FILES.entrySet()) {
             Path target = dir.resolve(e.getKey());
             Files.createDirectories(target.getParent());
             if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), e.getValue())) {
