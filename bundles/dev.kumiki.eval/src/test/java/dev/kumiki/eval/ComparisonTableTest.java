@@ -66,6 +66,16 @@ class ComparisonTableTest {
     }
 
     @Test
+    void equalValuesAreAllBestAndAColumnOfOneValueHasNoBest() {
+        ComparisonTable t = ComparisonTable.of("T", COLUMNS, List.of(new Source("a", model("a", 0.5, 0.5, 0.1)),
+                new Source("b", model("b", 0.5, 0.5, 0.1)), new Source("c", model("c", 0.1, 0.2, 0.1))), List.of());
+        assertTrue(t.isBest(0, 0) && t.isBest(0, 1) && !t.isBest(0, 2));
+        assertEquals(-1, t.best(1), "every model scores 0.1");
+        assertFalse(t.isBest(1, 0));
+        assertTrue(t.markdown().contains("| b | **50.0 %** ± 2.9 | 0.100 ± 0.010 |"), t.markdown());
+    }
+
+    @Test
     void markdownHasARowPerModelTheBestInBoldAndTheChecks() {
         String md = table().markdown();
         assertTrue(md.contains("| model | JA maths | JA skill |"), md);

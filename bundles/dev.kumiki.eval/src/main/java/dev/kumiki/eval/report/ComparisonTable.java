@@ -168,10 +168,14 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
         return String.join("; ", parts);
     }
 
-    /** The row with the best value in column {@code c}, or -1 when no row has one or fewer than two rows do. */
+    /**
+     * The first row with the best value in column {@code c}, or -1 when fewer than two rows have a value or all of
+     * them are the same (nothing stands out).
+     */
     public int best(int c) {
         int best = -1;
         int present = 0;
+        boolean differ = false;
         for (int i = 0; i < rows.size(); i++) {
             Cell cell = rows.get(i).cells().get(c);
             if (!cell.present()) {
@@ -183,11 +187,19 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
                 continue;
             }
             double b = rows.get(best).cells().get(c).value();
+            differ |= cell.value() != b;
             if (columns.get(c).higherIsBetter() ? cell.value() > b : cell.value() < b) {
                 best = i;
             }
         }
-        return present < 2 ? -1 : best;
+        return present < 2 || !differ ? -1 : best;
+    }
+
+    /** Whether row {@code row} has the best value of column {@code c} (ties are all best; see {@link #best}). */
+    public boolean isBest(int c, int row) {
+        int best = best(c);
+        return best >= 0 && rows.get(row).cells().get(c).present()
+                && rows.get(row).cells().get(c).value() == rows.get(best).cells().get(c).value();
     }
 
     /** {@code cell} as its column shows it: {@code 78.5 %} or {@code 0.105}; a dash when missing. */
@@ -224,17 +236,13 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
         b.append("\n|---|");
         b.append("---:|".repeat(columns.size()));
         b.append('\n');
-        int[] best = new int[columns.size()];
-        for (int c = 0; c < columns.size(); c++) {
-            best[c] = best(c);
-        }
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             b.append("| ").append(md(r.label())).append(" |");
             for (int c = 0; c < columns.size(); c++) {
                 String v = format(c, r.cells().get(c));
                 String se = formatStderr(c, r.cells().get(c));
-                b.append(' ').append(best[c] == i ? "**" + v + "**" : v).append(se.isEmpty() ? "" : " ± " + se)
+                b.append(' ').append(isBest(c, i) ? "**" + v + "**" : v).append(se.isEmpty() ? "" : " ± " + se)
                         .append(" |");
             }
             b.append('\n');
@@ -403,10 +411,6 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
                     .append("</span></th>");
         }
         h.append("</tr>\n");
-        int[] best = new int[columns.size()];
-        for (int c = 0; c < columns.size(); c++) {
-            best[c] = best(c);
-        }
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             h.append("<tr><td title=\"").append(HtmlReport.esc(r.model())).append("\">")
@@ -414,7 +418,7 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
             for (int c = 0; c < columns.size(); c++) {
                 Cell cell = r.cells().get(c);
                 String se = formatStderr(c, cell);
-                h.append("<td").append(best[c] == i ? " class=\"best\"" : "").append(">")
+                h.append("<td").append(isBest(c, i) ? " class=\"best\"" : "").append(">")
                         .append(HtmlReport.esc(format(c, cell)))
                         .append(se.isEmpty() ? "" : " <span class=\"se\">± " + HtmlReport.esc(se) + "</span>")
                         .append("</td>");
@@ -459,7 +463,6 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
         s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(labelW + barW + valueW)
                 .append("\" height=\"").append(rowH * rows.size() + 8).append("\" role=\"img\" aria-label=\"")
                 .append(HtmlReport.esc(columns.get(c).label())).append("\">\n");
-        int best = best(c);
         for (int i = 0; i < rows.size(); i++) {
             int y = 4 + i * rowH;
             Cell cell = rows.get(i).cells().get(c);
@@ -471,7 +474,7 @@ public record ComparisonTable(String title, List<Column> columns, List<Row> rows
                 double w = Math.max(0, Math.min(1, cell.value() / scale)) * barW;
                 s.append("<rect x=\"").append(labelW).append("\" y=\"").append(y + 2).append("\" width=\"")
                         .append(String.format(Locale.ROOT, "%.1f", w)).append("\" height=\"").append(rowH - 6)
-                        .append("\" fill=\"").append(i == best ? "#d9480f" : "#4269d0").append("\"/>\n");
+                        .append("\" fill=\"").append(isBest(c, i) ? "#d9480f" : "#4269d0").append("\"/>\n");
             }
             s.append("<text x=\"").append(labelW + barW + 6).append("\" y=\"").append(y + 15).append("\">")
                     .append(HtmlReport.esc(format(c, cell))).append("</text>\n");

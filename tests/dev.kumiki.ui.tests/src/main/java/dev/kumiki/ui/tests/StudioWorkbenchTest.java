@@ -133,8 +133,11 @@ class StudioWorkbenchTest {
                 }
             }
             page().closeAllEditors(false);
+            Path workspace = ResourcesPlugin.getWorkspace().getRoot().getLocation().toPath();
             for (IProject p : ResourcesPlugin.getWorkspace().getRoot().getProjects()) {
-                p.delete(true, true, null);
+                // a project opened on a folder outside the workspace (kumiki.evollmjp.dir) is the user's: only the
+                // projects the tests made in the workspace go with their files
+                p.delete(p.getLocation() == null || p.getLocation().toPath().startsWith(workspace), true, null);
             }
             return null;
         });
@@ -770,6 +773,106 @@ class StudioWorkbenchTest {
             page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
             settle();
             screenshot("studio-evaluate-example.png");
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_RESTORED);
+            return null;
+        });
+    }
+
+    /**
+     * The Micro EvoLLM-JP example (examples/evollm-jp) in the Studio, reduced as EvollmJpExampleTest reduces it (two
+     * training steps, one generation of two documents a search, two items an evaluation): its 30 nodes open on the
+     * canvas without a problem, it runs, and the Results view brings its Report to the front — the paper's table, a row
+     * per model and the five checks. With {@code -Dkumiki.evollmjp.dir=FOLDER} (a copy of examples/ in which the full
+     * example has run, so that everything comes from its cache) it opens that folder instead, unreduced: that is how
+     * the screenshots in examples/evollm-jp/README.md are taken.
+     */
+    @Test
+    void theEvollmJpExampleRunsInTheStudioAndShowsItsReport() throws Exception {
+        String real = System.getProperty("kumiki.evollmjp.dir", "");
+        IProject project = ui(() -> {
+            IProject p = ResourcesPlugin.getWorkspace().getRoot().getProject("evollm-jp-example");
+            if (!real.isEmpty()) {
+                var description = ResourcesPlugin.getWorkspace().newProjectDescription(p.getName());
+                description.setLocation(new org.eclipse.core.runtime.Path(real));
+                p.create(description, null);
+            } else {
+                p.create(null);
+            }
+            p.open(null);
+            return p;
+        });
+        Path dir = project.getLocation().toPath();
+        if (real.isEmpty()) {
+            Path examples = Path.of("../../examples");
+            Files.createDirectories(dir.resolve("train/base"));
+            for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
+                Files.copy(examples.resolve("train/base").resolve(f), dir.resolve("train/base").resolve(f));
+            }
+            Files.createDirectories(dir.resolve("evollm-jp"));
+            String text = Files.readString(examples.resolve("evollm-jp/evollm-jp.kumiki"))
+                    .replaceAll("max_steps: \\d+", "max_steps: 2").replace("batch_size: 8", "batch_size: 2")
+                    .replace("warmup_steps: 10", "warmup_steps: 1").replace("eval_steps: 50", "eval_steps: 0")
+                    .replace("save_steps: 50", "save_steps: 0")
+                    .replace("generations: 10\n", "generations: 1\n    subsample: 2\n")
+                    .replaceAll("(kind: Evaluate\n    tasks: \\[[^\\]]*\\]\n)", "$1    limit: 2\n");
+            assertEquals(10, text.split("limit: 2", -1).length - 1, "every evaluation is reduced");
+            Files.writeString(dir.resolve("evollm-jp/evollm-jp.kumiki"), text);
+        }
+        ui(() -> {
+            project.refreshLocal(IResource.DEPTH_INFINITE, null);
+            return null;
+        });
+        IFile file = project.getFile("evollm-jp/evollm-jp.kumiki");
+        PipelineEditor editor = openChecked(file, 30);
+        ui(() -> {
+            page().setPartState(page().getReference(editor), IWorkbenchPage.STATE_MAXIMIZED);
+            settle();
+            // the canvas fitted the graph to the editor's size before it was maximized: fit it again, as Fit does
+            editor.browser().evaluate("[...document.querySelectorAll('button')].find(b => b.textContent === 'Fit')"
+                    + ".click();");
+            return null;
+        });
+        Thread.sleep(500);
+        ui(() -> {
+            settle();
+            screenshot("studio-evollm-jp-pipeline.png");
+            page().setPartState(page().getReference(editor), IWorkbenchPage.STATE_RESTORED);
+            return null;
+        });
+        Path runs = dir.resolve("evollm-jp/.kumiki/runs");
+        java.util.Set<Path> before = new java.util.HashSet<>();
+        if (Files.isDirectory(runs)) {
+            try (var list = Files.list(runs)) {
+                list.forEach(before::add);
+            }
+        }
+        ResultsView results = run(editor);
+        // a folder that ran before holds succeeded runs already: wait for this one
+        long deadline = System.currentTimeMillis() + 4 * TIMEOUT_MS;
+        while (ui(() -> results.shown() == null || before.contains(results.shown().dir())
+                || !results.shown().status().equals("succeeded"))) {
+            String seen = ui(() -> results.shown() == null ? "no run" : results.shown().status() + " "
+                    + results.rows());
+            assertTrue(!seen.startsWith("failed") && System.currentTimeMillis() < deadline, "the run succeeds: "
+                    + seen);
+            Thread.sleep(100);
+        }
+        assertTrue(ui(results::showsReport), "the Report tab is in front");
+        List<List<String>> table = ui(results::reportRows);
+        assertEquals(List.of("Model", "JA maths (mult_ja)", "JA skill (qa_ja char_f1)", "EN maths (mult_en)"),
+                table.get(0));
+        assertEquals(List.of("base", "ja", "math", "TIES", "DARE-TIES", "PS (evolved)", "DFS (evolved)",
+                "hybrid (evolved)"), table.stream().skip(1).map(r -> r.get(0)).toList());
+        String checks = ui(results::reportChecks);
+        assertEquals(6, checks.lines().count(), checks);
+        assertTrue(Files.isRegularFile(dir.resolve("evollm-jp/results/report.md")), "the report beside the pipeline");
+        ui(() -> {
+            page().setPartState(page().getReference(results), IWorkbenchPage.STATE_MAXIMIZED);
+            settle();
+            screenshot("studio-evollm-jp-report.png");
+            results.showEvolution();
+            settle();
+            screenshot("studio-evollm-jp-evolution.png");
             page().setPartState(page().getReference(results), IWorkbenchPage.STATE_RESTORED);
             return null;
         });

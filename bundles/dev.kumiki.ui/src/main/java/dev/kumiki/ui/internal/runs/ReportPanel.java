@@ -56,6 +56,8 @@ final class ReportPanel {
         table = new Table(sash, SWT.FULL_SELECTION | SWT.BORDER);
         table.setHeaderVisible(true);
         table.setLinesVisible(true);
+        // a table to read, not to pick from: a selected row's colours would hide which value is the best
+        table.addListener(SWT.Selection, e -> table.deselectAll());
         chart = new Canvas(sash, SWT.DOUBLE_BUFFERED | SWT.BORDER);
         chart.addPaintListener(e -> paint(e.gc, chart.getClientArea()));
         chart.addListener(SWT.Resize, e -> chart.redraw());
@@ -119,9 +121,10 @@ final class ReportPanel {
             // the best of each column in bold, as the paper's table marks it
             org.eclipse.swt.graphics.Font bold = boldFont();
             for (int c = 0; c < shown.columns().size(); c++) {
-                int best = shown.best(c);
-                if (best >= 0) {
-                    table.getItem(best).setFont(c + 1, bold);
+                for (int i = 0; i < shown.rows().size(); i++) {
+                    if (shown.isBest(c, i)) {
+                        table.getItem(i).setFont(c + 1, bold);
+                    }
                 }
             }
             for (TableColumn c : table.getColumns()) {
@@ -129,7 +132,6 @@ final class ReportPanel {
             }
             checks.setText(checkText(shown));
         }
-        // no row selected: a selection's colours would hide which value is the best
         table.deselectAll();
         table.setRedraw(true);
         root.layout(true, true);
@@ -183,28 +185,37 @@ final class ReportPanel {
         return b.toString();
     }
 
-    /** A block per column: its label, then a bar per model, the best in another colour, the value at its end. */
+    /**
+     * The models' labels down the left, then a block per column side by side: its label, and a bar per model with its
+     * value, the best in another colour. Side by side, the height is that of one column whatever their number.
+     */
     private void paint(GC gc, Rectangle area) {
         gc.fillRectangle(area);
-        if (shown == null || shown.rows().isEmpty()) {
+        if (shown == null || shown.rows().isEmpty() || shown.columns().isEmpty()) {
             return;
         }
         int line = gc.getFontMetrics().getHeight();
         int labelW = 0;
         for (ComparisonTable.Row r : shown.rows()) {
-            labelW = Math.max(labelW, gc.textExtent(r.label()).x);
+            labelW = Math.min(Math.max(labelW, gc.textExtent(r.label()).x + 8), area.width / 4);
         }
-        labelW = Math.min(labelW + 8, area.width / 3);
-        int valueW = gc.textExtent("100.0 %  ").x;
-        int barW = Math.max(20, area.width - labelW - valueW - 16);
+        int columns = shown.columns().size();
+        int blockW = Math.max(40, (area.width - 8 - labelW) / columns);
+        int valueW = gc.textExtent("100.0 % ").x;
+        int barW = Math.max(10, blockW - valueW - 10);
         Color bar = new Color(gc.getDevice(), BAR);
         Color best = new Color(gc.getDevice(), BEST);
         Color track = new Color(gc.getDevice(), new RGB(240, 240, 240));
-        int y = 6;
-        for (int c = 0; c < shown.columns().size(); c++) {
+        Color background = gc.getBackground();
+        int top = 6 + line + 4;
+        for (int i = 0; i < shown.rows().size(); i++) {
+            gc.drawString(shown.rows().get(i).label(), 8, top + i * line, true);
+        }
+        for (int c = 0; c < columns; c++) {
             ComparisonTable.Column col = shown.columns().get(c);
-            gc.drawString(col.label() + (col.higherIsBetter() ? "  \u2191" : "  \u2193"), 8, y, true);
-            y += line + 2;
+            int x = 8 + labelW + c * blockW;
+            gc.setClipping(x, 0, blockW - 6, area.height);
+            gc.drawString(col.label() + (col.higherIsBetter() ? " \u2191" : " \u2193"), x, 6, true);
             double max = 0;
             for (ComparisonTable.Row r : shown.rows()) {
                 ComparisonTable.Cell cell = r.cells().get(c);
@@ -213,24 +224,21 @@ final class ReportPanel {
                 }
             }
             double scale = col.percent() ? 1 : max <= 0 ? 1 : max;
-            int bestRow = shown.best(c);
             for (int i = 0; i < shown.rows().size(); i++) {
-                ComparisonTable.Row r = shown.rows().get(i);
-                ComparisonTable.Cell cell = r.cells().get(c);
-                gc.drawString(r.label(), 8, y, true);
+                ComparisonTable.Cell cell = shown.rows().get(i).cells().get(c);
+                int y = top + i * line;
                 gc.setBackground(track);
-                gc.fillRectangle(8 + labelW, y + 2, barW, line - 4);
+                gc.fillRectangle(x, y + 2, barW, line - 4);
                 if (cell.present()) {
-                    gc.setBackground(i == bestRow ? best : bar);
-                    gc.fillRectangle(8 + labelW, y + 2, (int) Math.round(Math.max(0, Math.min(1, cell.value()
-                            / scale)) * barW), line - 4);
+                    gc.setBackground(shown.isBest(c, i) ? best : bar);
+                    gc.fillRectangle(x, y + 2, (int) Math.round(Math.max(0, Math.min(1, cell.value() / scale))
+                            * barW), line - 4);
                 }
-                gc.setBackground(gc.getDevice().getSystemColor(SWT.COLOR_LIST_BACKGROUND));
+                gc.setBackground(background);
                 Point p = gc.textExtent(shown.format(c, cell));
-                gc.drawString(shown.format(c, cell), 12 + labelW + barW, y + (line - p.y) / 2, true);
-                y += line;
+                gc.drawString(shown.format(c, cell), x + barW + 4, y + (line - p.y) / 2, true);
             }
-            y += line / 2;
+            gc.setClipping((Rectangle) null);
         }
         bar.dispose();
         best.dispose();
