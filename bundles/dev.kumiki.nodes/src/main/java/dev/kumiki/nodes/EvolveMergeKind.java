@@ -453,11 +453,16 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
             }
         }
         Path folder = e.output();
-        ModelSpec out = new ModelSpec(first.config(), e.space() instanceof EvolutionConfig.Ps ? first.layers()
-                : Optional.empty(), first.tensors(), Optional.empty(), Optional.empty());
+        ModelSpec out = outputSpec(e, first);
         return Map.of("model", out, "recipe", new FileValue(stage(e).resolve(SearchCheckpoint.BEST)), "history",
                 new FileValue(stage(e).resolve(SearchCheckpoint.HISTORY)), "pareto",
                 new FileValue(folder.resolve(PARETO_FILE)));
+    }
+
+    /** What the best model is, from the headers of the first model searched. */
+    private static ModelSpec outputSpec(EvolutionConfig e, ModelSpec first) {
+        return new ModelSpec(first.config(), e.space() instanceof EvolutionConfig.Ps ? first.layers()
+                : Optional.empty(), first.tensors(), Optional.empty(), Optional.empty());
     }
 
     /** The folder of the stage whose best is the node's: the search's, or a two-stage hybrid's second. */
@@ -657,10 +662,9 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
                     || !searchFingerprint(config.get()).equals(o.path("search").asText())) {
                 return Optional.empty();
             }
-            ModelSpec spec = (ModelSpec) configure(s, inputs, quiet).get("model");
-            if (spec == null || failed[0]) {
-                return Optional.empty();
-            }
+            // the spec as configure tells it, without planning the merge again (the search it was found by
+            // planned it); restore runs before every run of a cached search, so it must be cheap
+            ModelSpec spec = outputSpec(config.get(), (ModelSpec) inputs.all("models").get(0).value());
             Optional<double[]> first = o.has("first") ? Optional.of(doubles(o.get("first"))) : Optional.empty();
             return Optional.of(new EvolvedModel(spec, config.get().space().kind(), stage(config.get())
                     .resolve(SearchCheckpoint.BEST), config.get(), doubles(o.path("genome")), first));
