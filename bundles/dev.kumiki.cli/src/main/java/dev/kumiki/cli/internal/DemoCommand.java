@@ -184,6 +184,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Path file = examples.resolve(demo.pipeline().file());
         PipelineFile pipeline = PipelineFile.read(file, sets);
+        // configuring and planning read every model's headers and every cached node's entry: seconds, so the
+        // title comes first
+        out.println(demo.title() + ": " + file + ", " + pipeline.pipeline.getNodes().size() + " nodes");
+        out.flush();
         Configuration c = pipeline.configure();
         if (pipeline.print(c, err)) {
             return Kumiki.USAGE;
@@ -192,7 +196,7 @@ public final class DemoCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         Estimate estimate = Estimate.of(pipeline.engine.plan(c, options), c, options.runsDir(),
                 options.parallelNodes(), cores, demo.reference());
-        printEstimate(out, demo, file, estimate);
+        printEstimate(out, estimate);
         if (estimateOnly) {
             return Kumiki.OK;
         }
@@ -227,8 +231,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The estimate as printed before the run: by stage, in all, and where the times come from. */
-    static void printEstimate(PrintWriter out, Named demo, Path file, Estimate e) {
-        out.println(demo.title() + ": " + file + ", " + e.nodes.size() + " nodes");
+    static void printEstimate(PrintWriter out, Estimate e) {
         out.println("Estimate for this machine (" + e.cores + (e.cores == 1 ? " core" : " cores") + "), before it "
                 + "starts:");
         java.util.Map<Estimate.Stage, Double> seconds = e.byStage();
@@ -250,11 +253,11 @@ public final class DemoCommand implements Callable<Integer> {
         } else if (toRun == 0) {
             out.println("  " + (total < 1 ? "about 0 s" : "a few seconds") + " in all: every node comes from the cache");
         } else {
-            // the kinds that keep no outputs: they only read headers or plan, and always run
+            // mostly kinds that keep no outputs (they read headers or plan, in no time) and so always run
             out.println("  " + (total < 1 ? "about 0 s" : "a few seconds") + " in all: " + (e.nodes.size() - toRun)
-                    + " nodes come from the cache, the other " + toRun + " only read or plan (" + String.join(", ",
-                            e.nodes.stream().filter(n -> n.source() != Estimate.Source.CACHE)
-                                    .map(Estimate.Node::kind).distinct().toList()) + ")");
+                    + " nodes come from the cache, " + toRun + " run (" + String.join(", ", e.nodes.stream()
+                            .filter(n -> n.source() != Estimate.Source.CACHE).map(Estimate.Node::kind).distinct()
+                            .toList()) + ")");
         }
         long recorded = e.nodes.stream().filter(n -> n.source() == Estimate.Source.RECORD).count();
         long reference = e.nodes.stream().filter(n -> n.source() == Estimate.Source.REFERENCE).count();
