@@ -93,7 +93,7 @@ class EvollmJpDemoTest {
         assertTrue(out.matches("(?s).*\n  training +\\d+ +0  \\d+ (s|min).*"), out);
         assertTrue(out.matches("(?s).*\n  merging and searching +\\d+ +0  \\d+ (s|min).*"), out);
         assertTrue(out.matches("(?s).*\n  evaluation +\\d+ +0  \\d+ (s|min).*"), out);
-        assertTrue(out.matches("(?s).*\n  about \\d+ min in all, \\d+ nodes at a time.*"), out);
+        assertTrue(out.matches("(?s).*\n  about \\d+ (s|min) in all, \\d+ nodes at a time.*"), out);
         assertTrue(out.contains("  Node times: " + nodes + " at reference times measured on 2 cores on 2026-12-02, "
                 + "× "), out);
         // a line as each node starts and ends, with how far the run is
