@@ -144,6 +144,10 @@ class EvollmJpDemoTest {
                 + "demos: evollm-jp (Micro EvoLLM-JP). To write the small examples into a new folder, give it as a "
                 + "path: kumiki demo ./evollm\n", unknown.err());
         assertEquals("", unknown.out());
+        Cli.Result typo = Cli.kumiki("demo", "evolm-jp");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().startsWith("kumiki demo: there is no demo 'evolm-jp' (did you mean 'evollm-jp'?)"),
+                typo.err());
 
         Path file = Files.writeString(dir.resolve("notes.txt"), "x");
         Cli.Result notAFolder = Cli.kumiki("demo", file.toString());

@@ -31,10 +31,12 @@ import picocli.CommandLine.Spec;
                         + "evolutionary searches, all evaluated; minutes): it prints a time estimate first, a line as "
                         + "each node starts and ends, and the scores. Its nodes are cached, so a second run takes "
                         + "seconds and a changed setting (--set) runs only what depends on it."},
-        footer = {"", "Examples:", "  kumiki demo                       the small examples, then the training example",
-                "  kumiki demo evollm-jp             the flagship example, with an estimate and progress",
-                "  kumiki demo evollm-jp --estimate  the time estimate alone: what is cached, what runs, how long",
-                "  kumiki demo evollm-jp --set NODE.SETTING=VALUE   a setting changed: only what depends on it runs"})
+        footer = {"", "Examples:",
+                "  kumiki demo                  the small examples, then the training one",
+                "  kumiki demo evollm-jp        the flagship example, estimate and progress",
+                "  kumiki demo evollm-jp --estimate    what is cached, what runs, how long",
+                "  kumiki demo evollm-jp --set NODE.SETTING=VALUE",
+                "                               only what depends on the setting runs again"})
 public final class DemoCommand implements Callable<Integer> {
 
     /**
@@ -332,8 +334,9 @@ public final class DemoCommand implements Callable<Integer> {
             return p;
         }
         List<String> known = DEMOS.stream().map(Named::name).toList();
-        // a name cut short (evollm) is as likely as a typo
-        String suggestion = known.stream().filter(n -> n.startsWith(arg) || arg.length() >= 3 && n.contains(arg))
+        // a name cut short or misspelt (evollm, evolm) is likelier than a folder meant to be new: a demo that
+        // begins with the same three letters is suggested, else the nearest name when it is near
+        String suggestion = known.stream().filter(n -> arg.length() >= 3 && n.regionMatches(true, 0, arg, 0, 3))
                 .findFirst().map(n -> " (did you mean '" + n + "'?)")
                 .orElse(dev.kumiki.tensor.io.Names.suggestion(arg, known));
         throw new IllegalArgumentException("there is no demo '" + arg + "'" + suggestion + " and no folder " + arg
