@@ -85,6 +85,12 @@ check_cli() { # distribution folder
     err=$("$dist/kumiki" run "$work/kumiki-examples/ties.kumiki" --set merge.method=tis 2>&1 >/dev/null); code=$?
     [ $code -eq 2 ] && grep -q "'tis' is not one of" <<< "$err"
     check "a bad --set value exits 2 naming the choices" $?
+    # the flagship demo's files come out of the bundle (the pipeline, its README, the base it fine-tunes) and its
+    # estimate is told before anything runs (the run itself takes minutes: EvollmJpDemoTest runs it reduced)
+    out=$(cd "$work" && "$dist/kumiki" demo evollm-jp --estimate 2>&1); code=$?
+    [ $code -eq 0 ] && grep -q '^Estimate for this machine' <<< "$out" \
+        && [ -f "$work/kumiki-examples/evollm-jp/evollm-jp.kumiki" ] && [ -f "$work/kumiki-examples/train/base/model.safetensors" ]
+    check "kumiki demo evollm-jp --estimate writes the example and estimates its run (exit $code)" $?
 
     # bad input is refused with exit 2 and a message at its place: a recursive alias used to overflow the stack,
     # which Equinox logged inside the installation before exiting 0; a named pipe used to block for ever

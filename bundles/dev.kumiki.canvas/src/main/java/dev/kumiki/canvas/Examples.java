@@ -59,15 +59,43 @@ public final class Examples {
             "train/base/tokenizer.json", "train/base/tokenizer_config.json", "train/base/README.md");
 
     /**
+     * Micro EvoLLM-JP, the flagship example ({@code kumiki demo evollm-jp}): two LoRA fine-tunes of the training
+     * example's shipped base, untuned merges and three evolutionary searches, all evaluated. Its files go into
+     * {@code evollm-jp/}; it reads the base from {@code ../train/base}.
+     */
+    public static final Example EVOLLM_JP = new Example("evollm-jp/evollm-jp.kumiki", "Micro EvoLLM-JP: two "
+            + "fine-tunes of a small base merged by evolutionary searches into a model for a task neither learnt");
+
+    /** The files besides its pipeline that {@link #EVOLLM_JP} needs or explains: its README and the shipped base. */
+    public static final List<String> EVOLLM_JP_FILES = List.of("evollm-jp/README.md", "train/base/config.json",
+            "train/base/model.safetensors", "train/base/tokenizer.json", "train/base/tokenizer_config.json",
+            "train/base/README.md");
+
+    /**
      * Writes the training example's pipeline and files into {@code dir} where they are missing (a user's edits are
      * kept).
      *
      * @return the files written
      */
     public static List<Path> writeTraining(Path dir) throws IOException {
+        return write(dir, java.util.stream.Stream.concat(java.util.stream.Stream.of(TRAINING.file()),
+                TRAINING_FILES.stream()).toList());
+    }
+
+    /**
+     * Writes {@link #EVOLLM_JP}'s pipeline, its README and the base model it fine-tunes into {@code dir} where they
+     * are missing (a user's edits are kept).
+     *
+     * @return the files written
+     */
+    public static List<Path> writeEvollmJp(Path dir) throws IOException {
+        return write(dir, java.util.stream.Stream.concat(java.util.stream.Stream.of(EVOLLM_JP.file()),
+                EVOLLM_JP_FILES.stream()).toList());
+    }
+
+    private static List<Path> write(Path dir, List<String> files) throws IOException {
         List<Path> written = new java.util.ArrayList<>();
-        for (String f : java.util.stream.Stream.concat(java.util.stream.Stream.of(TRAINING.file()),
-                TRAINING_FILES.stream()).toList()) {
+        for (String f : files) {
             Path file = dir.resolve(f);
             if (!Files.exists(file)) {
                 Files.createDirectories(file.getParent());

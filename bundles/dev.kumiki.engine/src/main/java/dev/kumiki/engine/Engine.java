@@ -241,6 +241,26 @@ public final class Engine {
         return new Execution(this, configuration, options, listener);
     }
 
+    /**
+     * What a run of {@code configuration} with {@code options} started now would do with each node — whether the cache
+     * holds its outputs, so that it costs nothing — told without running anything or writing anything, from the cache
+     * keys and cache entries the run itself computes and reads (see {@link Execution.PlannedNode}). For time estimates
+     * and "what will run" displays.
+     * {@snippet :
+     * long toRun = engine.plan(configuration, options).stream().filter(n -> !n.fromCache()).count();
+     * }
+     *
+     * @return every node in the order the run takes them
+     * @throws IllegalStateException when the configuration has errors (as {@link #execute} does)
+     */
+    public List<Execution.PlannedNode> plan(Configuration configuration, RunOptions options) {
+        if (configuration.hasErrors()) {
+            throw new IllegalStateException("the pipeline has errors; configure it until it has none: "
+                    + configuration.errors());
+        }
+        return Execution.plan(this, configuration, options);
+    }
+
     /** The configure context of one node, collecting into the shared list. */
     static class Context implements ConfigureContext {
         final String node;

@@ -68,6 +68,22 @@ public final class Execution {
                              Map<String, String> outputs, List<String> messages) {
     }
 
+    /**
+     * A node as a run started now would find it, told before the run ({@link Engine#plan}) from the same cache key and
+     * cache entry the run computes and reads.
+     *
+     * @param node      the node's id
+     * @param kind      its kind's name
+     * @param key       its cache key, or null when it cannot be told before the run: what the node reads from outside
+     *                  cannot be fingerprinted now (a file another node writes during the run, say), or an input's
+     *                  key cannot be told
+     * @param fromCache whether the cache holds its outputs under that key now, so that a run started now takes them
+     *                  from there instead of executing the node; false for kinds that keep no outputs
+     *                  ({@link NodeKind#cached()}), which always execute, and when the run does not use the cache
+     */
+    public record PlannedNode(String node, String kind, String key, boolean fromCache) {
+    }
+
     /** The outcome of a run: its status, its record folder and each node's result. */
     public record Result(String id, Status status, Path recordDir, Map<String, NodeResult> nodes,
                          Map<String, Map<String, PortValue>> values, double seconds) {
@@ -264,29 +280,32 @@ public final class Execution {
         long start = System.nanoTime();
         List<String> messages = new ArrayList<>();
         Map<String, List<Inputs.Connected<PortValue>>> in = new LinkedHashMap<>();
-        StringBuilder keyText = new StringBuilder(kind.name()).append('\n').append(canonical(n.getSettings()));
+        Map<String, List<Connection>> into = incoming.getOrDefault(n, Map.of());
+        Map<String, String> inputKeys;
         synchronized (this) {
-            for (Map.Entry<String, List<Connection>> e : incoming.getOrDefault(n, Map.of()).entrySet()) {
+            for (Map.Entry<String, List<Connection>> e : into.entrySet()) {
                 for (Connection c : e.getValue()) {
                     PortValue v = values.get(c.getFrom().getId()).get(c.getFromPort());
                     in.computeIfAbsent(e.getKey(), p -> new ArrayList<>())
                             .add(new Inputs.Connected<>(c.getFrom().getId(), c.getFromPort(), v));
-                    keyText.append("\ninput ").append(e.getKey()).append(" <- ").append(keys.get(c.getFrom().getId()))
-                            .append('.').append(c.getFromPort());
                 }
             }
+            inputKeys = new LinkedHashMap<>(keys);
         }
         Path nodeDir = recordDir.resolve("nodes").resolve(n.getId());
         NodeContext context = new NodeContext(n.getId(), configuration.baseDir(), nodeDir, messages);
         String key = null;
         try {
-            keyText.append("\nreads ").append(fingerprint(kind, n.getSettings(), context));
-            key = sha256(keyText.toString());
+            key = key(kind, n.getSettings(), into, inputKeys, fingerprint(kind, n.getSettings(), context));
+            if (key == null) {
+                throw new IllegalStateException("an input of " + n.getId() + " has no cache key");
+            }
             synchronized (this) {
                 keys.put(n.getId(), key);
             }
             if (options.useCache() && kind.cached()) {
-                Optional<Map<String, PortValue>> cached = restore(kind, n.getSettings(), key, context);
+                Optional<Map<String, PortValue>> cached = restore(kind, n.getSettings(), key, options.cacheDir(),
+                        context, context::log);
                 if (cached.isPresent()) {
                     finish(n, NodeState.CACHED, "unchanged since an earlier run; outputs from the cache", start, key,
                             cached.get(), messages);
@@ -341,40 +360,98 @@ public final class Execution {
     }
 
     /**
+     * A node's cache key: the hash of its kind, its settings (every one, defaults included), the keys of the nodes
+     * connected to its inputs (by port, in file order) and what it reads from outside ({@code fingerprint}). A run
+     * and {@link #plan} both compute keys here, so that what a plan tells is what the run does.
+     *
+     * @param inputKeys the keys of the nodes upstream, by node id
+     * @return the key, or null when an input's key is not among {@code inputKeys}
+     */
+    static String key(NodeKind<?> kind, NodeSettings settings, Map<String, List<Connection>> incoming,
+            Map<String, String> inputKeys, String fingerprint) {
+        StringBuilder text = new StringBuilder(kind.name()).append('\n').append(canonical(settings));
+        for (Map.Entry<String, List<Connection>> e : incoming.entrySet()) {
+            for (Connection c : e.getValue()) {
+                String from = inputKeys.get(c.getFrom().getId());
+                if (from == null) {
+                    return null;
+                }
+                text.append("\ninput ").append(e.getKey()).append(" <- ").append(from).append('.')
+                        .append(c.getFromPort());
+            }
+        }
+        return sha256(text.append("\nreads ").append(fingerprint).toString());
+    }
+
+    /**
+     * What a run of {@code configuration} with {@code options} started now would do with each node, in the order the
+     * configuration runs them: every node's cache key, and whether the cache holds its outputs. Reads what the run
+     * would read to decide (the nodes' fingerprints and cache entries) and writes nothing: no record, no cache entry,
+     * no warning for a damaged entry (which the run reports when it meets it, and which is a miss here as there).
+     * Nodes upstream do not change a node's answer, since a key depends on its inputs' keys, not their values: a
+     * node can come from the cache although a node before it executes. What it cannot foresee is a file changed
+     * between now and the node's turn (by another node of the run, say, when it reads a folder another writes).
+     */
+    static List<PlannedNode> plan(Engine engine, Configuration configuration, RunOptions options) {
+        Map<Node, Map<String, List<Connection>>> incoming = Engine.incoming(configuration.pipeline());
+        Map<String, String> keys = new LinkedHashMap<>();
+        List<PlannedNode> plan = new ArrayList<>();
+        for (Node n : configuration.order()) {
+            NodeKind<?> kind = engine.kinds().of(n.getSettings().eClass()).orElseThrow();
+            ConfigureContext context = new Engine.Context(n.getId(), configuration.baseDir(), new ArrayList<>());
+            String key;
+            try {
+                key = key(kind, n.getSettings(), incoming.getOrDefault(n, Map.of()), keys,
+                        fingerprint(kind, n.getSettings(), context));
+            } catch (IOException | RuntimeException e) {
+                key = null; // the run fails the node with this error; nothing of it or after it is cached
+            }
+            boolean hit = false;
+            if (key != null) {
+                keys.put(n.getId(), key);
+                hit = options.useCache() && kind.cached() && restore(kind, n.getSettings(), key, options.cacheDir(),
+                        context, warning -> { }).isPresent();
+            }
+            plan.add(new PlannedNode(n.getId(), kind.name(), key, hit));
+        }
+        return List.copyOf(plan);
+    }
+
+    /**
      * The outputs kept under {@code key}, or empty for a miss. An entry that cannot be used — cut short, garbled, its
      * checksum wrong, or its values no longer restorable — is a miss with a warning: the node runs again and its new
      * entry replaces the damaged one, so a damaged cache never fails a run.
      */
     @SuppressWarnings("unchecked")
-    private <S extends NodeSettings> Optional<Map<String, PortValue>> restore(NodeKind<S> kind, NodeSettings s,
-            String key, NodeContext context) {
-        Path entry = options.cacheDir().resolve(key + ".json");
+    private static <S extends NodeSettings> Optional<Map<String, PortValue>> restore(NodeKind<S> kind, NodeSettings s,
+            String key, Path cacheDir, ConfigureContext context, java.util.function.Consumer<String> warnings) {
+        Path entry = cacheDir.resolve(key + ".json");
         if (!Files.exists(entry)) {
             return Optional.empty();
         }
         try {
             if (!Files.isRegularFile(entry) || Files.size(entry) > MAX_CACHE_ENTRY_BYTES) {
-                return damaged(entry, "not a cache entry file", context);
+                return damaged(entry, "not a cache entry file", warnings);
             }
             JsonNode json = JSON.readTree(Files.readString(entry, StandardCharsets.UTF_8));
             if (json == null || !json.isObject() || !json.path("outputs").isObject() || !json.path("sha256").isTextual()
                     || !key.equals(json.path("key").asText())) {
-                return damaged(entry, "not the layout Kumiki writes", context);
+                return damaged(entry, "not the layout Kumiki writes", warnings);
             }
             Map<String, String> persisted = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> e : json.get("outputs").properties()) {
                 if (!e.getValue().isTextual()) {
-                    return damaged(entry, "output '" + e.getKey() + "' is not text", context);
+                    return damaged(entry, "output '" + e.getKey() + "' is not text", warnings);
                 }
                 persisted.put(e.getKey(), e.getValue().asText());
             }
             if (!checksum(persisted).equals(json.get("sha256").asText())) {
-                return damaged(entry, "its checksum does not match its contents", context);
+                return damaged(entry, "its checksum does not match its contents", warnings);
             }
             Map<String, PortValue> out = new LinkedHashMap<>();
             for (Port p : kind.outputs()) {
                 if (!persisted.containsKey(p.name())) {
-                    return damaged(entry, "it has no output '" + p.name() + "'", context);
+                    return damaged(entry, "it has no output '" + p.name() + "'", warnings);
                 }
                 Optional<PortValue> v = kind.restore((S) s, p.name(), persisted.get(p.name()), context);
                 if (v.isEmpty()) {
@@ -384,14 +461,15 @@ public final class Execution {
             }
             return Optional.of(out);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return damaged(entry, e.getOriginalMessage(), context);
+            return damaged(entry, e.getOriginalMessage(), warnings);
         } catch (IOException | RuntimeException e) {
-            return damaged(entry, e.getMessage() == null ? e.toString() : e.getMessage(), context);
+            return damaged(entry, e.getMessage() == null ? e.toString() : e.getMessage(), warnings);
         }
     }
 
-    private static Optional<Map<String, PortValue>> damaged(Path entry, String why, NodeContext context) {
-        context.log("warning: the cache entry " + entry + " cannot be used (" + why + "); the node runs again and "
+    private static Optional<Map<String, PortValue>> damaged(Path entry, String why,
+            java.util.function.Consumer<String> warnings) {
+        warnings.accept("warning: the cache entry " + entry + " cannot be used (" + why + "); the node runs again and "
                 + "replaces it");
         return Optional.empty();
     }

@@ -110,6 +110,90 @@ class EngineTest {
                 .state(), "outputs that are gone are made again");
     }
 
+    static java.util.Set<String> cachedIn(Execution.Result r) {
+        return r.nodes().values().stream().filter(n -> n.state() == NodeState.CACHED).map(Execution.NodeResult::node)
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    static java.util.Set<String> fromCache(List<Execution.PlannedNode> plan) {
+        return plan.stream().filter(Execution.PlannedNode::fromCache).map(Execution.PlannedNode::node)
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    static Execution.PlannedNode node(List<Execution.PlannedNode> plan, String id) {
+        return plan.stream().filter(n -> n.node().equals(id)).findFirst().orElseThrow();
+    }
+
+    static List<String> files(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            return s.map(dir::relativize).map(Path::toString).sorted().toList();
+        }
+    }
+
+    @Test
+    void aPlanTellsBeforeARunWhatTheRunWillTakeFromTheCache() throws Exception {
+        // two saves: one of a + b, one of b alone, so that a change of a leaves the second as it was
+        String yaml = """
+                nodes:
+                  a: {kind: Number, value: 2}
+                  b: {kind: Number, value: 3}
+                  sum: {kind: Sum}
+                  save: {kind: Save, path: out.txt}
+                  other: {kind: Save, path: b.txt}
+                connections:
+                - a.out -> sum.in
+                - b.out -> sum.in
+                - sum.out -> save.in
+                - b.out -> other.in
+                """;
+        RunOptions options = RunOptions.defaults(dir);
+        Configuration configured = ENGINE.configure(pipeline(yaml), dir);
+        List<Execution.PlannedNode> before = ENGINE.plan(configured, options);
+        assertEquals(configured.order().stream().map(n -> n.getId()).toList(), before.stream()
+                .map(Execution.PlannedNode::node).toList(), "in the order the run takes them");
+        assertEquals("Save", node(before, "save").kind());
+        assertEquals(java.util.Set.of(), fromCache(before), "an empty cache holds nothing");
+        assertTrue(Files.notExists(dir.resolve(".kumiki")), "a plan writes no record and no cache");
+
+        Execution.Result first = run(pipeline(yaml), true);
+        List<Execution.PlannedNode> after = ENGINE.plan(ENGINE.configure(pipeline(yaml), dir), options);
+        for (Execution.PlannedNode n : after) {
+            assertEquals(first.nodes().get(n.node()).key(), n.key(), n.node() + ": the key the run computed");
+        }
+        assertEquals(before.stream().map(Execution.PlannedNode::key).toList(),
+                after.stream().map(Execution.PlannedNode::key).toList(), "keys do not depend on the cache");
+        // only kinds that keep outputs come from the cache; the others always execute
+        assertEquals(java.util.Set.of("save", "other"), fromCache(after));
+        assertEquals(fromCache(after), cachedIn(run(pipeline(yaml), true)), "what the run then does");
+
+        // a changed setting: what depends on it runs again, the rest still comes from the cache
+        String changed = yaml.replace("value: 2", "value: 4");
+        List<Execution.PlannedNode> plan = ENGINE.plan(ENGINE.configure(pipeline(changed), dir), options);
+        assertEquals(java.util.Set.of("other"), fromCache(plan));
+        assertTrue(!node(plan, "save").key().equals(node(after, "save").key()), "save's key changed with a's setting");
+        assertEquals(fromCache(plan), cachedIn(run(pipeline(changed), true)));
+
+        // outputs that are gone, a damaged entry and a run without the cache are misses, as the run finds them; the
+        // plan leaves the damaged entry and the records alone (the run warns and replaces it)
+        Files.delete(dir.resolve("b.txt"));
+        assertEquals(java.util.Set.of("save"), fromCache(ENGINE.plan(ENGINE.configure(pipeline(changed), dir),
+                options)));
+        Path entry = dir.resolve(".kumiki/cache").resolve(node(plan, "save").key() + ".json");
+        Files.writeString(entry, "{");
+        List<String> files = files(dir.resolve(".kumiki"));
+        assertEquals(java.util.Set.of(), fromCache(ENGINE.plan(ENGINE.configure(pipeline(changed), dir), options)));
+        assertEquals(files, files(dir.resolve(".kumiki")), "the plan wrote nothing");
+        assertEquals("{", Files.readString(entry));
+        assertEquals(java.util.Set.of(), cachedIn(run(pipeline(changed), true)));
+        assertEquals(java.util.Set.of("save", "other"), fromCache(ENGINE.plan(ENGINE.configure(pipeline(changed),
+                dir), options)));
+        assertEquals(java.util.Set.of(), fromCache(ENGINE.plan(ENGINE.configure(pipeline(changed), dir),
+                options.withUseCache(false))), "--no-cache executes every node");
+
+        Configuration broken = ENGINE.configure(pipeline("nodes:\n  s: {kind: Save}\n"), dir);
+        assertThrows(IllegalStateException.class, () -> ENGINE.plan(broken, options));
+    }
+
     /** The cache entry of the save node of {@link #SUM}: its key is in the run's result. */
     Path entry(Execution.Result r) {
         return dir.resolve(".kumiki/cache").resolve(r.nodes().get("save").key() + ".json");

@@ -62,7 +62,8 @@ import dev.kumiki.tensor.io.Names;
  * <p>Execute runs the search in the node's search folder (the {@code output} setting, else
  * {@code .kumiki/evolve/NODE/<identity>} beside the pipeline, one folder per search definition): a checkpoint there
  * is resumed, so a cancelled run (the checkpoint of the last whole generation is kept) or a crashed one continues where
- * it stopped. Progress is generation/generations. After each generation it reports these series through
+ * it stopped; a finished search is kept in the engine's cache, so that a run with the same settings and inputs takes
+ * its best model from there without opening the search again. Progress is generation/generations. After each generation it reports these series through
  * {@link ExecuteContext#metric} (step = the generation, from 1), which the Studio's Results view charts live and the
  * run record keeps:
  * <ul>
@@ -452,11 +453,16 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
             }
         }
         Path folder = e.output();
-        ModelSpec out = new ModelSpec(first.config(), e.space() instanceof EvolutionConfig.Ps ? first.layers()
-                : Optional.empty(), first.tensors(), Optional.empty(), Optional.empty());
+        ModelSpec out = outputSpec(e, first);
         return Map.of("model", out, "recipe", new FileValue(stage(e).resolve(SearchCheckpoint.BEST)), "history",
                 new FileValue(stage(e).resolve(SearchCheckpoint.HISTORY)), "pareto",
                 new FileValue(folder.resolve(PARETO_FILE)));
+    }
+
+    /** What the best model is, from the headers of the first model searched. */
+    private static ModelSpec outputSpec(EvolutionConfig e, ModelSpec first) {
+        return new ModelSpec(first.config(), e.space() instanceof EvolutionConfig.Ps ? first.layers()
+                : Optional.empty(), first.tensors(), Optional.empty(), Optional.empty());
     }
 
     /** The folder of the stage whose best is the node's: the search's, or a two-stage hybrid's second. */
@@ -567,6 +573,136 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
         c.log(String.format(Locale.ROOT, "generation %d/%d: best %s, mean %s, %d evaluated, %d from the cache",
                 r.generation(), total, java.util.Arrays.toString(best), java.util.Arrays.toString(mean),
                 r.evaluations(), r.cacheHits()));
+    }
+
+    // --- the cache ------------------------------------------------------------------------------------------------
+
+    /**
+     * A finished search is kept in the engine's cache, so that a run with the same settings and inputs (the same
+     * cache key) takes its outputs from there instead of opening the search again: resuming a finished search costs
+     * nothing in generations but scores its best on the test split once more, which is most of a minute on a small
+     * machine. What is kept names the search folder and a fingerprint of its checkpoint and best recipe; a search
+     * resumed or changed since (a run with more generations, a deleted folder) is a miss, and the node runs.
+     */
+    @Override
+    public boolean cached() {
+        return true;
+    }
+
+    @Override
+    public String persist(String port, PortValue value) {
+        ObjectNode o = JSON.createObjectNode();
+        if (value instanceof EvolvedModel m) {
+            ObjectNode models = o.putObject("models");
+            m.config().models().forEach((name, folder) -> models.put(name, folder.toString()));
+            m.config().base().ifPresent(b -> o.putObject("base").put(b.name(), b.folder().toString()));
+            o.put("output", m.config().output().toString());
+            ArrayNode genome = o.putArray("genome");
+            for (double g : m.genome()) {
+                genome.add(g);
+            }
+            m.first().ifPresent(f -> {
+                ArrayNode first = o.putArray("first");
+                for (double g : f) {
+                    first.add(g);
+                }
+            });
+            o.put("search", searchFingerprint(m.config()));
+        } else {
+            o.put("file", ((FileValue) value).path().toString());
+        }
+        return o.toString();
+    }
+
+    @Override
+    public Optional<PortValue> restore(EvolveMerge s, String port, String persisted, ConfigureContext c) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode o = JSON.readTree(persisted);
+            if (!port.equals("model")) {
+                Path file = Path.of(o.path("file").asText());
+                return Files.isRegularFile(file) ? Optional.of(new FileValue(file)) : Optional.empty();
+            }
+            // the inputs as the search saw them (folders it read), to configure it again from the headers
+            Map<String, List<Inputs.Connected<PortSpec>>> in = new LinkedHashMap<>();
+            for (var e : o.path("models").properties()) {
+                Path folder = Path.of(e.getValue().asText());
+                in.computeIfAbsent("models", k -> new ArrayList<>()).add(new Inputs.Connected<>(e.getKey(), "model",
+                        LoadModelKind.read(folder)));
+            }
+            for (var e : o.path("base").properties()) {
+                in.put("base", List.of(new Inputs.Connected<>(e.getKey(), "model", LoadModelKind.read(
+                        Path.of(e.getValue().asText())))));
+            }
+            // problems here make a miss, not messages: the node runs and reports them itself
+            boolean[] failed = {false};
+            ConfigureContext quiet = new ConfigureContext() {
+                @Override
+                public String node() {
+                    return c.node();
+                }
+
+                @Override
+                public Path baseDir() {
+                    return c.baseDir();
+                }
+
+                @Override
+                public void error(String setting, String message) {
+                    failed[0] = true;
+                }
+
+                @Override
+                public void warning(String setting, String message) {
+                }
+            };
+            Inputs<PortSpec> inputs = new Inputs<>(in);
+            Optional<EvolutionConfig> config = config(s, inputs, quiet);
+            if (config.isEmpty() || failed[0] || !config.get().output().toString().equals(o.path("output").asText())
+                    || o.path("search").asText().isEmpty()
+                    || !searchFingerprint(config.get()).equals(o.path("search").asText())) {
+                return Optional.empty();
+            }
+            // the spec as configure tells it, without planning the merge again (the search it was found by
+            // planned it); restore runs before every run of a cached search, so it must be cheap
+            ModelSpec spec = outputSpec(config.get(), (ModelSpec) inputs.all("models").get(0).value());
+            Optional<double[]> first = o.has("first") ? Optional.of(doubles(o.get("first"))) : Optional.empty();
+            return Optional.of(new EvolvedModel(spec, config.get().space().kind(), stage(config.get())
+                    .resolve(SearchCheckpoint.BEST), config.get(), doubles(o.path("genome")), first));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable or gone: searched (resumed) again
+        }
+    }
+
+    private static double[] doubles(com.fasterxml.jackson.databind.JsonNode array) {
+        double[] d = new double[array.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = array.get(i).asDouble();
+        }
+        return d;
+    }
+
+    /**
+     * The search's state as its folder holds it: the checkpoints (both stages' for a two-stage hybrid) and the best
+     * recipe, by content; empty text for a folder without them.
+     */
+    static String searchFingerprint(EvolutionConfig config) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            Path stage = stage(config);
+            // a two-stage hybrid keeps its stages in folders of their own: the merge's search, then the path's
+            Path first = stage.equals(config.output()) ? stage : config.output().resolve(EvolutionSetup.PS_STAGE);
+            for (Path f : new java.util.LinkedHashSet<>(List.of(first.resolve(SearchCheckpoint.FILE),
+                    stage.resolve(SearchCheckpoint.FILE), stage.resolve(SearchCheckpoint.BEST)))) {
+                if (!Files.isRegularFile(f)) {
+                    return "";
+                }
+                digest.update(f.toString().getBytes(StandardCharsets.UTF_8));
+                digest.update(Files.readAllBytes(f));
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            return "";
+        }
     }
 
     /** The Pareto front (or the best alone), one JSON line per candidate, written under a temporary name. */

@@ -19,6 +19,7 @@ import dev.kumiki.engine.Diagnostic;
 import dev.kumiki.engine.Engine;
 import dev.kumiki.engine.Execution;
 import dev.kumiki.engine.NodeKinds;
+import dev.kumiki.engine.NodeState;
 import dev.kumiki.engine.RunListener;
 import dev.kumiki.engine.RunOptions;
 import dev.kumiki.engine.RunRecords;
@@ -31,7 +32,7 @@ import dev.kumiki.tensor.io.SyntheticModel;
  * EvolveMerge in a pipeline: the mistakes that would fail the first candidate (an unknown task, empty bounds, a method
  * without its base, models whose shapes cannot be merged) are reported on the node and its setting when the pipeline
  * is configured; a tiny search runs, reports its series per generation, writes its recipe and history, and a rerun
- * resumes from the node's search folder instead of starting again.
+ * resumes from the node's search folder instead of starting again; a finished search comes from the cache.
  */
 class EvolveMergeNodeTest {
     static final NodeKinds KINDS = NodeKinds.discover();
@@ -191,6 +192,49 @@ class EvolveMergeNodeTest {
             assertEquals(score, m.loglikelihood("問題：", "りんごは3個です。").logprob(), 0.0);
         }
         assertEquals(before, mappings(weights));
+    }
+
+    @Test
+    void aFinishedSearchComesFromTheCacheAsTheModelItFound() throws IOException {
+        String text = MODELS + "  evolve: {kind: EvolveMerge, space: hybrid, tasks: [counters_ja], generations: 1, "
+                + "population: 4, subsample: 2, layer_groups: 1, repeats: 1, output: searches/cached}\n" + CONNECTED;
+        RunOptions options = RunOptions.defaults(dir);
+        Execution.Result first = ENGINE.execute(configure(text), options, RunListener.NONE).run();
+        assertEquals(Execution.Status.SUCCEEDED, first.status(), first.nodes().toString());
+        assertEquals(NodeState.DONE, first.nodes().get("evolve").state());
+
+        // the same search, settings and inputs: not opened again (resuming it would score its best on the test
+        // split once more), but the same model and files
+        Execution.Result again = ENGINE.execute(configure(text), options, RunListener.NONE).run();
+        assertEquals(NodeState.CACHED, again.nodes().get("evolve").state(), again.nodes().get("evolve").toString());
+        assertTrue(ENGINE.plan(configure(text), options).stream().filter(n -> n.node().equals("evolve")).findFirst()
+                .orElseThrow().fromCache(), "a plan tells so before the run");
+        EvolvedModel found = (EvolvedModel) first.values().get("evolve").get("model");
+        EvolvedModel kept = (EvolvedModel) again.values().get("evolve").get("model");
+        assertEquals(found.recipe(), kept.recipe());
+        assertEquals(found.kind(), kept.kind());
+        assertEquals(found.config(), kept.config());
+        assertTrue(java.util.Arrays.equals(found.genome(), kept.genome()));
+        assertTrue(java.util.Arrays.equals(found.first().orElseThrow(), kept.first().orElseThrow()));
+        assertEquals(found.spec().tensors(), kept.spec().tensors());
+        for (String port : List.of("recipe", "history", "pareto")) {
+            assertEquals(first.values().get("evolve").get(port), again.values().get("evolve").get(port), port);
+        }
+        try (TransformerLanguageModel a = LanguageModels.open(found, RuntimeOptions.defaults());
+                TransformerLanguageModel b = LanguageModels.open(kept, RuntimeOptions.defaults())) {
+            assertEquals(a.loglikelihood("問題：", "りんごは3個です。").logprob(),
+                    b.loglikelihood("問題：", "りんごは3個です。").logprob(), 0.0);
+        }
+
+        // a search folder that is gone (or changed) is searched again
+        try (var files = Files.walk(dir.resolve("searches/cached"))) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+        Execution.Result gone = ENGINE.execute(configure(text), options, RunListener.NONE).run();
+        assertEquals(NodeState.DONE, gone.nodes().get("evolve").state(), gone.nodes().get("evolve").toString());
+        assertTrue(Files.isRegularFile(found.recipe()));
     }
 
     @Test

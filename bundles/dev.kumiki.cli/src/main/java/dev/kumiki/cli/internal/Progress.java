@@ -54,6 +54,11 @@ final class Progress {
 
     /** A bar of the fraction done, on a terminal only (where there are no bytes to count). */
     synchronized void fraction(double fraction) {
+        fraction(fraction, "");
+    }
+
+    /** A bar of the fraction done followed by {@code detail}, on a terminal only. */
+    synchronized void fraction(double fraction, String detail) {
         if (!terminal) {
             return;
         }
@@ -64,8 +69,8 @@ final class Progress {
         lastDraw = now;
         int width = 30;
         int filled = (int) Math.round(Math.min(1, fraction) * width);
-        out.printf(Locale.ROOT, "\r%s [%s%s] %3d%%\u001b[K", label, "#".repeat(filled), " ".repeat(width - filled),
-                (int) (fraction * 100));
+        out.printf(Locale.ROOT, "\r%s [%s%s] %3d%%%s\u001b[K", label, "#".repeat(filled), " ".repeat(width - filled),
+                (int) (fraction * 100), detail.isEmpty() ? "" : " " + detail);
         out.flush();
     }
 

@@ -70,7 +70,23 @@ public final class RunCommand implements Callable<Integer> {
         }
         NodeProgress progress = new NodeProgress(json ? new PrintWriter(java.io.Writer.nullWriter()) : out,
                 Progress.isTerminal() && !json);
-        Execution run = p.engine.execute(c, options, progress);
+        Execution.Result result = runCancellable(p.engine.execute(c, options, progress));
+        progress.finish();
+        if (json) {
+            out.println(JSON.writeValueAsString(json(result, c)));
+        } else {
+            table(out, result, c);
+            DemoCommand.scores(out, result, false);
+        }
+        out.flush();
+        return result.status() == Execution.Status.SUCCEEDED ? Kumiki.OK : Kumiki.FAILED;
+    }
+
+    /**
+     * Runs {@code run} to its end; Ctrl-C (or SIGTERM) cancels it and waits, up to ten seconds, until it has written its
+     * record, so that an interrupted run is recorded as cancelled rather than left "running".
+     */
+    static Execution.Result runCancellable(Execution run) {
         Thread hook = new Thread(() -> {
             run.cancel();
             synchronized (run) {
@@ -82,9 +98,8 @@ public final class RunCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        Execution.Result result;
         try {
-            result = run.run();
+            return run.run();
         } finally {
             synchronized (run) {
                 run.notifyAll();
@@ -95,15 +110,6 @@ public final class RunCommand implements Callable<Integer> {
                 // Ctrl-C: the hook is running
             }
         }
-        progress.finish();
-        if (json) {
-            out.println(JSON.writeValueAsString(json(result, c)));
-        } else {
-            table(out, result, c);
-            DemoCommand.scores(out, result, false);
-        }
-        out.flush();
-        return result.status() == Execution.Status.SUCCEEDED ? Kumiki.OK : Kumiki.FAILED;
     }
 
     static ObjectNode json(Execution.Result r, Configuration c) {
@@ -149,14 +155,33 @@ public final class RunCommand implements Callable<Integer> {
         }, r.seconds(), r.recordDir());
     }
 
-    /** Node states as lines (or an overall bar on a terminal). */
+    /**
+     * Node states as lines (or an overall bar on a terminal). With an {@link Estimate} (kumiki demo), each line says
+     * when, the node's kind and time, and a finished node's line how far the run is: k of n nodes and the time left,
+     * re-estimated from what has finished and what is running.
+     */
     static final class NodeProgress implements RunListener {
         private final PrintWriter out;
         private final Progress bar;
+        private final Estimate estimate;
+        private final long start = System.nanoTime();
+        private final java.util.Map<String, Long> started = new java.util.HashMap<>();
+        private final java.util.Set<String> finished = new java.util.HashSet<>();
+        private final int idWidth;
+        private final int kindWidth;
 
         NodeProgress(PrintWriter out, boolean terminal) {
+            this(out, terminal, null);
+        }
+
+        NodeProgress(PrintWriter out, boolean terminal, Estimate estimate) {
             this.out = out;
             this.bar = terminal ? new Progress(out, true, "running") : null;
+            this.estimate = estimate;
+            this.idWidth = estimate == null ? 0 : estimate.nodes.stream().mapToInt(n -> n.node().length()).max()
+                    .orElse(4);
+            this.kindWidth = estimate == null ? 0 : estimate.nodes.stream().mapToInt(n -> n.kind().length()).max()
+                    .orElse(4);
         }
 
         @Override
@@ -167,14 +192,55 @@ public final class RunCommand implements Callable<Integer> {
             if (bar != null) {
                 out.print("\r\u001b[K");
             }
-            out.println(node + ": " + state.label() + (message == null ? "" : " (" + message + ")"));
+            if (estimate == null) {
+                out.println(node + ": " + state.label() + (message == null ? "" : " (" + message + ")"));
+            } else {
+                out.println(line(node, state, message));
+            }
             out.flush();
+        }
+
+        private String line(String node, NodeState state, String message) {
+            long now = System.nanoTime();
+            Estimate.Node n = estimate.node(node);
+            String kind = n == null ? "" : n.kind();
+            String head = String.format(Locale.ROOT, "%6s  %-" + idWidth + "s  %-" + kindWidth + "s  %-9s",
+                    Estimate.clock((now - start) / 1e9), node, kind, state.label());
+            if (state == NodeState.RUNNING) {
+                started.put(node, now);
+                return (head + (n == null || n.seconds() < 1 ? "" : "  (" + Estimate.about(n.seconds()) + ")"))
+                        .stripTrailing();
+            }
+            finished.add(node);
+            Long since = started.remove(node);
+            double seconds = since == null ? 0 : (now - since) / 1e9;
+            StringBuilder b = new StringBuilder(head).append(String.format(Locale.ROOT, " %7.1f s", seconds));
+            b.append(String.format(Locale.ROOT, "   %d of %d nodes, %s elapsed, %s left", finished.size(),
+                    estimate.nodes.size(), Estimate.clock((now - start) / 1e9), left(now)));
+            if (message != null && state != NodeState.CACHED) {
+                b.append("\n        ").append(message);
+            }
+            return b.toString();
+        }
+
+        /** The time left as the estimate tells it now, from the nodes finished and those running. */
+        private String left(long now) {
+            java.util.Map<String, Double> running = new java.util.HashMap<>();
+            started.forEach((node, since) -> running.put(node, (now - since) / 1e9));
+            return Estimate.about(estimate.remaining(finished, running));
         }
 
         @Override
         public synchronized void overall(double fraction) {
             if (bar != null) {
-                bar.fraction(fraction);
+                if (estimate == null) {
+                    bar.fraction(fraction);
+                } else {
+                    long now = System.nanoTime();
+                    bar.fraction(fraction, String.format(Locale.ROOT, "%d of %d nodes, %s elapsed, %s left",
+                            finished.size(), estimate.nodes.size(), Estimate.clock((now - start) / 1e9),
+                            left(now)));
+                }
             }
         }
 
