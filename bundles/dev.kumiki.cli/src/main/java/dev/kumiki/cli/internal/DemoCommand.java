@@ -62,7 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
      */
     static final List<Named> DEMOS = List.of(new Named("evollm-jp", Examples.EVOLLM_JP, "Micro EvoLLM-JP",
             new Estimate.Reference(java.util.Map.of("Train", 44.5, "EvolveMerge", 121.4, "Evaluate", 24.0,
-                    "SaveModel", 0.2, "Merge", 0.1, "LoadModel", 0.2, "Dataset", 1.0), 5, 2,
+                    "SaveModel", 0.2, "Merge", 0.1, "LoadModel", 0.2, "Dataset", 1.0, "Check", 0.0, "Report", 0.1), 5, 2,
                     "measured on 2 cores on 2026-12-02"), Examples::writeEvollmJp));
 
     @Spec
