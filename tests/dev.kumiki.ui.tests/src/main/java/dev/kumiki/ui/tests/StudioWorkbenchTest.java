@@ -197,7 +197,8 @@ class StudioWorkbenchTest {
             return welcome.actions().stream().map(c -> c instanceof Button b ? b.getText()
                     : ((Link) c).getText().replaceAll("</?a>", "")).toList();
         });
-        List<String> expected = new ArrayList<>(List.of(WelcomeEditor.OPEN_EXAMPLES, WelcomeEditor.NEW_PIPELINE));
+        List<String> expected = new ArrayList<>(List.of(WelcomeEditor.OPEN_EXAMPLES, WelcomeEditor.OPEN_EVOLLM_JP,
+                WelcomeEditor.NEW_PIPELINE));
         Documentation.ALL.forEach(d -> expected.add(d.title()));
         assertEquals(expected, labels);
         // every document the build copies into the Studio is listed (evaluation.md and runtime.md were not)
@@ -213,7 +214,7 @@ class StudioWorkbenchTest {
 
         // a document opens beside it, from the copy inside the Studio
         DocumentationEditor doc = ui(() -> {
-            Link link = (Link) welcome.actions().get(2 + Documentation.ALL.indexOf(Documentation.ALL.stream()
+            Link link = (Link) welcome.actions().get(3 + Documentation.ALL.indexOf(Documentation.ALL.stream()
                     .filter(d -> d.file().equals("pipelines.md")).findFirst().orElseThrow()));
             link.notifyListeners(SWT.Selection, new Event());
             return assertInstanceOf(DocumentationEditor.class, page().getActiveEditor());
@@ -281,7 +282,7 @@ class StudioWorkbenchTest {
         assertEquals(0, ResourcesPlugin.getWorkspace().getRoot().getProjects().length, "an empty workspace");
         WelcomeEditor welcome = helpWelcome();
         // the button opens the wizard, a modal dialog: the click is posted and the dialog used while it is open
-        display.asyncExec(() -> welcome.actions().get(1).notifyListeners(SWT.Selection, new Event()));
+        display.asyncExec(() -> welcome.actions().get(2).notifyListeners(SWT.Selection, new Event()));
         Shell shell = awaitShell("New Pipeline");
         ui(() -> {
             settle();
@@ -779,7 +780,8 @@ class StudioWorkbenchTest {
     }
 
     /**
-     * The Micro EvoLLM-JP example (examples/evollm-jp) in the Studio, reduced as EvollmJpExampleTest reduces it (two
+     * The Micro EvoLLM-JP example (examples/evollm-jp) in the Studio, opened from the Welcome page's entry and reduced
+     * as EvollmJpExampleTest reduces it (two
      * training steps, one generation of two documents a search, two items an evaluation): its 30 nodes open on the
      * canvas without a problem, it runs, and the Results view brings its Report to the front — the paper's table, a row
      * per model and the five checks. With {@code -Dkumiki.evollmjp.dir=FOLDER} (a copy of examples/ in which the full
@@ -789,27 +791,28 @@ class StudioWorkbenchTest {
     @Test
     void theEvollmJpExampleRunsInTheStudioAndShowsItsReport() throws Exception {
         String real = System.getProperty("kumiki.evollmjp.dir", "");
-        IProject project = ui(() -> {
-            IProject p = ResourcesPlugin.getWorkspace().getRoot().getProject("evollm-jp-example");
-            if (!real.isEmpty()) {
+        IProject project;
+        if (!real.isEmpty()) {
+            project = ui(() -> {
+                IProject p = ResourcesPlugin.getWorkspace().getRoot().getProject("evollm-jp-example");
                 var description = ResourcesPlugin.getWorkspace().newProjectDescription(p.getName());
                 description.setLocation(new org.eclipse.core.runtime.Path(real));
                 p.create(description, null);
-            } else {
-                p.create(null);
-            }
-            p.open(null);
-            return p;
-        });
+                p.open(null);
+                return p;
+            });
+        } else {
+            // as a workshop starts: from the Welcome page's entry, which writes the example and the base it needs
+            IFile opened = ui(() -> helpWelcomeOnUiThread().openEvollmJp());
+            assertEquals("evollm-jp/evollm-jp.kumiki", opened.getProjectRelativePath().toString());
+            project = opened.getProject();
+            ui(() -> page().closeAllEditors(false));
+        }
         Path dir = project.getLocation().toPath();
         if (real.isEmpty()) {
-            Path examples = Path.of("../../examples");
-            Files.createDirectories(dir.resolve("train/base"));
-            for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")) {
-                Files.copy(examples.resolve("train/base").resolve(f), dir.resolve("train/base").resolve(f));
-            }
-            Files.createDirectories(dir.resolve("evollm-jp"));
-            String text = Files.readString(examples.resolve("evollm-jp/evollm-jp.kumiki"))
+            assertTrue(Files.isRegularFile(dir.resolve("train/base/model.safetensors")), "the base it fine-tunes");
+            assertTrue(Files.isRegularFile(dir.resolve("evollm-jp/README.md")), "the workshop guide");
+            String text = Files.readString(dir.resolve("evollm-jp/evollm-jp.kumiki"))
                     .replaceAll("max_steps: \\d+", "max_steps: 2").replace("batch_size: 8", "batch_size: 2")
                     .replace("warmup_steps: 10", "warmup_steps: 1").replace("eval_steps: 50", "eval_steps: 0")
                     .replace("save_steps: 50", "save_steps: 0")

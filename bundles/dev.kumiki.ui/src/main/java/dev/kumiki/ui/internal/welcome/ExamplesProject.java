@@ -63,4 +63,33 @@ public final class ExamplesProject {
         return first;
     }
 
+    /**
+     * Creates (or completes) the project with the Micro EvoLLM-JP example: its pipeline and README in
+     * {@code evollm-jp/} and the base model it fine-tunes in {@code train/base}, where they are missing.
+     *
+     * @return the example's pipeline, the one to open
+     */
+    public static IFile createEvollmJp(IProgressMonitor monitor) throws CoreException {
+        SubMonitor sub = SubMonitor.convert(monitor, "Preparing Micro EvoLLM-JP", 10);
+        IProject project = ResourcesPlugin.getWorkspace().getRoot().getProject(NAME);
+        if (!project.exists()) {
+            project.create(sub.split(1));
+        }
+        if (!project.isOpen()) {
+            project.open(sub.split(1));
+        }
+        try {
+            Examples.writeEvollmJp(project.getLocation().toPath());
+        } catch (IOException e) {
+            throw new CoreException(Status.error("Micro EvoLLM-JP could not be written into " + project.getLocation()
+                    + ": " + e.getMessage(), e));
+        }
+        sub.worked(7);
+        project.refreshLocal(IResource.DEPTH_INFINITE, sub.split(1));
+        IFile pipeline = project.getFile(Examples.EVOLLM_JP.file());
+        if (!pipeline.exists()) {
+            throw new CoreException(Status.error("there is no " + pipeline.getFullPath() + " after creating it"));
+        }
+        return pipeline;
+    }
 }
