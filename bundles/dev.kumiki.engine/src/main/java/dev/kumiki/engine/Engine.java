@@ -51,6 +51,30 @@ public final class Engine {
         return in;
     }
 
+    /**
+     * The name the value on {@code c} is known by downstream: the node it comes from, or, when that node only passes
+     * it on ({@link NodeKind#passesOn}), the name of what it passes on.
+     */
+    String origin(Connection c) {
+        Connection at = c;
+        for (int depth = 0; depth < 1000; depth++) { // a cycle is reported elsewhere
+            Node from = at.getFrom();
+            String port = at.getFromPort();
+            Optional<String> input = from.getSettings() == null ? Optional.empty()
+                    : kinds.of(from.getSettings().eClass()).flatMap(k -> k.passesOn(port));
+            if (input.isEmpty() || !(from.eContainer() instanceof Pipeline p)) {
+                return from.getId();
+            }
+            List<Connection> into = p.getConnections().stream().filter(x -> x.getTo() == from
+                    && x.getToPort().equals(input.get())).toList();
+            if (into.size() != 1) {
+                return from.getId();
+            }
+            at = into.get(0);
+        }
+        return at.getFrom().getId();
+    }
+
     /** Checks {@code pipeline} and tells every node's output specs, reading headers and configs only. */
     public Configuration configure(Pipeline pipeline, Path baseDir) {
         List<Diagnostic> diagnostics = new ArrayList<>();
@@ -106,7 +130,7 @@ public final class Engine {
                         ready = false;
                     } else {
                         in.computeIfAbsent(e.getKey(), p -> new ArrayList<>())
-                                .add(new Inputs.Connected<>(c.getFrom().getId(), c.getFromPort(), s));
+                                .add(new Inputs.Connected<>(origin(c), c.getFromPort(), s));
                     }
                 }
             }
@@ -118,6 +142,16 @@ public final class Engine {
                 Map<String, PortSpec> out = configure(kind, n.getSettings(), new Inputs<>(in), context);
                 if (!context.failed) {
                     specs.put(n.getId(), Map.copyOf(out));
+                    for (Connection c : pipeline.getConnections()) {
+                        if (c.getFrom() == n && !out.containsKey(c.getFromPort()) && kind.outputs().stream()
+                                .anyMatch(p -> p.name().equals(c.getFromPort()))) {
+                            String why = kind.passesOn(c.getFromPort()).map(i -> "; it passes on what comes into '"
+                                    + i + "': connect something to " + n.getId() + "." + i).orElse("");
+                            diagnostics.add(new Diagnostic(Severity.ERROR, n.getId(), c.getFromPort(), "'"
+                                    + c.getFromPort() + "' gives nothing to " + c.getTo().getId() + "."
+                                    + c.getToPort() + why));
+                        }
+                    }
                 }
             } catch (RuntimeException e) {
                 diagnostics.add(new Diagnostic(Severity.ERROR, n.getId(), null, kind.name() + " could not be "

@@ -265,7 +265,7 @@ public final class Execution {
             for (Connection c : cs) {
                 configuration.spec(c.getFrom().getId(), c.getFromPort()).ifPresent(s -> in
                         .computeIfAbsent(port, p -> new ArrayList<>())
-                        .add(new Inputs.Connected<>(c.getFrom().getId(), c.getFromPort(), s)));
+                        .add(new Inputs.Connected<>(engine.origin(c), c.getFromPort(), s)));
             }
         });
         return new Inputs<>(in);
@@ -287,7 +287,7 @@ public final class Execution {
                 for (Connection c : e.getValue()) {
                     PortValue v = values.get(c.getFrom().getId()).get(c.getFromPort());
                     in.computeIfAbsent(e.getKey(), p -> new ArrayList<>())
-                            .add(new Inputs.Connected<>(c.getFrom().getId(), c.getFromPort(), v));
+                            .add(new Inputs.Connected<>(engine.origin(c), c.getFromPort(), v));
                 }
             }
             inputKeys = new LinkedHashMap<>(keys);
@@ -316,7 +316,8 @@ public final class Execution {
             Files.createDirectories(nodeDir);
             Map<String, PortValue> out = execute(kind, n.getSettings(), new Inputs<>(in), context);
             for (Port p : kind.outputs()) {
-                if (!out.containsKey(p.name())) {
+                // an output configure gave no spec for (a gate's model with nothing coming in) has no value either
+                if (!out.containsKey(p.name()) && configuration.spec(n.getId(), p.name()).isPresent()) {
                     throw new IllegalStateException(kind.name() + " produced no value for its output '" + p.name()
                             + "'");
                 }

@@ -11,7 +11,10 @@ import java.util.Optional;
  * @param <T> {@link PortSpec} or {@link PortValue}
  */
 public final class Inputs<T> {
-    /** One connection's contribution: from which node and port, and what. */
+    /**
+     * One connection's contribution: from which node and port, and what. {@code fromNode} is the name the value is
+     * known by: the node it comes from, or what a gate in between passes on ({@link NodeKind#passesOn}).
+     */
     public record Connected<T>(String fromNode, String fromPort, T value) {
     }
 

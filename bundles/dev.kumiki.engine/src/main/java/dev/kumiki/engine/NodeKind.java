@@ -71,6 +71,15 @@ public interface NodeKind<S extends NodeSettings> {
         return List.of();
     }
 
+    /**
+     * The input whose value output {@code port} passes on unchanged (a gate that lets a model through when a check
+     * holds), or empty. Downstream nodes then know the value by the name of the node it came from, not the gate's:
+     * a merge of {@code ja} passed through a check still merges {@code ja}.
+     */
+    default Optional<String> passesOn(String port) {
+        return Optional.empty();
+    }
+
     /** Memory the node needs while executing, in bytes, for the scheduler's budget. */
     default long memoryEstimate(S settings, Inputs<PortSpec> inputs) {
         return 64L << 20;

@@ -38,12 +38,22 @@ public final class CheckKind implements NodeKind<Check> {
                 new Port("reference", ModelPorts.SCORES, "keeps: the scores whose gain is to be kept (the model at "
                         + "full strength)", true, false),
                 new Port("baseline", ModelPorts.SCORES, "keeps: what the gain is measured from (the base model); "
-                        + "unconnected: 0", true, false));
+                        + "unconnected: 0", true, false),
+                new Port("model", ModelPorts.MODEL, "a model to pass on once the check is made (with stop: only when "
+                        + "it holds): connect the model the scores are of, and the merges to the output", true,
+                        false));
     }
 
     @Override
     public List<Port> outputs() {
-        return List.of(Port.of("check", ModelPorts.CHECK, "whether it held and what was compared, for a Report"));
+        return List.of(Port.of("check", ModelPorts.CHECK, "whether it held and what was compared, for a Report"),
+                Port.of("model", ModelPorts.MODEL, "the model at the model input, under its own name, once the "
+                        + "check is made"));
+    }
+
+    @Override
+    public Optional<String> passesOn(String port) {
+        return port.equals("model") ? Optional.of("model") : Optional.empty();
     }
 
     static String label(Check s, String node) {
@@ -80,7 +90,13 @@ public final class CheckKind implements NodeKind<Check> {
         } else if (!inputs.all("reference").isEmpty() || !inputs.all("baseline").isEmpty()) {
             c.warning("condition", "condition above reads only scores; reference and baseline are not used");
         }
-        return ok ? Map.of("check", new CheckValue.Spec(label(s, c.node()))) : Map.of();
+        if (!ok) {
+            return Map.of();
+        }
+        Map<String, PortSpec> out = new java.util.LinkedHashMap<>();
+        out.put("check", new CheckValue.Spec(label(s, c.node())));
+        inputs.optional("model").ifPresent(m -> out.put("model", m));
+        return out;
     }
 
     private static String metric(Check s) {
@@ -152,7 +168,10 @@ public final class CheckKind implements NodeKind<Check> {
             throw new IOException("the check '" + name + "' is not met: " + text + ". The run fails here; set stop: "
                     + "false to report it and go on");
         }
-        return Map.of("check", new CheckValue(name, met, text));
+        Map<String, PortValue> out = new java.util.LinkedHashMap<>();
+        out.put("check", new CheckValue(name, met, text));
+        inputs.optional("model").ifPresent(m -> out.put("model", m));
+        return out;
     }
 
     /** A threshold as it was written: {@code 0}, {@code 0.05}, {@code 1.0E9}. */

@@ -159,6 +159,44 @@ class ReportNodeTest {
                 + "false to report it and go on"), message);
     }
 
+    /**
+     * A check with a model is a gate: the merge after it runs once the check is made and knows the model by its own
+     * name; with stop, a check not met holds the merge back.
+     */
+    @Test
+    void aCheckPassesItsModelOnToTheMergesUnderItsOwnName() {
+        String gated = EVALS + """
+                  gate: {kind: Check, task: ppl_en, metric: "byte_perplexity,none", threshold: %s, stop: true}
+                  merge:
+                    kind: Merge
+                    method: linear
+                    models:
+                      chat: {weight: 0.5}
+                      code: {weight: 0.5}
+                connections: [%s, eval_chat.scores -> gate.scores, chat.model -> gate.model, gate.model -> merge.models,
+                  code.model -> merge.models]
+                """;
+        Execution.Result r = run(gated.formatted("1", EVAL_CONNECTIONS));
+        assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
+        assertEquals(NodeState.DONE, r.nodes().get("merge").state());
+        assertEquals(r.values().get("chat").get("model"), r.values().get("gate").get("model"), "passed on unchanged");
+
+        Execution.Result held = run(gated.formatted("1e9", EVAL_CONNECTIONS));
+        assertEquals(Execution.Status.FAILED, held.status());
+        assertEquals(NodeState.FAILED, held.nodes().get("gate").state());
+        assertEquals(NodeState.SKIPPED, held.nodes().get("merge").state(), "a check not met holds the merge back");
+
+        // the output connected without the input: said at configure time, not a silently idle merge
+        String all = configure(EVALS + """
+                  gate: {kind: Check, task: ppl_en}
+                  merge: {kind: Merge, method: linear, models: {gate: {weight: 0.5}, code: {weight: 0.5}}}
+                connections: [%s, eval_chat.scores -> gate.scores, gate.model -> merge.models, code.model -> merge.models]
+                """.formatted(EVAL_CONNECTIONS)).diagnostics().stream().map(Diagnostic::toString)
+                .collect(java.util.stream.Collectors.joining("\n"));
+        assertTrue(all.contains("'model' gives nothing to merge.models; it passes on what comes into 'model': connect "
+                + "something to gate.model"), all);
+    }
+
     @Test
     void mistakesAreFoundWhenThePipelineIsConfigured() throws IOException {
         List<String> d = configure(EVALS + """
