@@ -56,6 +56,15 @@ public final class Engine {
      * it on ({@link NodeKind#passesOn}), the name of what it passes on.
      */
     String origin(Connection c) {
+        return source(c).getFrom().getId();
+    }
+
+    /**
+     * The connection the value on {@code c} first came in on: {@code c} itself, or, when its node only passes the value
+     * on ({@link NodeKind#passesOn}), the connection into that node, followed back. Names and cache keys downstream
+     * come from there, so that a gate in between changes neither (a check's threshold does not re-run a search).
+     */
+    Connection source(Connection c) {
         Connection at = c;
         for (int depth = 0; depth < 1000; depth++) { // a cycle is reported elsewhere
             Node from = at.getFrom();
@@ -63,16 +72,16 @@ public final class Engine {
             Optional<String> input = from.getSettings() == null ? Optional.empty()
                     : kinds.of(from.getSettings().eClass()).flatMap(k -> k.passesOn(port));
             if (input.isEmpty() || !(from.eContainer() instanceof Pipeline p)) {
-                return from.getId();
+                return at;
             }
             List<Connection> into = p.getConnections().stream().filter(x -> x.getTo() == from
                     && x.getToPort().equals(input.get())).toList();
             if (into.size() != 1) {
-                return from.getId();
+                return at;
             }
             at = into.get(0);
         }
-        return at.getFrom().getId();
+        return at;
     }
 
     /** Checks {@code pipeline} and tells every node's output specs, reading headers and configs only. */

@@ -296,7 +296,7 @@ public final class Execution {
         NodeContext context = new NodeContext(n.getId(), configuration.baseDir(), nodeDir, messages);
         String key = null;
         try {
-            key = key(kind, n.getSettings(), into, inputKeys, fingerprint(kind, n.getSettings(), context));
+            key = key(engine, kind, n.getSettings(), into, inputKeys, fingerprint(kind, n.getSettings(), context));
             if (key == null) {
                 throw new IllegalStateException("an input of " + n.getId() + " has no cache key");
             }
@@ -368,17 +368,18 @@ public final class Execution {
      * @param inputKeys the keys of the nodes upstream, by node id
      * @return the key, or null when an input's key is not among {@code inputKeys}
      */
-    static String key(NodeKind<?> kind, NodeSettings settings, Map<String, List<Connection>> incoming,
+    static String key(Engine engine, NodeKind<?> kind, NodeSettings settings, Map<String, List<Connection>> incoming,
             Map<String, String> inputKeys, String fingerprint) {
         StringBuilder text = new StringBuilder(kind.name()).append('\n').append(canonical(settings));
         for (Map.Entry<String, List<Connection>> e : incoming.entrySet()) {
             for (Connection c : e.getValue()) {
-                String from = inputKeys.get(c.getFrom().getId());
+                Connection source = engine.source(c); // a value passed on unchanged is keyed by where it came from
+                String from = inputKeys.get(source.getFrom().getId());
                 if (from == null) {
                     return null;
                 }
                 text.append("\ninput ").append(e.getKey()).append(" <- ").append(from).append('.')
-                        .append(c.getFromPort());
+                        .append(source.getFromPort());
             }
         }
         return sha256(text.append("\nreads ").append(fingerprint).toString());
@@ -402,7 +403,7 @@ public final class Execution {
             ConfigureContext context = new Engine.Context(n.getId(), configuration.baseDir(), new ArrayList<>());
             String key;
             try {
-                key = key(kind, n.getSettings(), incoming.getOrDefault(n, Map.of()), keys,
+                key = key(engine, kind, n.getSettings(), incoming.getOrDefault(n, Map.of()), keys,
                         fingerprint(kind, n.getSettings(), context));
             } catch (IOException | RuntimeException e) {
                 key = null; // the run fails the node with this error; nothing of it or after it is cached

@@ -180,6 +180,17 @@ class ReportNodeTest {
         assertEquals(Execution.Status.SUCCEEDED, r.status(), r.nodes().toString());
         assertEquals(NodeState.DONE, r.nodes().get("merge").state());
         assertEquals(r.values().get("chat").get("model"), r.values().get("gate").get("model"), "passed on unchanged");
+        // the merge's cache key is the one it has without the gate: a check's settings do not re-run what follows it
+        Execution.Result direct = run(EVALS + """
+                  merge:
+                    kind: Merge
+                    method: linear
+                    models:
+                      chat: {weight: 0.5}
+                      code: {weight: 0.5}
+                connections: [%s, chat.model -> merge.models, code.model -> merge.models]
+                """.formatted(EVAL_CONNECTIONS));
+        assertEquals(direct.nodes().get("merge").key(), r.nodes().get("merge").key());
 
         Execution.Result held = run(gated.formatted("1e9", EVAL_CONNECTIONS));
         assertEquals(Execution.Status.FAILED, held.status());
