@@ -165,14 +165,9 @@ class ReportNodeTest {
      */
     @Test
     void aCheckPassesItsModelOnToTheMergesUnderItsOwnName() {
-        String gated = EVALS + """
+        String merge = "  merge: {kind: Merge, method: linear, models: {chat: {weight: 0.5}, code: {weight: 0.5}}}\n";
+        String gated = EVALS + merge + """
                   gate: {kind: Check, task: ppl_en, metric: "byte_perplexity,none", threshold: %s, stop: true}
-                  merge:
-                    kind: Merge
-                    method: linear
-                    models:
-                      chat: {weight: 0.5}
-                      code: {weight: 0.5}
                 connections: [%s, eval_chat.scores -> gate.scores, chat.model -> gate.model, gate.model -> merge.models,
                   code.model -> merge.models]
                 """;
@@ -181,15 +176,8 @@ class ReportNodeTest {
         assertEquals(NodeState.DONE, r.nodes().get("merge").state());
         assertEquals(r.values().get("chat").get("model"), r.values().get("gate").get("model"), "passed on unchanged");
         // the merge's cache key is the one it has without the gate: a check's settings do not re-run what follows it
-        Execution.Result direct = run(EVALS + """
-                  merge:
-                    kind: Merge
-                    method: linear
-                    models:
-                      chat: {weight: 0.5}
-                      code: {weight: 0.5}
-                connections: [%s, chat.model -> merge.models, code.model -> merge.models]
-                """.formatted(EVAL_CONNECTIONS));
+        Execution.Result direct = run(EVALS + merge + "connections: [%s, chat.model -> merge.models, code.model -> "
+                .formatted(EVAL_CONNECTIONS) + "merge.models]\n");
         assertEquals(direct.nodes().get("merge").key(), r.nodes().get("merge").key());
 
         Execution.Result held = run(gated.formatted("1e9", EVAL_CONNECTIONS));
