@@ -41,17 +41,7 @@ class EvollmJpExampleTest {
         Files.copy(Path.of("../../examples/evollm-jp/evollm-jp.kumiki"), pipeline);
 
         List<String> args = new ArrayList<>(List.of("run", pipeline.toString()));
-        for (String node : TRAININGS) {
-            args.addAll(List.of("--set", node + ".max_steps=2", "--set", node + ".warmup_steps=1", "--set",
-                    node + ".eval_steps=0", "--set", node + ".save_steps=0", "--set", node + ".batch_size=2"));
-        }
-        for (String node : SEARCHES) {
-            args.addAll(List.of("--set", node + ".generations=1", "--set", node + ".subsample=2"));
-        }
-        for (String node : MODELS) {
-            args.addAll(List.of("--set", "eval_" + node + ".limit=2"));
-        }
-        args.addAll(List.of("--set", "eval_half_ja.limit=2", "--set", "eval_half_math.limit=2"));
+        args.addAll(EvollmJpDemoTest.reduced(pipeline));
         Cli.Result r = Cli.kumiki(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.out() + r.err());
         for (String node : TRAININGS) {
@@ -68,6 +58,19 @@ class EvollmJpExampleTest {
         Path run;
         try (var s = Files.list(runs)) {
             run = s.sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        // the checks come before any merge: every merge and search starts after the five checks are done (the
+        // sources reach the merges through them)
+        List<String> log = Files.readAllLines(run.resolve("log.txt"));
+        int lastCheck = -1;
+        for (String check : List.of("check_base", "check_ja", "check_math", "check_half_ja", "check_half_math")) {
+            int done = indexOf(log, "[" + check + "] done");
+            assertTrue(done >= 0, check + " in\n" + String.join("\n", log));
+            lastCheck = Math.max(lastCheck, done);
+        }
+        for (String node : List.of("ties", "dare_ties", "ps", "dfs", "hybrid")) {
+            assertTrue(indexOf(log, "[" + node + "] running") > lastCheck, node + " starts after the checks in\n"
+                    + String.join("\n", log));
         }
         for (String node : MODELS) {
             JsonNode results = JSON.readTree(run.resolve("nodes/eval_" + node + "/results.json").toFile())
@@ -114,5 +117,14 @@ class EvollmJpExampleTest {
                 }
             }
         }
+    }
+
+    private static int indexOf(List<String> log, String text) {
+        for (int i = 0; i < log.size(); i++) {
+            if (log.get(i).endsWith(text)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -817,8 +817,10 @@ class StudioWorkbenchTest {
                     .replace("warmup_steps: 10", "warmup_steps: 1").replace("eval_steps: 50", "eval_steps: 0")
                     .replace("save_steps: 50", "save_steps: 0")
                     .replace("generations: 10\n", "generations: 1\n    subsample: 2\n")
-                    .replaceAll("(kind: Evaluate\n    tasks: \\[[^\\]]*\\]\n)", "$1    limit: 2\n");
+                    .replaceAll("(kind: Evaluate\n    tasks: \\[[^\\]]*\\]\n)", "$1    limit: 2\n")
+                    .replace("    stop: true\n", "    stop: false\n"); // two steps teach nothing: report, go on
             assertEquals(10, text.split("limit: 2", -1).length - 1, "every evaluation is reduced");
+            assertEquals(5, text.split("stop: false", -1).length - 1, "every check reports");
             Files.writeString(dir.resolve("evollm-jp/evollm-jp.kumiki"), text);
         }
         ui(() -> {
