@@ -273,6 +273,15 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
                     + "give one per task, in the order of tasks, or none for equal weights");
             ok = false;
         }
+        if (!s.getMetrics().isEmpty() && s.getMetrics().size() != s.getTasks().size()) {
+            c.error("metrics", s.getMetrics().size() + " metrics are given for " + s.getTasks().size() + " tasks; "
+                    + "give one per task, in the order of tasks, or none to score metric on every task");
+            ok = false;
+        }
+        if (!s.getMetrics().isEmpty() && s.getMetric() != null && !s.getMetric().isBlank()) {
+            c.error("metric", "both metric and metrics are given; metrics names each task's metric, so remove metric");
+            ok = false;
+        }
         if (multi && !s.getWeights().isEmpty()) {
             c.error("weights", "nsga2 keeps each task an objective of its own, so weights have no meaning; remove "
                     + "them, or use cma-es or ga for one weighted score");
@@ -294,13 +303,16 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
             try {
                 Path file = EvaluationTasks.file(name, c.baseDir());
                 TaskConfig t = TaskReader.read(file);
-                String metric = s.getMetric() == null || s.getMetric().isBlank() ? null : s.getMetric().strip();
+                String given = s.getMetrics().isEmpty() ? s.getMetric()
+                        : s.getMetrics().size() > i ? s.getMetrics().get(i) : null;
+                String metric = given == null || given.isBlank() ? null : given.strip();
+                String setting = s.getMetrics().isEmpty() ? "metric" : "metrics";
                 if (metric != null) {
                     List<String> produced = EvaluateKind.keys(t);
                     String m = metric.contains(",") ? metric : metric + ",";
                     if (produced.stream().noneMatch(k -> metric.contains(",") ? k.equals(metric) : k.startsWith(m))) {
                         List<String> names = t.metricList().stream().map(x -> x.metric()).toList();
-                        c.error("metric", "task " + t.task() + " does not produce the metric '" + metric + "'"
+                        c.error(setting, "task " + t.task() + " does not produce the metric '" + metric + "'"
                                 + Names.suggestion(metric.split(",")[0], names) + "; it produces "
                                 + String.join(", ", produced));
                         ok = false;

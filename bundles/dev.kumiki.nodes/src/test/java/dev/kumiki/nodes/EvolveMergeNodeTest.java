@@ -113,6 +113,23 @@ class EvolveMergeNodeTest {
         assertEquals(List.of("error: node 'evolve', tasks: nsga2 searches a Pareto front of two objectives or more, "
                 + "one per task, and one task is given; add a task, or use cma-es or ga"), diagnostics(
                         "{kind: EvolveMerge, tasks: [counters_ja], optimizer: nsga2}", CONNECTED));
+        // equal weights written out are two weights, not one (lists of values keep their repeats)
+        assertEquals(List.of(), diagnostics("{kind: EvolveMerge, tasks: [counters_ja, qa_ja], weights: [0.5, 0.5], "
+                + "metrics: [acc, char_f1]}", CONNECTED));
+        // a metric per task: both objectives of a Pareto search scored as each task is meant to be
+        assertEquals(List.of(), diagnostics("{kind: EvolveMerge, tasks: [counters_ja, qa_ja], optimizer: nsga2, "
+                + "metrics: [acc, char_f1]}", CONNECTED));
+        assertEquals(List.of("error: node 'evolve', metrics: 1 metrics are given for 2 tasks; give one per task, in "
+                + "the order of tasks, or none to score metric on every task"), diagnostics("{kind: EvolveMerge, "
+                        + "tasks: [counters_ja, qa_ja], optimizer: nsga2, metrics: [acc]}", CONNECTED));
+        List<String> wrong = diagnostics("{kind: EvolveMerge, tasks: [counters_ja, qa_ja], optimizer: nsga2, "
+                + "metrics: [acc, acc]}", CONNECTED);
+        assertEquals(1, wrong.size(), wrong.toString());
+        assertTrue(wrong.get(0).startsWith("error: node 'evolve', metrics: task qa_ja does not produce the metric "
+                + "'acc'"), wrong.get(0));
+        assertEquals(List.of("error: node 'evolve', metric: both metric and metrics are given; metrics names each "
+                + "task's metric, so remove metric"), diagnostics("{kind: EvolveMerge, tasks: [counters_ja, qa_ja], "
+                        + "optimizer: nsga2, metric: acc, metrics: [acc, char_f1]}", CONNECTED));
         assertEquals(List.of("error: node 'evolve', smooth: smooth interpolates the values of two or more layer groups "
                 + "over the layers, and layer_groups is 1; set layer_groups to 2 or more, or turn smooth off"),
                 diagnostics("{kind: EvolveMerge, tasks: [counters_ja], smooth: true}",
