@@ -275,7 +275,9 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
         }
         if (!s.getMetrics().isEmpty() && s.getMetrics().size() != s.getTasks().size()) {
             c.error("metrics", s.getMetrics().size() + " metrics are given for " + s.getTasks().size() + " tasks; "
-                    + "give one per task, in the order of tasks, or none to score metric on every task");
+                    + "give one per task, in the order of tasks, or none to score metric on every task"
+                    + (s.getMetrics().size() > s.getTasks().size() ? " (in a [ ] list a metric,filter needs quotes: "
+                            + "[\"exact_match,japanese-only\", char_f1])" : ""));
             ok = false;
         }
         if (!s.getMetrics().isEmpty() && s.getMetric() != null && !s.getMetric().isBlank()) {
@@ -304,7 +306,7 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
                 Path file = EvaluationTasks.file(name, c.baseDir());
                 TaskConfig t = TaskReader.read(file);
                 String given = s.getMetrics().isEmpty() ? s.getMetric()
-                        : s.getMetrics().size() > i ? s.getMetrics().get(i) : null;
+                        : s.getMetrics().size() == s.getTasks().size() ? s.getMetrics().get(i) : null; // else said
                 String metric = given == null || given.isBlank() ? null : given.strip();
                 String setting = s.getMetrics().isEmpty() ? "metric" : "metrics";
                 if (metric != null) {

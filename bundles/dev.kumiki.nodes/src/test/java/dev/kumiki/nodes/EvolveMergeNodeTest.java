@@ -122,6 +122,10 @@ class EvolveMergeNodeTest {
         assertEquals(List.of("error: node 'evolve', metrics: 1 metrics are given for 2 tasks; give one per task, in "
                 + "the order of tasks, or none to score metric on every task"), diagnostics("{kind: EvolveMerge, "
                         + "tasks: [counters_ja, qa_ja], optimizer: nsga2, metrics: [acc]}", CONNECTED));
+        assertEquals(List.of("error: node 'evolve', metrics: 3 metrics are given for 2 tasks; give one per task, in "
+                + "the order of tasks, or none to score metric on every task (in a [ ] list a metric,filter needs "
+                + "quotes: [\"exact_match,japanese-only\", char_f1])"), diagnostics("{kind: EvolveMerge, tasks: "
+                        + "[counters_ja, qa_ja], optimizer: nsga2, metrics: [acc,none, char_f1]}", CONNECTED));
         List<String> wrong = diagnostics("{kind: EvolveMerge, tasks: [counters_ja, qa_ja], optimizer: nsga2, "
                 + "metrics: [acc, acc]}", CONNECTED);
         assertEquals(1, wrong.size(), wrong.toString());
