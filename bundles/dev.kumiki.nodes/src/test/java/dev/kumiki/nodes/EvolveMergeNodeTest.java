@@ -94,12 +94,16 @@ class EvolveMergeNodeTest {
                 diagnostics("{kind: EvolveMerge, tasks: [counters_ja], num_fewshot: -2}", CONNECTED));
     }
 
+    /** {@code diagnostics} is one error, which begins with {@code start}. */
+    static void assertOneError(String start, List<String> diagnostics) {
+        assertEquals(1, diagnostics.size(), diagnostics.toString());
+        assertTrue(diagnostics.get(0).startsWith(start), diagnostics.get(0));
+    }
+
     @Test
     void mistakesAreReportedOnTheirSettingBeforeAnythingRuns() {
-        List<String> unknown = diagnostics("{kind: EvolveMerge, tasks: [counters_jp]}", CONNECTED);
-        assertEquals(1, unknown.size(), unknown.toString());
-        assertTrue(unknown.get(0).startsWith("error: node 'evolve', tasks: there is no task 'counters_jp' (did you "
-                + "mean 'counters_ja'?)"), unknown.get(0));
+        assertOneError("error: node 'evolve', tasks: there is no task 'counters_jp' (did you mean 'counters_ja'?)",
+                diagnostics("{kind: EvolveMerge, tasks: [counters_jp]}", CONNECTED));
         assertEquals(List.of("error: node 'evolve', bounds: bounds of density [0.9, 0.2] are empty: the minimum is "
                 + "above the maximum; swap them"), diagnostics("{kind: EvolveMerge, tasks: [counters_ja], bounds: "
                         + "[{parameter: density, min: 0.9, max: 0.2}]}", CONNECTED));
@@ -126,11 +130,8 @@ class EvolveMergeNodeTest {
                 + "the order of tasks, or none to score metric on every task (in a [ ] list a metric,filter needs "
                 + "quotes: [\"exact_match,japanese-only\", char_f1])"), diagnostics("{kind: EvolveMerge, tasks: "
                         + "[counters_ja, qa_ja], optimizer: nsga2, metrics: [acc,none, char_f1]}", CONNECTED));
-        List<String> wrong = diagnostics("{kind: EvolveMerge, tasks: [counters_ja, qa_ja], optimizer: nsga2, "
-                + "metrics: [acc, acc]}", CONNECTED);
-        assertEquals(1, wrong.size(), wrong.toString());
-        assertTrue(wrong.get(0).startsWith("error: node 'evolve', metrics: task qa_ja does not produce the metric "
-                + "'acc'"), wrong.get(0));
+        assertOneError("error: node 'evolve', metrics: task qa_ja does not produce the metric 'acc'", diagnostics(
+                "{kind: EvolveMerge, tasks: [counters_ja, qa_ja], optimizer: nsga2, metrics: [acc, acc]}", CONNECTED));
         assertEquals(List.of("error: node 'evolve', metric: both metric and metrics are given; metrics names each "
                 + "task's metric, so remove metric"), diagnostics("{kind: EvolveMerge, tasks: [counters_ja, qa_ja], "
                         + "optimizer: nsga2, metric: acc, metrics: [acc, char_f1]}", CONNECTED));
