@@ -93,7 +93,10 @@ class LanguageModelTest {
             LanguageModel.LogLikelihood moved = lm.loglikelihood("The answer is ", "yes");
             LanguageModel.LogLikelihood plain = lm.loglikelihood("The answer is", " yes");
             assertEquals(4, moved.tokens(), "' yes' is scored: the space moved to the continuation");
-            assertEquals(plain.logprob(), moved.logprob(), 1e-9);
+            // the same tokens, but the second call reuses the first's prefix (its cached keys and values) and sums in
+            // another order: float32 rounding, 8e-7 apart once in CI (2026-12-02); another tokenization would differ
+            // by far more than 1e-5
+            assertEquals(plain.logprob(), moved.logprob(), 1e-5);
             assertEquals(plain.greedy(), moved.greedy());
         }
     }
