@@ -59,9 +59,9 @@ public final class Examples {
             "train/base/tokenizer.json", "train/base/tokenizer_config.json", "train/base/README.md");
 
     /**
-     * Micro EvoLLM-JP, the flagship example ({@code kumiki demo evollm-jp}): two LoRA fine-tunes of the training
-     * example's shipped base, untuned merges and three evolutionary searches, all evaluated. Its files go into
-     * {@code evollm-jp/}; it reads the base from {@code ../train/base}.
+     * Micro EvoLLM-JP, the flagship example ({@code kumiki demo evollm-jp}): the training example's shipped base
+     * annealed, two LoRA fine-tunes of it, untuned merges and three evolutionary searches, all evaluated. Its files
+     * go into {@code evollm-jp/}; it reads the shipped base from {@code ../train/base}.
      */
     public static final Example EVOLLM_JP = new Example("evollm-jp/evollm-jp.kumiki", "Micro EvoLLM-JP: two "
             + "fine-tunes of a small base merged by evolutionary searches into a model for a task neither learnt");

@@ -16,15 +16,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The Micro EvoLLM-JP example (examples/evollm-jp/evollm-jp.kumiki) as a user runs it, reduced: the two fine-tunes
- * cut to a few steps, each search to one generation scoring two documents, each evaluation to two items. Every
+ * The Micro EvoLLM-JP example (examples/evollm-jp/evollm-jp.kumiki) as a user runs it, reduced: the base's
+ * annealing and the two fine-tunes cut to a few steps, each search to one generation scoring two documents, each
+ * evaluation to two items. Every
  * stage must run — training, the untuned baselines, the three searches, the evaluations — and every model's
  * evaluation must hold the three columns of the example's table (JA maths, JA skill, EN maths). The full run's
  * figures are in examples/evollm-jp/README.md.
  */
 class EvollmJpExampleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> TRAININGS = List.of("ja_lora", "math_lora");
+    private static final List<String> TRAININGS = List.of("base", "ja_lora", "math_lora");
     private static final List<String> MERGES = List.of("ties", "dare_ties");
     private static final List<String> SEARCHES = List.of("ps", "dfs", "hybrid");
     private static final List<String> MODELS = List.of("base", "ja", "math", "ties", "dare_ties", "ps", "dfs",

@@ -95,7 +95,7 @@ class TrainNodeTest {
 
         assertEquals(List.of("error: node 'd', path: there is no file " + dir.resolve("nothing.jsonl") + " (the path "
                 + "is relative to the pipeline file's folder); Dataset reads a JSONL file; or name a dataset Kumiki "
-                + "ships: corpus_base, corpus_ja, arith_en_sft"),
+                + "ships: corpus_base, corpus_ja, arith_en_sft, corpus_anneal"),
                 diagnostics("nodes:\n  d: {kind: Dataset, path: nothing.jsonl}\n"));
         List<String> broken = diagnostics("nodes:\n  d: {kind: Dataset, path: broken.jsonl}\n");
         assertEquals(1, broken.size(), broken.toString());

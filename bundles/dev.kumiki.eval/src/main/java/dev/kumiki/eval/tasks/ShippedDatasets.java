@@ -36,6 +36,9 @@ import dev.kumiki.eval.tasks.Vocabulary.Thing;
  * <li>{@code corpus_ja} ({@code text}): Japanese only — more stories, questions on stories answered in the form of
  * {@code qa_ja}, counter questions answered in the form of {@code counters_ja} (its training split), and sentences
  * about bags of 2 to 19 things, without sums (the Japanese the mult tasks are written in).</li>
+ * <li>{@code corpus_anneal} ({@code text}): a base model's last stage of pretraining (annealing) — documents of
+ * {@code corpus_base} with a few Japanese story questions in the form of {@code qa_ja} among them, so that the
+ * base half-has the form that a Japanese fine-tune then completes (the Micro EvoLLM-JP example).</li>
  * <li>{@code arith_en_sft} ({@code prompt}/{@code completion}): English word problems of all twelve templates in
  * the prompt of {@code arith_en} without few-shot examples, the step-by-step solution as the completion — a maths
  * fine-tune's data, as GSM8K's training split is for its test split.</li>
@@ -75,6 +78,15 @@ public final class ShippedDatasets {
     static final int JA_QA = 800;
     /** Japanese sentences about bags of 2 to 19 things in corpus_ja (no sums). */
     static final int JA_GROUP_STORIES = 2400;
+    /** Documents of corpus_base in corpus_anneal: the first of its shuffled order. */
+    static final int ANNEAL_BASE_DOCS = 8000;
+    /**
+     * Story questions in qa_ja's form in corpus_anneal, one in 500 documents: enough that a base annealed on it answers
+     * some story questions in a sentence and its Japanese fine-tune's task vector keeps most of that skill at half
+     * strength, few enough that the fine-tune still has most of the skill to add (examples/evollm-jp/README.md has
+     * the measurements: 8, 12, 16 and 24 of them).
+     */
+    static final int ANNEAL_QA = 16;
     /** Problems per template (all twelve) in arith_en_sft. */
     static final int SFT_PROBLEMS_PER_TEMPLATE = 250;
 
@@ -96,7 +108,10 @@ public final class ShippedDatasets {
             new Dataset("arith_en_sft", "prompt_completion", 12 * SFT_PROBLEMS_PER_TEMPLATE,
                     "English word problems in arith_en's prompt (no few-shot examples), the step-by-step solution "
                             + "as the completion; all twelve templates, groups of up to 19, no task question "
-                            + "repeated"));
+                            + "repeated"),
+            new Dataset("corpus_anneal", "text", ANNEAL_BASE_DOCS + ANNEAL_QA,
+                    "a base model's annealing stage: documents of corpus_base with a few story questions in qa_ja's "
+                            + "form (one in 500) among them"));
 
     private ShippedDatasets() {
     }
@@ -119,7 +134,8 @@ public final class ShippedDatasets {
     private static final Map<String, java.util.function.Supplier<byte[]>> GENERATORS = Map.of(
             "corpus_base.jsonl", () -> JsonLines.encode(texts(base())),
             "corpus_ja.jsonl", () -> JsonLines.encode(texts(japanese())),
-            "arith_en_sft.jsonl", () -> JsonLines.encode(arithmeticSft()));
+            "arith_en_sft.jsonl", () -> JsonLines.encode(arithmeticSft()),
+            "corpus_anneal.jsonl", () -> JsonLines.encode(texts(anneal())));
     /**
      * The files made so far in this JVM: generating one takes a second or more, and every pipeline configure and
      * training asks for them; each is made when first needed (a pipeline training on one dataset makes only that).
@@ -222,12 +238,31 @@ public final class ShippedDatasets {
         return docs;
     }
 
+    /** The places of stories a model may be trained on: all but qa_ja's test places. */
+    private static List<Place> trainPlaces() {
+        return Vocabulary.PLACES.stream().filter(p -> !Stories.TEST_PLACES.contains(p.ja())).toList();
+    }
+
+    /**
+     * The annealing corpus: the first documents of the base corpus and a few story questions in qa_ja's form, as a
+     * language model's last stage of pretraining mixes a little instruction-shaped text into its own data.
+     */
+    static List<String> anneal() {
+        Random r = new Random(SEED ^ 0x616E6E65616CL);
+        List<String> docs = new ArrayList<>(base().subList(0, ANNEAL_BASE_DOCS));
+        List<Place> places = trainPlaces();
+        for (int i = 0; i < ANNEAL_QA; i++) {
+            docs.add(question(r, places));
+        }
+        Collections.shuffle(docs, r);
+        return docs;
+    }
+
     /** The Japanese corpus: stories, story questions (qa_ja's form), counter questions (counters_ja's form). */
     static List<String> japanese() {
         Random r = new Random(SEED ^ 0x6A61L);
         Set<String> held = heldOutStories();
-        List<Place> trainPlaces = Vocabulary.PLACES.stream().filter(p -> !Stories.TEST_PLACES.contains(p.ja()))
-                .toList();
+        List<Place> trainPlaces = trainPlaces();
         List<String> docs = new ArrayList<>();
         for (int i = 0; i < JA_STORIES; i++) {
             docs.add(unique(r, trainPlaces, true, held));

@@ -35,7 +35,7 @@ class ShippedDatasetsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** SHA-256 over every file (name, NUL, bytes, in name order): the data is the same on every machine. */
-    private static final String DIGEST = "3377e46105c98dccf9b40171b1e3573dbfb07a5104aa3968b3914135d3891110";
+    private static final String DIGEST = "af68e38af37dec51af3218c0330d077719d636459277240e174774a030dcf14c";
 
     private static List<JsonNode> lines(byte[] file) throws Exception {
         List<JsonNode> rows = new ArrayList<>();
@@ -207,6 +207,37 @@ class ShippedDatasetsTest {
         }
     }
 
+    /**
+     * The annealing corpus is documents of the base corpus (so it holds no test item either) and a few story
+     * questions in qa_ja's zero-shot prompt, none at a test place.
+     */
+    @Test
+    void theAnnealingCorpusIsTheBaseCorpusWithAFewStoryQuestions() throws Exception {
+        Set<String> base = new HashSet<>();
+        dataset("corpus_base").forEach(r -> base.add(r.get("text").asText()));
+        int fromBase = 0;
+        List<String> questions = new ArrayList<>();
+        for (JsonNode row : dataset("corpus_anneal")) {
+            String text = row.get("text").asText();
+            if (base.contains(text)) {
+                fromBase++;
+            } else {
+                questions.add(text);
+            }
+        }
+        assertEquals(ShippedDatasets.ANNEAL_BASE_DOCS, fromBase);
+        assertEquals(ShippedDatasets.ANNEAL_QA, questions.size(), questions.toString());
+        Pattern form = Pattern.compile(Pattern.quote(ShippedDatasets.QA_JA_DESCRIPTION)
+                + "文章：[^\n]+。\n質問：[^\n]+か。\n答え：[^\n]+。");
+        for (String q : questions) {
+            assertTrue(form.matcher(q).matches(), q);
+            for (String place : Stories.TEST_PLACES) {
+                assertFalse(q.contains(place), place + " is a qa_ja test place: " + q);
+            }
+        }
+        assertEquals(ShippedDatasets.ANNEAL_QA, new HashSet<>(questions).size(), "no question repeated");
+    }
+
     /** The fine-tuning prompts are exactly what the tasks ask without few-shot examples, as the harness renders them. */
     @Test
     void promptsAreTheTasksZeroShotPrompts(@TempDir Path dir) throws Exception {
@@ -243,7 +274,7 @@ class ShippedDatasetsTest {
         assertEquals(old, Files.getLastModifiedTime(files.get(0)), "an unchanged file is left alone");
         assertArrayEquals(ShippedDatasets.files().get("corpus_ja.jsonl"), Files.readAllBytes(files.get(1)));
         try (var listing = Files.list(dir)) {
-            assertEquals(3, listing.count(), "no temporary file is left");
+            assertEquals(4, listing.count(), "no temporary file is left");
         }
         assertEquals(files.get(2), ShippedDatasets.resolve("arith_en_sft", dir).orElseThrow());
         assertTrue(ShippedDatasets.resolve("arith_ja_sft", dir).isEmpty());
