@@ -782,7 +782,7 @@ class StudioWorkbenchTest {
     /**
      * The Micro EvoLLM-JP example (examples/evollm-jp) in the Studio, opened from the Welcome page's entry and reduced
      * as EvollmJpExampleTest reduces it (two
-     * training steps, one generation of two documents a search, two items an evaluation): its 30 nodes open on the
+     * training steps, one generation of two documents a search, two items an evaluation): its 32 nodes open on the
      * canvas without a problem, it runs, and the Results view brings its Report to the front — the paper's table, a row
      * per model and the five checks. With {@code -Dkumiki.evollmjp.dir=FOLDER} (a copy of examples/ in which the full
      * example has run, so that everything comes from its cache) it opens that folder instead, unreduced: that is how
@@ -828,7 +828,7 @@ class StudioWorkbenchTest {
             return null;
         });
         IFile file = project.getFile("evollm-jp/evollm-jp.kumiki");
-        PipelineEditor editor = openChecked(file, 30);
+        PipelineEditor editor = openChecked(file, 32);
         ui(() -> {
             page().setPartState(page().getReference(editor), IWorkbenchPage.STATE_MAXIMIZED);
             settle();

@@ -136,10 +136,10 @@ public final class WelcomeEditor extends EditorPart {
         action(page, OPEN_EXAMPLES, "The example pipelines (" + String.join(", ", Examples.ALL.stream()
                 .map(Examples.Example::file).toList()) + ") and the small models they read, in a project '"
                 + ExamplesProject.NAME + "'. Press Run on the canvas: a merge takes seconds.", this::openExamples);
-        action(page, OPEN_EVOLLM_JP, "Sakana AI's evolutionary model merging in miniature: a small base fine-tuned "
-                + "twice (Japanese, maths), checked, merged untuned and by three searches into a model for a task "
-                + "neither learnt, every model evaluated and the table written in the paper's form. About six minutes "
-                + "on two cores the first time, then from the cache; evollm-jp/README.md is the workshop guide.",
+        action(page, OPEN_EVOLLM_JP, "Sakana AI's evolutionary model merging in miniature: a small base annealed and "
+                + "fine-tuned twice (Japanese, maths), checked, merged untuned and by three searches into a model for a "
+                + "task neither learnt, every model evaluated and the table written in the paper's form. About nine "
+                + "minutes on two cores the first time, then from the cache; evollm-jp/README.md is the workshop guide.",
                 this::openEvollmJp);
         action(page, NEW_PIPELINE, "An empty pipeline or one from an example, in a project of your own (the wizard "
                 + "creates the project when there is none).", this::newPipeline);
