@@ -82,6 +82,11 @@ class EvollmJpDemoTest {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         }
         assertFalse(Files.exists(dir.resolve("evollm-jp/.kumiki/runs")), "--estimate runs nothing");
+        // a file the user deleted is written again, and only that one
+        Files.delete(dir.resolve("evollm-jp/README.md"));
+        Cli.Result again = demo(dir, List.of("--estimate"));
+        assertTrue(again.out().startsWith("Wrote 1 file of the example into " + dir + ": evollm-jp/README.md\n"),
+                again.out());
         List<String> reduced = reduced(pipeline);
         int nodes = NodeKinds.discover().yaml().read(Files.readString(pipeline), "p").pipeline().getNodes().size();
 

@@ -182,8 +182,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         List<Path> written = demo.files().write(examples);
         if (!written.isEmpty()) {
-            out.println("Wrote " + written.size() + " files of the example into " + examples + ": " + String.join(", ",
-                    written.stream().map(p -> examples.relativize(p).toString()).toList()));
+            out.println("Wrote " + written.size() + (written.size() == 1 ? " file" : " files") + " of the example into "
+                    + examples + ": " + String.join(", ", written.stream().map(p -> examples.relativize(p).toString())
+                    .toList()));
         }
         Path file = examples.resolve(demo.pipeline().file());
         PipelineFile pipeline = PipelineFile.read(file, sets);
