@@ -564,8 +564,15 @@ public final class Execution {
                 keys.put(n.getId(), key);
             }
         }
+        // in the order the kind declares its outputs (a kind may return them in any order), so that the first is its
+        // main one, as a node's line in a run's table shows it
         Map<String, String> summaries = new LinkedHashMap<>();
-        out.forEach((p, v) -> summaries.put(p, v.summary()));
+        for (Port p : kind(n).outputs()) {
+            if (out.containsKey(p.name())) {
+                summaries.put(p.name(), out.get(p.name()).summary());
+            }
+        }
+        out.forEach((p, v) -> summaries.putIfAbsent(p, v.summary()));
         state(n, state, message, (System.nanoTime() - start) / 1e9, summaries, messages);
         progress(n.getId(), 1);
         writeRecord(null, 0, false);

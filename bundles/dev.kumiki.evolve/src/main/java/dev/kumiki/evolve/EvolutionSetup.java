@@ -149,9 +149,50 @@ public final class EvolutionSetup implements AutoCloseable {
     public Search.Builder builder() {
         Search.Builder b = Search.builder(space, optimizer, fitness).generations(config.budget().generations())
                 .folder(folder).seed(config.seed()).runtimeOptions(options)
-                .optimizerRestore(state -> Optimizers.restore(state, optimizer.name(), space.dimensions()));
+                .optimizerRestore(state -> Optimizers.restore(state, optimizer.name(), space.dimensions()))
+                .share(shareIdentity());
         config.budget().timeLimit().ifPresent(b::timeLimit);
         return b;
+    }
+
+    /**
+     * What a candidate's fitness depends on besides the search's definition, for {@link Search.Builder#share}: the
+     * models' and task files' contents (each file's name, size and time of last change, which a model written again
+     * changes) and how the models compute. Two searches of the same definition running at once over the same
+     * folders (a pipeline's PS search and a hybrid whose first stage is that search) then evaluate each candidate
+     * once.
+     */
+    String shareIdentity() {
+        StringBuilder b = new StringBuilder();
+        config.models().forEach((name, f) -> b.append("model ").append(name).append(' ').append(stamp(f))
+                .append('\n'));
+        config.base().ifPresent(m -> b.append("base ").append(m.name()).append(' ').append(stamp(m.folder()))
+                .append('\n'));
+        for (TaskSpec t : config.fitness().tasks()) {
+            b.append("task ").append(t.isFile() ? stamp(Path.of(t.name())) : t.name()).append('\n');
+        }
+        b.append("runtime ").append(options.kernels().name()).append(' ').append(options.threads()).append(' ')
+                .append(options.prefillBatch());
+        return b.toString();
+    }
+
+    /** A file or folder as its path and its files' names, sizes and times of last change. */
+    static String stamp(Path p) {
+        StringBuilder b = new StringBuilder(p.toAbsolutePath().normalize().toString());
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.isDirectory(p) ? java.nio.file.Files.list(p)
+                : java.util.stream.Stream.of(p)) {
+            for (Path f : files.sorted().toList()) {
+                var a = java.nio.file.Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+                if (a.isRegularFile()) {
+                    b.append(' ').append(f.getFileName()).append(':').append(a.size()).append(':')
+                            .append(a.lastModifiedTime().toMillis()).append(':').append(a.fileKey());
+                }
+            }
+        } catch (IOException e) {
+            // unreadable now: a stamp no other search will have, so nothing is shared
+            b.append(" unreadable ").append(System.identityHashCode(e));
+        }
+        return b.toString();
     }
 
     @Override

@@ -15,6 +15,8 @@ import java.util.List;
  * @param candidates         candidates in this generation (the optimiser's population)
  * @param evaluations        candidates evaluated in this generation (the rest were repeats served by the cache)
  * @param cacheHits          candidates in this generation whose key had been evaluated already
+ * @param shared             of the evaluations, those a search of the same definition running at the same time made
+ *                           and gave to this one (their time counts in that search's report, not here)
  * @param evaluationSeconds  time spent inside the fitness function in this generation (summed over candidates)
  * @param overheadSeconds    time spent outside it: decoding, opening and closing candidates in memory, asking and
  *                           telling the optimiser, checkpointing
@@ -24,7 +26,7 @@ import java.util.List;
  *                           for one objective)
  */
 public record GenerationReport(int generation, List<String> objectives, double[] best, double[] mean,
-        ScoredCandidate bestSoFar, int candidates, int evaluations, int cacheHits, double evaluationSeconds,
+        ScoredCandidate bestSoFar, int candidates, int evaluations, int cacheHits, int shared, double evaluationSeconds,
         double overheadSeconds, long totalEvaluations, long totalCacheHits, List<ScoredCandidate> paretoFront) {
 
     public GenerationReport {
@@ -54,7 +56,8 @@ public record GenerationReport(int generation, List<String> objectives, double[]
         return o instanceof GenerationReport r && generation == r.generation && objectives.equals(r.objectives)
                 && java.util.Arrays.equals(best, r.best) && java.util.Arrays.equals(mean, r.mean)
                 && bestSoFar.equals(r.bestSoFar) && candidates == r.candidates && evaluations == r.evaluations
-                && cacheHits == r.cacheHits && Double.compare(evaluationSeconds, r.evaluationSeconds) == 0
+                && cacheHits == r.cacheHits && shared == r.shared
+                && Double.compare(evaluationSeconds, r.evaluationSeconds) == 0
                 && Double.compare(overheadSeconds, r.overheadSeconds) == 0 && totalEvaluations == r.totalEvaluations
                 && totalCacheHits == r.totalCacheHits && paretoFront.equals(r.paretoFront);
     }

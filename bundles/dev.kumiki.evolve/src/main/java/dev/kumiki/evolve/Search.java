@@ -80,8 +80,10 @@ public final class Search implements AutoCloseable {
     private final Consumer<GenerationReport> listener;
     private final ObjectNode fingerprint;
     private final List<String> objectives;
+    private final String shareIdentity;
 
     private Optimizer optimizer;
+    private SharedEvaluations.Scope scope;
     private final Map<String, double[]> cache = new LinkedHashMap<>();
     private final List<SearchCheckpoint.Told> told = new ArrayList<>();
     private final List<GenerationReport> history = new ArrayList<>();
@@ -95,6 +97,7 @@ public final class Search implements AutoCloseable {
     private SearchCheckpoint.Lock lock;
     private boolean streamed;
     private SearchResult result;
+    private boolean closed;
 
     private Search(Builder b, SearchCheckpoint from) {
         this.space = b.space;
@@ -110,6 +113,7 @@ public final class Search implements AutoCloseable {
         this.optimizer = b.optimizer;
         this.objectives = List.copyOf(fitness.objectives());
         this.fingerprint = fingerprint(b);
+        this.shareIdentity = b.share == null ? null : shareIdentity(b.share);
         if (from != null) {
             restore(b, from);
         }
@@ -151,6 +155,31 @@ public final class Search implements AutoCloseable {
         }
         o.put("seed", seed);
         return o;
+    }
+
+    /**
+     * What a candidate's fitness depends on besides its key and generation: the caller's identity of the models and
+     * runtime, the space, the objectives, the fitness and the seed (not the optimiser: searches that propose the same
+     * candidate by other routes share its value).
+     */
+    private String shareIdentity(String identity) {
+        ObjectNode o = fingerprint.deepCopy();
+        o.remove(List.of("optimizer", "population", "optimizer_initial_state"));
+        return identity + "\n" + o;
+    }
+
+    /** Joins the searches of the same definition now running (once, while the search is open). */
+    private void joinScope() {
+        if (shareIdentity != null && scope == null && !closed) {
+            scope = SharedEvaluations.join(shareIdentity);
+        }
+    }
+
+    private void leaveScope() {
+        if (scope != null) {
+            scope.leave();
+            scope = null;
+        }
     }
 
     private void restore(Builder b, SearchCheckpoint c) {
@@ -274,18 +303,48 @@ public final class Search implements AutoCloseable {
             if (kept.isPresent()) {
                 test = kept.get();
             } else {
-                Candidate c = space.decode(best.genome());
-                try (TransformerLanguageModel model = c.open(runtime)) {
-                    test = fitness.test(model);
-                } catch (IOException e) {
-                    throw new EvolutionException("the best candidate " + best.key() + " cannot be scored on the test "
-                            + "split: " + e.getMessage(), e);
-                }
+                test = test(best);
                 keepTest(best.key(), test);
             }
         }
+        leaveScope();
         result = new SearchResult(best, objectives, test, history, objectives.size() > 1 ? front : List.of(), why);
         return result;
+    }
+
+    /** The best candidate's test fitness: the value a search of the same definition running beside it scored, or
+     * scored here. */
+    private double[] test(ScoredCandidate best) {
+        joinScope();
+        SharedEvaluations.Claim claim = scope == null ? null : scope.claim("test\n" + best.key());
+        try {
+            if (claim != null && !claim.own()) {
+                Optional<double[]> v = claim.await(() -> false);
+                if (v.isPresent()) {
+                    return v.get();
+                }
+                claim = null;
+            }
+            Candidate c = space.decode(best.genome());
+            double[] test;
+            try (TransformerLanguageModel model = c.open(runtime)) {
+                test = fitness.test(model);
+            } catch (IOException e) {
+                throw new EvolutionException("the best candidate " + best.key() + " cannot be scored on the test "
+                        + "split: " + e.getMessage(), e);
+            }
+            if (claim != null) {
+                claim.complete(test);
+            }
+            return test;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EvolutionException("interrupted while waiting for the test score of " + best.key(), e);
+        } finally {
+            if (claim != null && claim.own()) {
+                claim.release();
+            }
+        }
     }
 
     /** The file in the search folder keeping the best candidate's test fitness, so that a resumed search that is
@@ -341,6 +400,8 @@ public final class Search implements AutoCloseable {
     @Override
     public void close() {
         release();
+        leaveScope();
+        closed = true;
     }
 
     private void release() {
@@ -410,6 +471,7 @@ public final class Search implements AutoCloseable {
 
         private void start() throws IOException {
             startNanos = System.nanoTime();
+            joinScope();
             if (folder != null) {
                 lock = SearchCheckpoint.Lock.take(folder);
                 // a line appended after the last checkpoint (by a search killed before it could write the next one)
@@ -438,58 +500,121 @@ public final class Search implements AutoCloseable {
                 decoded.add(space.decode(genome));
             }
             overhead += System.nanoTime() - t0;
-            // the first occurrence of a key not yet in the cache is evaluated; repeats wait for it
+            // the first occurrence of a key not yet in the cache is evaluated (or, when a search running beside this
+            // one claimed it first, awaited from that search); repeats wait for it
             Map<String, Future<Timed>> pending = new HashMap<>();
-            List<Object> slots = new ArrayList<>();
+            Map<String, SharedEvaluations.Claim> claims = new LinkedHashMap<>();
+            java.util.Set<String> first = new java.util.HashSet<>();
             int hits = 0;
-            for (int i = 0; i < genomes.size(); i++) {
-                Candidate c = decoded.get(i);
-                String key = c.key();
-                if (cache.containsKey(key) || pending.containsKey(key)) {
-                    hits++;
-                    slots.add(key);
-                    continue;
-                }
-                Future<Timed> f;
-                if (pool != null) {
-                    f = pool.submit(() -> evaluate(c, g));
-                } else {
-                    Timed done = evaluate(c, g);
-                    if (done == null) {
-                        return null;
+            try {
+                for (Candidate c : decoded) {
+                    String key = c.key();
+                    if (cache.containsKey(key) || !first.add(key)) {
+                        hits++;
+                        continue;
                     }
-                    f = java.util.concurrent.CompletableFuture.completedFuture(done);
+                    SharedEvaluations.Claim claim = scope == null ? null : scope.claim(g + "\n" + key);
+                    if (claim != null) {
+                        claims.put(key, claim);
+                        if (!claim.own()) {
+                            continue;
+                        }
+                    }
+                    Future<Timed> f;
+                    if (pool != null) {
+                        f = pool.submit(() -> evaluate(c, g, claim));
+                    } else {
+                        Timed done = evaluate(c, g, claim);
+                        if (done == null) {
+                            return null;
+                        }
+                        f = java.util.concurrent.CompletableFuture.completedFuture(done);
+                    }
+                    pending.put(key, f);
                 }
-                pending.put(key, f);
-                slots.add(f);
-            }
-            Map<String, Timed> results = new HashMap<>();
-            for (Map.Entry<String, Future<Timed>> e : pending.entrySet()) {
-                try {
-                    Timed t = e.getValue().get();
+                Map<String, Timed> results = new HashMap<>();
+                for (Map.Entry<String, Future<Timed>> e : pending.entrySet()) {
+                    try {
+                        Timed t = e.getValue().get();
+                        if (t == null) {
+                            return null;
+                        }
+                        results.put(e.getKey(), t);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                        return null;
+                    } catch (ExecutionException ex) {
+                        if (ex.getCause() instanceof RuntimeException re) {
+                            throw re;
+                        }
+                        throw new EvolutionException(ex.getCause().toString(), ex.getCause());
+                    }
+                }
+                // the candidates another search claimed: its values, or (when it gave them up) evaluated here
+                for (Candidate c : decoded) {
+                    SharedEvaluations.Claim claim = claims.get(c.key());
+                    if (claim == null || claim.own() || results.containsKey(c.key())) {
+                        continue;
+                    }
+                    Timed t = awaitOrEvaluate(c, g, claim);
                     if (t == null) {
                         return null;
                     }
-                    results.put(e.getKey(), t);
-                } catch (InterruptedException ex) {
+                    results.put(c.key(), t);
+                }
+                return told(g, genomes, decoded, results, hits, overhead);
+            } finally {
+                // a claim not completed (cancelled, failed, the pool stopped before it ran) is given up
+                claims.values().forEach(c -> {
+                    if (c.own()) {
+                        c.release();
+                    }
+                });
+            }
+        }
+
+        /** Waits for a value another search claimed; evaluates it here when that search gave it up. */
+        private Timed awaitOrEvaluate(Candidate c, int g, SharedEvaluations.Claim claim) {
+            SharedEvaluations.Claim current = claim;
+            while (true) {
+                try {
+                    Optional<double[]> v = current.await(cancelled);
+                    if (v.isPresent()) {
+                        return new Timed(v.get(), 0, 0, true);
+                    }
+                } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return null;
-                } catch (ExecutionException ex) {
-                    if (ex.getCause() instanceof RuntimeException re) {
-                        throw re;
+                }
+                if (cancelled.getAsBoolean()) {
+                    return null;
+                }
+                current = scope.claim(g + "\n" + c.key());
+                if (current.own()) {
+                    try {
+                        return evaluate(c, g, current);
+                    } finally {
+                        current.release();
                     }
-                    throw new EvolutionException(ex.getCause().toString(), ex.getCause());
                 }
             }
+        }
+
+        /** Tells the optimiser a generation whose candidates all have values, and checkpoints it. */
+        private GenerationReport told(int g, List<double[]> genomes, List<Candidate> decoded,
+                Map<String, Timed> results, int hits, long overheadBefore) throws IOException {
+            long overhead = overheadBefore;
             long t1 = System.nanoTime();
             long evaluation = 0;
+            int shared = 0;
             List<ScoredCandidate> fresh = new ArrayList<>();
             for (int i = 0; i < genomes.size(); i++) {
                 Candidate c = decoded.get(i);
-                Timed t = slots.get(i) instanceof Future<?> ? results.get(c.key()) : null;
+                Timed t = cache.containsKey(c.key()) ? null : results.get(c.key());
                 if (t != null) {
                     evaluation += t.evaluationNanos;
                     overhead += t.overheadNanos;
+                    shared += t.shared ? 1 : 0;
                     cache.put(c.key(), t.fitness);
                     fresh.add(new ScoredCandidate(c.key(), c.recipe(), c.parameters(), genomes.get(i), t.fitness, g));
                 }
@@ -521,7 +646,7 @@ public final class Search implements AutoCloseable {
             totalCacheHits += hits;
             overhead += System.nanoTime() - t1;
             GenerationReport report = new GenerationReport(g, objectives, genBest, mean, best, genomes.size(),
-                    fresh.size(), hits, evaluation / 1e9, overhead / 1e9, totalEvaluations, totalCacheHits,
+                    fresh.size(), hits, shared, evaluation / 1e9, overhead / 1e9, totalEvaluations, totalCacheHits,
                     k > 1 ? front : List.of());
             history.add(report);
             if (folder != null) {
@@ -534,6 +659,18 @@ public final class Search implements AutoCloseable {
                 }
             }
             return report;
+        }
+
+        /**
+         * Opens, scores and closes one candidate, giving the value to the searches waiting for it on {@code claim}
+         * (if any); null when the search was cancelled before it began.
+         */
+        private Timed evaluate(Candidate c, int g, SharedEvaluations.Claim claim) {
+            Timed t = evaluate(c, g);
+            if (t != null && claim != null) {
+                claim.complete(t.fitness);
+            }
+            return t;
         }
 
         /** Opens, scores and closes one candidate; null when the search was cancelled before it began. */
@@ -564,11 +701,12 @@ public final class Search implements AutoCloseable {
                         + " objectives");
             }
             long t3 = System.nanoTime();
-            return new Timed(f.clone(), t2 - t1, (t1 - t0) + (t3 - t2));
+            return new Timed(f.clone(), t2 - t1, (t1 - t0) + (t3 - t2), false);
         }
     }
 
-    private record Timed(double[] fitness, long evaluationNanos, long overheadNanos) {
+    /** A candidate's value and what it cost here ({@code shared}: computed by another search, for nothing). */
+    private record Timed(double[] fitness, long evaluationNanos, long overheadNanos, boolean shared) {
     }
 
     /** The single-objective best: the highest fitness, the earlier on a tie; NaN never wins. */
@@ -625,6 +763,7 @@ public final class Search implements AutoCloseable {
         private int threads = 1;
         private Consumer<GenerationReport> listener = r -> { };
         private Function<ObjectNode, Optimizer> restorer;
+        private String share;
 
         private Builder(SearchSpace space, Optimizer optimizer, Fitness fitness) {
             this.space = Objects.requireNonNull(space, "space");
@@ -686,6 +825,18 @@ public final class Search implements AutoCloseable {
         /** Told each generation's report (as the stream emits it). */
         public Builder listener(Consumer<GenerationReport> l) {
             listener = Objects.requireNonNull(l, "listener");
+            return this;
+        }
+
+        /**
+         * Shares fitness values with the searches of the same definition (space, objectives, fitness, seed) and the
+         * same {@code identity} running at the same time in this JVM: each candidate is evaluated by one of them
+         * and its value given to the others (see {@link SharedEvaluations}). {@code identity} must name everything
+         * else a candidate's fitness depends on: the models' folders and their contents, the task files, how the
+         * models compute. Unset, the search shares nothing.
+         */
+        public Builder share(String identity) {
+            share = Objects.requireNonNull(identity, "identity");
             return this;
         }
 

@@ -191,6 +191,9 @@ public record SearchCheckpoint(ObjectNode fingerprint, int generation, long seed
         o.put("candidates", r.candidates());
         o.put("evaluations", r.evaluations());
         o.put("cache_hits", r.cacheHits());
+        if (r.shared() > 0) {
+            o.put("shared", r.shared());
+        }
         o.put("evaluation_seconds", r.evaluationSeconds());
         o.put("overhead_seconds", r.overheadSeconds());
         o.put("total_evaluations", r.totalEvaluations());
@@ -204,7 +207,7 @@ public record SearchCheckpoint(ObjectNode fingerprint, int generation, long seed
         o.get("objectives").forEach(n -> names.add(n.asText()));
         return new GenerationReport(o.get("generation").asInt(), names, vector(o.get("best")),
                 vector(o.get("mean")), candidate(o.get("best_so_far")), o.get("candidates").asInt(),
-                o.get("evaluations").asInt(), o.get("cache_hits").asInt(), o.get("evaluation_seconds").asDouble(),
+                o.get("evaluations").asInt(), o.get("cache_hits").asInt(), o.path("shared").asInt(0), o.get("evaluation_seconds").asDouble(),
                 o.get("overhead_seconds").asDouble(), o.get("total_evaluations").asLong(),
                 o.get("total_cache_hits").asLong(), candidates(o.get("pareto_front")));
     }

@@ -62,7 +62,7 @@ class SearchTest {
         return new GridSpace(dims, 0.1, model, tokenizer);
     }
 
-    static Search.Builder definition(PointFitness fitness, long seed, Path folder) {
+    static Search.Builder definition(dev.kumiki.evolve.fitness.Fitness fitness, long seed, Path folder) {
         return Search.builder(space(2), new SeededOptimizer(2, fitness.objectives().size(), 6, seed, 0.2), fitness)
                 .generations(6).seed(seed).folder(folder).runtimeOptions(RUNTIME);
     }
@@ -138,6 +138,144 @@ class SearchTest {
         var e = assertThrows(EvolutionException.class, () -> definition(new PointFitness(0, TARGET), 3, folder)
                 .build());
         assertTrue(e.getMessage().contains("already holds the checkpoint of a search; resume it"), e.getMessage());
+    }
+
+    /**
+     * A PointFitness whose first evaluation waits until the other search sharing {@code gate} has begun one too, so
+     * that the two searches surely run at the same time.
+     */
+    static final class Gated implements dev.kumiki.evolve.fitness.Fitness {
+        final PointFitness point = new PointFitness(2, TARGET);
+        private final java.util.concurrent.CountDownLatch gate;
+        private boolean waited;
+
+        Gated(java.util.concurrent.CountDownLatch gate) {
+            this.gate = gate;
+        }
+
+        @Override
+        public List<String> objectives() {
+            return point.objectives();
+        }
+
+        @Override
+        public double[] evaluate(dev.kumiki.llm.LanguageModel model, int generation, long seed) {
+            synchronized (this) {
+                if (!waited) {
+                    waited = true;
+                    gate.countDown();
+                    try {
+                        assertTrue(gate.await(30, java.util.concurrent.TimeUnit.SECONDS), "the other search began");
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            }
+            return point.evaluate(model, generation, seed);
+        }
+
+        @Override
+        public double[] test(dev.kumiki.llm.LanguageModel model) {
+            return point.test(model);
+        }
+    }
+
+    /** Runs two searches on two threads at once; each builder is given its fitness. */
+    static List<SearchResult> together(java.util.function.Function<Gated, Search.Builder> a,
+            java.util.function.Function<Gated, Search.Builder> b, Gated fa, Gated fb) throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<SearchResult>> runs = new ArrayList<>();
+            for (var pair : List.of(Map.entry(a, fa), Map.entry(b, fb))) {
+                runs.add(pool.submit(() -> {
+                    try (Search s = pair.getKey().apply(pair.getValue()).build()) {
+                        return s.run();
+                    }
+                }));
+            }
+            List<SearchResult> results = new ArrayList<>();
+            for (var r : runs) {
+                results.add(r.get(120, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static void assertSameSearch(SearchResult expected, SearchResult actual) {
+        assertEquals(expected.best(), actual.best());
+        assertArrayEquals(expected.testFitness(), actual.testFitness());
+        assertEquals(expected.history().size(), actual.history().size());
+        for (int g = 0; g < expected.history().size(); g++) {
+            GenerationReport x = expected.history().get(g);
+            GenerationReport y = actual.history().get(g);
+            assertArrayEquals(x.best(), y.best(), "generation " + (g + 1));
+            assertArrayEquals(x.mean(), y.mean(), "generation " + (g + 1));
+            assertEquals(x.bestSoFar(), y.bestSoFar(), "generation " + (g + 1));
+            assertEquals(x.evaluations(), y.evaluations(), "generation " + (g + 1));
+            assertEquals(x.cacheHits(), y.cacheHits(), "generation " + (g + 1));
+        }
+    }
+
+    @Test
+    void searchesOfTheSameCandidatesRunningTogetherEvaluateEachOnce() throws Exception {
+        SearchResult alone;
+        try (Search s = definition(new PointFitness(0, TARGET), 17, null).build()) {
+            alone = s.run();
+        }
+        long candidates = alone.last().orElseThrow().totalEvaluations();
+        var gate = new java.util.concurrent.CountDownLatch(2);
+        Gated fa = new Gated(gate);
+        Gated fb = new Gated(gate);
+        List<SearchResult> two = together(f -> definition(f, 17, dir.resolve("a")).share("models m1"),
+                f -> definition(f, 17, dir.resolve("b")).share("models m1"), fa, fb);
+        for (SearchResult r : two) {
+            assertSameSearch(alone, r);
+        }
+        int evaluated = fa.point.evaluations.get() + fb.point.evaluations.get();
+        assertEquals(candidates, evaluated, "each candidate evaluated by one of the two searches");
+        assertTrue(fa.point.evaluations.get() > 0 && fb.point.evaluations.get() > 0, "both searches evaluated: "
+                + fa.point.evaluations + " and " + fb.point.evaluations);
+        long sharedA = two.get(0).history().stream().mapToLong(GenerationReport::shared).sum();
+        long sharedB = two.get(1).history().stream().mapToLong(GenerationReport::shared).sum();
+        assertEquals(fb.point.evaluations.get(), sharedA, "what b evaluated is what a was given");
+        assertEquals(fa.point.evaluations.get(), sharedB, "what a evaluated is what b was given");
+        assertEquals(1, fa.point.tests.get() + fb.point.tests.get(), "the best is scored on the test split once");
+        // the count is kept, so that a report says where an evaluation's time went
+        GenerationReport withShared = two.get(0).history().stream().filter(g -> g.shared() > 0).findFirst()
+                .orElse(two.get(1).history().stream().filter(g -> g.shared() > 0).findFirst().orElseThrow());
+        assertEquals(withShared, SearchCheckpoint.report(SearchCheckpoint.json(withShared)));
+        assertEquals(0, SharedEvaluations.scopes(), "nothing is kept once the searches are closed");
+
+        // another identity (other models, or the same models written again): nothing is shared
+        var gate2 = new java.util.concurrent.CountDownLatch(2);
+        Gated fc = new Gated(gate2);
+        Gated fd = new Gated(gate2);
+        List<SearchResult> apart = together(f -> definition(f, 17, null).share("models m1"),
+                f -> definition(f, 17, null).share("models m1 written again"), fc, fd);
+        assertSameSearch(alone, apart.get(0));
+        assertSameSearch(alone, apart.get(1));
+        assertEquals(candidates, fc.point.evaluations.get());
+        assertEquals(candidates, fd.point.evaluations.get());
+        assertEquals(0, apart.get(0).history().stream().mapToLong(GenerationReport::shared).sum());
+    }
+
+    @Test
+    void aSearchCancelledBesideAnotherLeavesItsCandidatesToIt() throws Exception {
+        SearchResult alone;
+        try (Search s = definition(new PointFitness(0, TARGET), 19, null).build()) {
+            alone = s.run();
+        }
+        var gate = new java.util.concurrent.CountDownLatch(2);
+        Gated fa = new Gated(gate);
+        Gated fb = new Gated(gate);
+        // a is cancelled once it has evaluated 5 candidates, with claims of its own open in the generation
+        List<SearchResult> two = together(f -> definition(f, 19, null).share("m").cancelled(
+                () -> fa.point.evaluations.get() >= 5), f -> definition(f, 19, null).share("m"), fa, fb);
+        assertEquals(SearchResult.Stop.CANCELLED, two.get(0).stop());
+        assertSameSearch(alone, two.get(1));
+        assertEquals(0, SharedEvaluations.scopes());
     }
 
     @Test

@@ -584,9 +584,10 @@ public final class EvolveMergeKind implements NodeKind<EvolveMerge> {
         }
         r.bestSoFar().parameters().forEach((name, value) -> c.metric(PARAMETER + name, step, value));
         c.progress(Math.min(1, (double) r.generation() / total), "generation " + r.generation() + "/" + total);
-        c.log(String.format(Locale.ROOT, "generation %d/%d: best %s, mean %s, %d evaluated, %d from the cache",
+        c.log(String.format(Locale.ROOT, "generation %d/%d: best %s, mean %s, %d evaluated%s, %d from the cache",
                 r.generation(), total, java.util.Arrays.toString(best), java.util.Arrays.toString(mean),
-                r.evaluations(), r.cacheHits()));
+                r.evaluations(), r.shared() == 0 ? "" : " (" + r.shared() + " of them by a search of the same "
+                        + "candidates running beside this one)", r.cacheHits()));
     }
 
     // --- the cache ------------------------------------------------------------------------------------------------

@@ -224,6 +224,9 @@ class EvolveMergeNodeTest {
         Execution.Result first = ENGINE.execute(configure(text), options, RunListener.NONE).run();
         assertEquals(Execution.Status.SUCCEEDED, first.status(), first.nodes().toString());
         assertEquals(NodeState.DONE, first.nodes().get("evolve").state());
+        // the outputs in the order the kind declares them, the model first, as a run's table shows it
+        assertEquals(List.of("model", "recipe", "history", "pareto"), List.copyOf(first.nodes().get("evolve")
+                .outputs().keySet()));
 
         // the same search, settings and inputs: not opened again (resuming it would score its best on the test
         // split once more), but the same model and files

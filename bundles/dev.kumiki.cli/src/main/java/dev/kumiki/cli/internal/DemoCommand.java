@@ -55,14 +55,15 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * The demos {@code kumiki demo NAME} runs. The reference times of evollm-jp are means per node kind measured on the
      * development machine (2 cores of an Intel Xeon with AVX-512, 23.5 GiB) in the run pasted in
-     * examples/evollm-jp/README.md (2026-12-02 13:36 UTC, the machine quiet): Train the base's annealing 107.3 s and
-     * the fine-tunes 29.7 s and 101.2 s (side by side with evaluations), EvolveMerge the searches 78.4 s, 162.7 s and
-     * 255.1 s, Evaluate the ten evaluations 110 s together (2 to 29 s each); LoadModel, Dataset, Merge and SaveModel
+     * examples/evollm-jp/README.md (2026-12-02 15:44 UTC, the machine quiet): Train the base's annealing 99.1 s and
+     * the fine-tunes 38.8 s and 85.5 s (side by side with evaluations), EvolveMerge the searches 35.7 s (PS, sharing
+     * its evaluations with the hybrid's first stage), 146.5 s (DFS) and 222.7 s (hybrid), Evaluate the ten evaluations
+     * 109 s together (1 to 44 s each); LoadModel, Dataset, Merge and SaveModel
      * took under a second each. Kinds not listed (added to the pipeline later) count 5 s until they have run here
      * once.
      */
     static final List<Named> DEMOS = List.of(new Named("evollm-jp", Examples.EVOLLM_JP, "Micro EvoLLM-JP",
-            new Estimate.Reference(java.util.Map.of("Train", 79.4, "EvolveMerge", 165.4, "Evaluate", 11.0,
+            new Estimate.Reference(java.util.Map.of("Train", 74.4, "EvolveMerge", 135.0, "Evaluate", 10.9,
                     "SaveModel", 0.2, "Merge", 0.1, "LoadModel", 0.2, "Dataset", 1.0, "Check", 0.0, "Report", 0.1), 5, 2,
                     "measured on 2 cores on 2026-12-02"), Examples::writeEvollmJp));
 

@@ -309,8 +309,9 @@ public final class EvolveCommand implements Callable<Integer> {
         }
 
         private String line(GenerationReport r, double elapsed) {
-            return String.format(Locale.ROOT, "gen %d/%d  best %s  mean %s  evals %d  cache hits %d%s",
-                    r.generation(), generations, scores(r.best()), scores(r.mean()), r.evaluations(), r.cacheHits(),
+            return String.format(Locale.ROOT, "gen %d/%d  best %s  mean %s  evals %d%s  cache hits %d%s",
+                    r.generation(), generations, scores(r.best()), scores(r.mean()), r.evaluations(),
+                    r.shared() == 0 ? "" : " (" + r.shared() + " shared)", r.cacheHits(),
                     Double.isNaN(elapsed) ? "" : "  elapsed " + duration(Duration.ofMillis(Math.round(elapsed
                             * 1000))));
         }

@@ -138,7 +138,7 @@ public final class WelcomeEditor extends EditorPart {
                 + ExamplesProject.NAME + "'. Press Run on the canvas: a merge takes seconds.", this::openExamples);
         action(page, OPEN_EVOLLM_JP, "Sakana AI's evolutionary model merging in miniature: a small base annealed and "
                 + "fine-tuned twice (Japanese, maths), checked, merged untuned and by three searches into a model for a "
-                + "task neither learnt, every model evaluated and the table written in the paper's form. About nine "
+                + "task neither learnt, every model evaluated and the table written in the paper's form. Seven to eight "
                 + "minutes on two cores the first time, then from the cache; evollm-jp/README.md is the workshop guide.",
                 this::openEvollmJp);
         action(page, NEW_PIPELINE, "An empty pipeline or one from an example, in a project of your own (the wizard "
