@@ -262,6 +262,24 @@ class SearchTest {
     }
 
     @Test
+    void searchesOnSeveralThreadsShareAsWell() throws Exception {
+        SearchResult alone;
+        try (Search s = definition(new PointFitness(0, TARGET), 23, null).build()) {
+            alone = s.run();
+        }
+        var gate = new java.util.concurrent.CountDownLatch(2);
+        Gated fa = new Gated(gate);
+        Gated fb = new Gated(gate);
+        List<SearchResult> two = together(f -> definition(f, 23, null).share("m").threads(3),
+                f -> definition(f, 23, null).share("m").threads(2), fa, fb);
+        assertSameSearch(alone, two.get(0));
+        assertSameSearch(alone, two.get(1));
+        assertEquals(alone.last().orElseThrow().totalEvaluations(), fa.point.evaluations.get()
+                + fb.point.evaluations.get(), "each candidate evaluated once");
+        assertEquals(0, SharedEvaluations.scopes());
+    }
+
+    @Test
     void aSearchCancelledBesideAnotherLeavesItsCandidatesToIt() throws Exception {
         SearchResult alone;
         try (Search s = definition(new PointFitness(0, TARGET), 19, null).build()) {
