@@ -128,8 +128,9 @@ public final class WelcomeEditor extends EditorPart {
 
         Label name = text(page, "Kumiki Studio", title, null, 2);
         name.setData("testid", "title");
-        text(page, "Merge language models with pipelines you draw: load models, merge them with mergekit's methods, "
-                + "save the result, all on this machine with nothing downloaded.", null, grey, 2);
+        text(page, "Fine-tune, merge and evaluate language models with pipelines you draw: load models, train LoRAs, "
+                + "merge them with mergekit's methods or search their merge by evolution, score them on tasks and save "
+                + "the result, all on this machine with nothing downloaded.", null, grey, 2);
 
         spacer(page);
         text(page, "Start", heading, null, 2);
