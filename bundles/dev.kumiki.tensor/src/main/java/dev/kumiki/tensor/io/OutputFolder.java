@@ -237,7 +237,27 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
+    /**
+     * The pid the lock's holder wrote. It writes it just after taking the lock, so a process refused in between reads
+     * nothing yet (or the pid of an earlier holder, no longer running): it looks again for up to a second, until it
+     * reads a pid of a running process.
+     */
     private static String readHolder(FileChannel channel) {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        String pid = pidIn(channel);
+        while (!running(pid) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            pid = pidIn(channel);
+        }
+        return pid;
+    }
+
+    private static String pidIn(FileChannel channel) {
         try {
             ByteBuffer b = ByteBuffer.allocate(32);
             channel.read(b, 0);
@@ -245,6 +265,14 @@ public final class OutputFolder implements AutoCloseable {
             return text.contains(" ") ? text.substring(0, text.indexOf(' ')) : text;
         } catch (IOException e) {
             return "";
+        }
+    }
+
+    private static boolean running(String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 
